@@ -1,0 +1,127 @@
+// Batch normalisation over the rows (the batch) of a B×F matrix, per feature column, as PyTorch's
+// BatchNorm1d: batch statistics in training, running statistics at inference; the running
+// variance uses the unbiased batch variance; momentum is the weight of the new batch.
+//
+// Every pass walks rows in order and features four at a time, so memory is read contiguously.
+
+import { axpy, fill } from "./elementwise";
+
+/**
+ * Training-mode forward. Writes mean[F], invStd[F] = 1/sqrt(var + eps) (biased batch variance)
+ * and xHat = (x − mean)·invStd for the backward pass, y = gamma·xHat + beta, and updates the
+ * running statistics. B ≥ 2 (the facade checks). y may alias x.
+ */
+export function batchNormTrain(
+  B: i32, F: i32, x: usize, gamma: usize, beta: usize, y: usize, xHat: usize,
+  mean: usize, invStd: usize, runningMean: usize, runningVar: usize, momentum: f32, eps: f32,
+): void {
+  const rowBytes = <usize>F << 2;
+  fill(F, 0, mean);
+  for (let i = 0; i < B; i++) axpy(F, 1, x + <usize>i * rowBytes, mean);
+  const invB: f32 = 1 / <f32>B;
+  for (let j = 0; j < F; j++) store<f32>(mean + (<usize>j << 2), load<f32>(mean + (<usize>j << 2)) * invB);
+  // Two-pass variance: Σ (x − mean)², accumulated in invStd's storage.
+  fill(F, 0, invStd);
+  for (let i = 0; i < B; i++) {
+    const row = x + <usize>i * rowBytes;
+    let j = 0;
+    for (; j + 4 <= F; j += 4) {
+      const o = <usize>j << 2;
+      const d = f32x4.sub(v128.load(row + o), v128.load(mean + o));
+      v128.store(invStd + o, f32x4.add(v128.load(invStd + o), f32x4.mul(d, d)));
+    }
+    for (; j < F; j++) {
+      const o = <usize>j << 2;
+      const d = load<f32>(row + o) - load<f32>(mean + o);
+      store<f32>(invStd + o, load<f32>(invStd + o) + d * d);
+    }
+  }
+  const keep: f32 = 1 - momentum;
+  for (let j = 0; j < F; j++) {
+    const o = <usize>j << 2;
+    const squares = load<f32>(invStd + o);
+    const m = load<f32>(mean + o);
+    store<f32>(runningMean + o, keep * load<f32>(runningMean + o) + momentum * m);
+    store<f32>(runningVar + o, keep * load<f32>(runningVar + o) + momentum * (squares / <f32>(B - 1)));
+    store<f32>(invStd + o, 1 / Mathf.sqrt(squares * invB + eps));
+  }
+  for (let i = 0; i < B; i++) {
+    const o = <usize>i * rowBytes;
+    normalizeRow(F, x + o, mean, invStd, gamma, beta, xHat + o, y + o);
+  }
+}
+
+/** Inference-mode forward with the running statistics: y = gamma·(x − μ)/sqrt(σ² + eps) + beta. */
+export function batchNormInfer(
+  B: i32, F: i32, x: usize, gamma: usize, beta: usize, runningMean: usize, runningVar: usize,
+  eps: f32, y: usize, scratch: usize,
+): void {
+  // scratch[F] holds 1/sqrt(σ² + eps), computed once for the whole batch.
+  for (let j = 0; j < F; j++) {
+    const o = <usize>j << 2;
+    store<f32>(scratch + o, 1 / Mathf.sqrt(load<f32>(runningVar + o) + eps));
+  }
+  const rowBytes = <usize>F << 2;
+  for (let i = 0; i < B; i++) {
+    const o = <usize>i * rowBytes;
+    normalizeRow(F, x + o, runningMean, scratch, gamma, beta, 0, y + o);
+  }
+}
+
+// One row: xh = (x − mean)·invStd (stored when xHat ≠ 0), y = gamma·xh + beta.
+@inline
+function normalizeRow(F: i32, x: usize, mean: usize, invStd: usize, gamma: usize, beta: usize, xHat: usize, y: usize): void {
+  let j = 0;
+  for (; j + 4 <= F; j += 4) {
+    const o = <usize>j << 2;
+    const xh = f32x4.mul(f32x4.sub(v128.load(x + o), v128.load(mean + o)), v128.load(invStd + o));
+    if (xHat) v128.store(xHat + o, xh);
+    v128.store(y + o, f32x4.add(f32x4.mul(v128.load(gamma + o), xh), v128.load(beta + o)));
+  }
+  for (; j < F; j++) {
+    const o = <usize>j << 2;
+    const xh = (load<f32>(x + o) - load<f32>(mean + o)) * load<f32>(invStd + o);
+    if (xHat) store<f32>(xHat + o, xh);
+    store<f32>(y + o, load<f32>(gamma + o) * xh + load<f32>(beta + o));
+  }
+}
+
+/**
+ * Training-mode backward: dBeta = Σ dy, dGamma = Σ dy·xHat, and
+ * dx = gamma·invStd/B · (B·dy − dBeta − xHat·dGamma). dx may alias dy.
+ */
+export function batchNormBackward(
+  B: i32, F: i32, dy: usize, xHat: usize, gamma: usize, invStd: usize,
+  dx: usize, dGamma: usize, dBeta: usize,
+): void {
+  const rowBytes = <usize>F << 2;
+  fill(F, 0, dBeta);
+  fill(F, 0, dGamma);
+  for (let i = 0; i < B; i++) {
+    const o = <usize>i * rowBytes;
+    let j = 0;
+    for (; j + 4 <= F; j += 4) {
+      const c = <usize>j << 2;
+      const g = v128.load(dy + o + c);
+      v128.store(dBeta + c, f32x4.add(v128.load(dBeta + c), g));
+      v128.store(dGamma + c, f32x4.add(v128.load(dGamma + c), f32x4.mul(g, v128.load(xHat + o + c))));
+    }
+    for (; j < F; j++) {
+      const c = <usize>j << 2;
+      const g = load<f32>(dy + o + c);
+      store<f32>(dBeta + c, load<f32>(dBeta + c) + g);
+      store<f32>(dGamma + c, load<f32>(dGamma + c) + g * load<f32>(xHat + o + c));
+    }
+  }
+  const fB = <f32>B;
+  const invB: f32 = 1 / fB;
+  for (let i = 0; i < B; i++) {
+    const o = <usize>i * rowBytes;
+    for (let j = 0; j < F; j++) {
+      const c = <usize>j << 2;
+      const k = load<f32>(gamma + c) * load<f32>(invStd + c) * invB;
+      const v = fB * load<f32>(dy + o + c) - load<f32>(dBeta + c) - load<f32>(xHat + o + c) * load<f32>(dGamma + c);
+      store<f32>(dx + o + c, k * v);
+    }
+  }
+}

@@ -1,0 +1,60 @@
+// CIFAR-10, binary version: records of 1 label byte + 3072 pixel bytes (3 × 32 × 32, channel-major).
+// Node file access is imported lazily, as in mnist.ts.
+import { normalizeBytes, type Dataset } from "./dataset.js";
+
+const LABEL_BYTES = 1;
+const PIXELS = 3 * 32 * 32;
+const RECORD = LABEL_BYTES + PIXELS;
+const CLASSES = 10;
+
+export const CIFAR10_TRAIN_FILES = [1, 2, 3, 4, 5].map((i) => `data_batch_${i}.bin`);
+export const CIFAR10_TEST_FILES = ["test_batch.bin"];
+
+/** Loads the train (five batches) or test split of CIFAR-10 from a directory of `.bin` batches. */
+export async function loadCifar10(dir: string, split: "train" | "test"): Promise<Dataset> {
+  if (split !== "train" && split !== "test") throw new Error(`split must be "train" or "test", got ${JSON.stringify(split)}`);
+  const names = split === "train" ? CIFAR10_TRAIN_FILES : CIFAR10_TEST_FILES;
+  const batches: { file: string; bytes: Uint8Array }[] = [];
+  for (const name of names) batches.push(await readBatch(dir, name));
+  const count = batches.reduce((n, b) => n + b.bytes.length / RECORD, 0);
+  const images = new Float32Array(count * PIXELS);
+  const labels = new Uint8Array(count);
+  let row = 0;
+  for (const { file, bytes } of batches) row = decodeBatch(bytes, file, images, labels, row);
+  return { name: "cifar10", images, labels, count, features: PIXELS, classes: CLASSES, shape: [3, 32, 32] };
+}
+
+/** Reads one batch file and checks its size is a whole number of records. */
+async function readBatch(dir: string, name: string): Promise<{ file: string; bytes: Uint8Array }> {
+  const fs = await import("node:fs/promises");
+  const path = await import("node:path");
+  const file = path.join(dir, name);
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(await fs.readFile(file));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") {
+      throw new Error(`${file}: CIFAR-10 batch file not found (expected the binary version's ${name} in ${dir})`);
+    }
+    throw err;
+  }
+  if (bytes.length === 0 || bytes.length % RECORD !== 0) {
+    throw new Error(`${file}: size ${bytes.length} bytes is not a positive multiple of the ${RECORD}-byte CIFAR-10 record`);
+  }
+  return { file, bytes };
+}
+
+/** Decodes the records of one batch into rows starting at `row`; returns the next free row. */
+function decodeBatch(bytes: Uint8Array, file: string, images: Float32Array, labels: Uint8Array, row: number): number {
+  const records = bytes.length / RECORD;
+  for (let r = 0; r < records; r++, row++) {
+    const at = r * RECORD;
+    const label = bytes[at];
+    if (label >= CLASSES) {
+      throw new Error(`${file}: record ${r} has label ${label}, out of range (expected 0..${CLASSES - 1})`);
+    }
+    labels[row] = label;
+    normalizeBytes(bytes.subarray(at + LABEL_BYTES, at + RECORD), images.subarray(row * PIXELS, (row + 1) * PIXELS));
+  }
+  return row;
+}

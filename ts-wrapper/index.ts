@@ -1,0 +1,16 @@
+// The public API of bioplausible.
+
+export { init, runtime, type InitOptions, type Runtime } from "./runtime.js";
+export { Matrix } from "./tensor.js";
+export { Heap, Arena } from "./wasm/heap.js";
+export type { Kernels } from "./wasm/kernels.js";
+export { MLP, type MLPOptions, type MLPConfig } from "./models/mlp.js";
+export { ACTIVATIONS, type ActivationName } from "./models/activations.js";
+export { ParameterSet, type TensorSpec } from "./models/params.js";
+export { encodeSafetensors, decodeSafetensors, type NamedTensor } from "./models/safetensors.js";
+export { Optimizer, OPTIMIZERS, type OptimizerName, type OptimizerOptions } from "./training/optimizers.js";
+export { OUTPUT_LOSSES, type OutputLoss } from "./training/losses.js";
+export { train, type TrainOptions, type TrainResult, type EpochResult } from "./training/trainer.js";
+export type { TrainableModel } from "./training/model.js";
+export { evaluate, type Evaluation } from "./evaluation/metrics.js";
+export * from "./datasets/index.js";

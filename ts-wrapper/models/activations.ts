@@ -1,0 +1,12 @@
+// Activation names and the kernel codes they map to (assembly/activation.ts).
+
+export const ACTIVATIONS = ["relu", "sigmoid", "tanh", "identity"] as const;
+export type ActivationName = (typeof ACTIVATIONS)[number];
+
+const CODES: Record<ActivationName, number> = { identity: 0, relu: 1, sigmoid: 2, tanh: 3 };
+
+export function activationCode(name: ActivationName): number {
+  const code = CODES[name];
+  if (code === undefined) throw new Error(`unknown activation "${name}" (expected one of ${ACTIVATIONS.join(", ")})`);
+  return code;
+}

@@ -1,0 +1,275 @@
+// The backprop multilayer perceptron: z = a·Wᵀ + b, optional batch norm, a = σ(z), any depth.
+// Weights are [out, in] like torch.nn.Linear, and tensors are named as the state_dict of an
+// nn.Sequential held in `layers`: Linear at layers.{i}, BatchNorm1d at layers.{i+1}, then the
+// activation module (no tensors), so a PyTorch user can load the weights as they are.
+
+import { Arena } from "../wasm/heap.js";
+import type { Runtime } from "../wasm/load.js";
+import { runtime as defaultRuntime } from "../runtime.js";
+import { activationCode, ACTIVATIONS, type ActivationName } from "./activations.js";
+import { ParameterSet, type TensorSpec } from "./params.js";
+
+export interface MLPOptions {
+  /** Layer widths from input to output, e.g. [784, 256, 256, 10]. */
+  layers: number[];
+  /** Hidden activation, one for all or one per hidden layer. The output layer is linear. */
+  activation?: ActivationName | ActivationName[];
+  /** Batch norm between each hidden linear layer and its activation. */
+  batchNorm?: boolean;
+  /** Seed for He initialisation. */
+  seed?: number;
+  runtime?: Runtime;
+}
+
+/** The resolved architecture, as saved in a model file. */
+export interface MLPConfig {
+  layers: number[];
+  activations: ActivationName[];
+  batchNorm: boolean;
+}
+
+/** PyTorch BatchNorm1d defaults. */
+export const BATCH_NORM_MOMENTUM = 0.1;
+export const BATCH_NORM_EPS = 1e-5;
+
+interface Layer {
+  inputs: number;
+  outputs: number;
+  weight: string;
+  bias: string;
+  /** Batch-norm tensor prefix (layers.{i+1}), or undefined. */
+  norm?: string;
+  activation: number; // kernel code; the output layer has identity
+}
+
+// Per-batch buffers, sized for `capacity` rows and reused until a larger batch arrives.
+interface Workspace {
+  capacity: number;
+  arena: Arena;
+  z: number[]; // linear outputs
+  y: number[]; // batch-norm outputs (== z without batch norm)
+  a: number[]; // activations (the last is the logits, == z)
+  xHat: number[];
+  mean: number[];
+  invStd: number[];
+  deltaA: number; // ping-pong gradient buffers, capacity × widest layer
+  deltaB: number;
+  gemmWork: number;
+}
+
+export class MLP {
+  readonly config: MLPConfig;
+  readonly params: ParameterSet;
+  readonly runtime: Runtime;
+  private readonly layerList: Layer[];
+  private ws?: Workspace;
+
+  constructor(options: MLPOptions) {
+    this.config = resolveConfig(options);
+    this.runtime = options.runtime ?? defaultRuntime();
+    const { layers, activations, batchNorm } = this.config;
+    const specs: TensorSpec[] = [];
+    this.layerList = [];
+    let index = 0;
+    for (let l = 0; l + 1 < layers.length; l++) {
+      const hidden = l + 2 < layers.length;
+      const layer: Layer = {
+        inputs: layers[l],
+        outputs: layers[l + 1],
+        weight: `layers.${index}.weight`,
+        bias: `layers.${index}.bias`,
+        activation: hidden ? activationCode(activations[l]) : 0,
+      };
+      specs.push({ name: layer.weight, shape: [layer.outputs, layer.inputs], trainable: true });
+      specs.push({ name: layer.bias, shape: [layer.outputs], trainable: true });
+      index++;
+      if (hidden && batchNorm) {
+        layer.norm = `layers.${index}`;
+        specs.push({ name: `${layer.norm}.weight`, shape: [layer.outputs], trainable: true });
+        specs.push({ name: `${layer.norm}.bias`, shape: [layer.outputs], trainable: true });
+        specs.push({ name: `${layer.norm}.running_mean`, shape: [layer.outputs], trainable: false });
+        specs.push({ name: `${layer.norm}.running_var`, shape: [layer.outputs], trainable: false });
+        index++;
+      }
+      if (hidden) index++; // the activation module
+      this.layerList.push(layer);
+    }
+    this.params = new ParameterSet(this.runtime, specs);
+    this.initialize(options.seed ?? 0);
+  }
+
+  get inputs(): number {
+    return this.config.layers[0];
+  }
+
+  get minTrainingBatch(): number {
+    return this.config.batchNorm ? 2 : 1;
+  }
+
+  get outputs(): number {
+    return this.config.layers[this.config.layers.length - 1];
+  }
+
+  /** He initialisation W ~ N(0, 2/fan_in), zero biases; batch norm γ = 1, β = 0, μ = 0, σ² = 1. */
+  initialize(seed: number): void {
+    const { kernels, heap } = this.runtime;
+    const rng = heap.alloc(16);
+    try {
+      kernels.rngSeed(rng, seed >>> 0, STREAM_INIT);
+      for (const layer of this.layerList) {
+        kernels.rngNormal(rng, layer.inputs * layer.outputs, 0, Math.sqrt(2 / layer.inputs), this.params.ptr(layer.weight));
+        this.params.view(layer.bias).fill(0);
+        if (layer.norm) {
+          this.params.view(`${layer.norm}.weight`).fill(1);
+          this.params.view(`${layer.norm}.bias`).fill(0);
+          this.params.view(`${layer.norm}.running_mean`).fill(0);
+          this.params.view(`${layer.norm}.running_var`).fill(1);
+        }
+      }
+    } finally {
+      heap.free(rng);
+    }
+  }
+
+  /**
+   * Forward pass of B rows at xPtr (B × inputs, in wasm memory). Training mode uses batch
+   * statistics and keeps what backward() needs. Returns a pointer to the B × outputs logits,
+   * valid until the next forward().
+   */
+  forward(xPtr: number, B: number, training: boolean): number {
+    if (training && B < this.minTrainingBatch) {
+      throw new RangeError("batch norm in training needs at least 2 samples per batch (got 1): use a larger --batch-size");
+    }
+    const ws = this.workspace(B);
+    const { kernels } = this.runtime;
+    const p = this.params;
+    let input = xPtr;
+    this.layerList.forEach((layer, l) => {
+      kernels.gemm(0, 1, B, layer.outputs, layer.inputs, input, layer.inputs, p.ptr(layer.weight), layer.inputs,
+        ws.z[l], layer.outputs, 0, p.ptr(layer.bias), ws.gemmWork);
+      if (layer.norm) {
+        const n = layer.norm;
+        if (training) {
+          kernels.batchNormTrain(B, layer.outputs, ws.z[l], p.ptr(`${n}.weight`), p.ptr(`${n}.bias`), ws.y[l], ws.xHat[l],
+            ws.mean[l], ws.invStd[l], p.ptr(`${n}.running_mean`), p.ptr(`${n}.running_var`), BATCH_NORM_MOMENTUM, BATCH_NORM_EPS);
+        } else {
+          kernels.batchNormInfer(B, layer.outputs, ws.z[l], p.ptr(`${n}.weight`), p.ptr(`${n}.bias`),
+            p.ptr(`${n}.running_mean`), p.ptr(`${n}.running_var`), BATCH_NORM_EPS, ws.y[l], ws.invStd[l]);
+        }
+      }
+      if (ws.a[l] !== ws.z[l]) kernels.activationForward(layer.activation, B * layer.outputs, ws.y[l], ws.a[l]);
+      input = ws.a[l];
+    });
+    return ws.a[this.layerList.length - 1];
+  }
+
+  /**
+   * Backward pass after forward(xPtr, B, true): from the loss gradient at the logits (B × outputs
+   * at dLogits, which it may overwrite) to every parameter gradient in params.grads.
+   */
+  backward(xPtr: number, B: number, dLogits: number): void {
+    const ws = this.ws!;
+    const { kernels } = this.runtime;
+    const p = this.params;
+    let delta = dLogits; // dLoss/dz of the current layer
+    for (let l = this.layerList.length - 1; l >= 0; l--) {
+      const layer = this.layerList[l];
+      const input = l === 0 ? xPtr : ws.a[l - 1];
+      // dW = δᵀ · input, db = Σ_rows δ
+      kernels.gemm(1, 0, layer.outputs, layer.inputs, B, delta, layer.outputs, input, layer.inputs,
+        p.grad(layer.weight), layer.inputs, 0, 0, ws.gemmWork);
+      kernels.columnSums(B, layer.outputs, delta, layer.outputs, p.grad(layer.bias), 0);
+      if (l === 0) break;
+      // δ_prev = (δ · W) ⊙ σ'(…), through the batch norm when there is one.
+      const prev = this.layerList[l - 1];
+      const next = delta === ws.deltaA ? ws.deltaB : ws.deltaA;
+      kernels.gemm(0, 0, B, layer.inputs, layer.outputs, delta, layer.outputs, p.ptr(layer.weight), layer.inputs,
+        next, layer.inputs, 0, 0, ws.gemmWork);
+      kernels.activationBackward(prev.activation, B * prev.outputs, ws.y[l - 1], ws.a[l - 1], next, next);
+      if (prev.norm) {
+        const n = prev.norm;
+        kernels.batchNormBackward(B, prev.outputs, next, ws.xHat[l - 1], p.ptr(`${n}.weight`), ws.invStd[l - 1],
+          next, p.grad(`${n}.weight`), p.grad(`${n}.bias`));
+      }
+      delta = next;
+    }
+  }
+
+  /** Logits for `count` rows of `x` (a plain array, count × inputs), in inference mode. */
+  predict(x: Float32Array, count = x.length / this.inputs): Float32Array {
+    if (!Number.isInteger(count) || x.length !== count * this.inputs) {
+      throw new RangeError(`predict: expected rows of ${this.inputs} values, got ${x.length} values`);
+    }
+    const heap = this.runtime.heap;
+    const xPtr = heap.alloc(x.length * 4);
+    try {
+      heap.f32(xPtr, x.length).set(x);
+      const logits = this.forward(xPtr, count, false);
+      return heap.f32(logits, count * this.outputs).slice();
+    } finally {
+      heap.free(xPtr);
+    }
+  }
+
+  /** Release the model's wasm memory. */
+  free(): void {
+    this.ws?.arena.release();
+    this.ws = undefined;
+    this.params.free();
+  }
+
+  private workspace(B: number): Workspace {
+    if (this.ws && this.ws.capacity >= B) return this.ws;
+    this.ws?.arena.release();
+    const arena = new Arena(this.runtime.heap);
+    const cap = Math.max(B, 1);
+    const L = this.layerList.length;
+    const ws: Workspace = { capacity: cap, arena, z: [], y: [], a: [], xHat: [], mean: [], invStd: [], deltaA: 0, deltaB: 0, gemmWork: 0 };
+    let widest = 0;
+    let work = 0;
+    this.layerList.forEach((layer, l) => {
+      const n = cap * layer.outputs;
+      ws.z.push(arena.allocF32(n));
+      ws.y.push(layer.norm ? arena.allocF32(n) : ws.z[l]);
+      ws.a.push(l + 1 < L ? arena.allocF32(n) : ws.z[l]);
+      ws.xHat.push(layer.norm ? arena.allocF32(n) : 0);
+      ws.mean.push(layer.norm ? arena.allocF32(layer.outputs) : 0);
+      ws.invStd.push(layer.norm ? arena.allocF32(layer.outputs) : 0);
+      widest = Math.max(widest, layer.inputs, layer.outputs);
+      const k = this.runtime.kernels;
+      work = Math.max(work,
+        k.gemmWorkspaceBytes(cap, layer.outputs, layer.inputs),
+        k.gemmWorkspaceBytes(layer.outputs, layer.inputs, cap),
+        k.gemmWorkspaceBytes(cap, layer.inputs, layer.outputs));
+    });
+    ws.deltaA = arena.allocF32(cap * widest);
+    ws.deltaB = arena.allocF32(cap * widest);
+    ws.gemmWork = arena.alloc(work);
+    this.ws = ws;
+    return ws;
+  }
+}
+
+/** PRNG streams: the same seed gives independent sequences for each purpose. */
+export const STREAM_INIT = 1;
+export const STREAM_SHUFFLE = 2;
+
+function resolveConfig(options: MLPOptions): MLPConfig {
+  const { layers } = options;
+  if (!Array.isArray(layers) || layers.length < 2) {
+    throw new RangeError(`MLP layers: need at least an input and an output width, got ${JSON.stringify(layers)}`);
+  }
+  layers.forEach((w, i) => {
+    if (!Number.isInteger(w) || w < 1) throw new RangeError(`MLP layers[${i}]: width must be a positive integer, got ${w}`);
+  });
+  const hidden = layers.length - 2;
+  const given = options.activation ?? "relu";
+  const activations = Array.isArray(given) ? [...given] : Array<ActivationName>(hidden).fill(given);
+  if (activations.length !== hidden) {
+    throw new RangeError(`MLP activation: ${activations.length} activations given for ${hidden} hidden layers`);
+  }
+  activations.forEach((a, i) => {
+    if (!ACTIVATIONS.includes(a)) throw new RangeError(`MLP activation[${i}]: unknown activation "${a}" (expected ${ACTIVATIONS.join(", ")})`);
+  });
+  return { layers: [...layers], activations, batchNorm: options.batchNorm ?? false };
+}

@@ -1,0 +1,123 @@
+// A model's tensors, named like PyTorch's state_dict, laid out in wasm memory. Trainable tensors
+// share one contiguous block (and their gradients a second block with the same layout), so an
+// optimiser updates every parameter in one kernel call. Buffers that are not trained (batch
+// norm's running statistics) live in a block of their own.
+
+import type { Runtime } from "../wasm/load.js";
+import type { NamedTensor } from "./safetensors.js";
+
+export interface TensorSpec {
+  name: string;
+  shape: number[];
+  trainable: boolean;
+}
+
+interface Slot {
+  spec: TensorSpec;
+  size: number;
+  offset: number; // in floats, inside its block
+}
+
+export class ParameterSet {
+  private readonly slots = new Map<string, Slot>();
+  /** The trainable block: `length` floats at `values`, gradients at `grads`. */
+  readonly values: number;
+  readonly grads: number;
+  readonly length: number;
+  private readonly buffers: number;
+
+  constructor(readonly runtime: Runtime, readonly specs: TensorSpec[]) {
+    let trainable = 0;
+    let fixed = 0;
+    for (const spec of specs) {
+      if (this.slots.has(spec.name)) throw new Error(`duplicate tensor name ${spec.name}`);
+      const size = spec.shape.reduce((a, b) => a * b, 1);
+      // Each tensor starts on a 16-byte boundary, so kernels may read it four floats at a time.
+      const padded = Math.ceil(size / 4) * 4;
+      if (spec.trainable) {
+        this.slots.set(spec.name, { spec, size, offset: trainable });
+        trainable += padded;
+      } else {
+        this.slots.set(spec.name, { spec, size, offset: fixed });
+        fixed += padded;
+      }
+    }
+    const heap = runtime.heap;
+    this.length = trainable;
+    this.values = heap.allocF32(trainable);
+    this.grads = heap.allocF32(trainable);
+    this.buffers = heap.allocF32(fixed);
+  }
+
+  /** Pointer to a tensor's values. */
+  ptr(name: string): number {
+    const slot = this.slot(name);
+    return (slot.spec.trainable ? this.values : this.buffers) + slot.offset * 4;
+  }
+
+  /** Pointer to a trainable tensor's gradient. */
+  grad(name: string): number {
+    const slot = this.slot(name);
+    if (!slot.spec.trainable) throw new Error(`${name} is not trainable: it has no gradient`);
+    return this.grads + slot.offset * 4;
+  }
+
+  /** A view of a tensor's values (valid until the next allocation). */
+  view(name: string): Float32Array {
+    return this.runtime.heap.f32(this.ptr(name), this.slot(name).size);
+  }
+
+  gradView(name: string): Float32Array {
+    return this.runtime.heap.f32(this.grad(name), this.slot(name).size);
+  }
+
+  /** Copies of every tensor, in state_dict order. */
+  toTensors(): NamedTensor[] {
+    return this.specs.map((spec) => ({ name: spec.name, shape: [...spec.shape], data: this.view(spec.name).slice() }));
+  }
+
+  /** Set every tensor from `tensors`; names and shapes must match exactly. `source` names the origin in errors. */
+  load(tensors: Map<string, NamedTensor>, source: string): void {
+    for (const spec of this.specs) {
+      const t = tensors.get(spec.name);
+      if (!t) throw new Error(`${source}: tensor ${spec.name} is missing`);
+      if (t.shape.length !== spec.shape.length || t.shape.some((d, i) => d !== spec.shape[i])) {
+        throw new Error(`${source}: tensor ${spec.name} has shape [${t.shape}], the model expects [${spec.shape}]`);
+      }
+      const bad = t.data.findIndex((v) => !Number.isFinite(v));
+      if (bad >= 0) throw new Error(`${source}: tensor ${spec.name} holds a non-finite value (${t.data[bad]}) at index ${bad}`);
+    }
+    const extra = [...tensors.keys()].filter((name) => !this.slots.has(name));
+    if (extra.length) throw new Error(`${source}: unexpected tensors ${extra.join(", ")} for this architecture`);
+    for (const spec of this.specs) this.view(spec.name).set(tensors.get(spec.name)!.data);
+  }
+
+  /** SHA-256 (hex) of every tensor's little-endian float32 bytes, in state_dict order. */
+  async sha256(): Promise<string> {
+    const total = this.specs.reduce((n, s) => n + this.slot(s.name).size, 0);
+    const bytes = new Uint8Array(total * 4);
+    const out = new DataView(bytes.buffer);
+    let at = 0;
+    for (const spec of this.specs) {
+      for (const v of this.view(spec.name)) {
+        out.setFloat32(at, v, true);
+        at += 4;
+      }
+    }
+    const digest = await crypto.subtle.digest("SHA-256", bytes);
+    return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  }
+
+  free(): void {
+    const heap = this.runtime.heap;
+    heap.free(this.values);
+    heap.free(this.grads);
+    heap.free(this.buffers);
+  }
+
+  private slot(name: string): Slot {
+    const slot = this.slots.get(name);
+    if (!slot) throw new Error(`no tensor named ${name}`);
+    return slot;
+  }
+}

@@ -1,0 +1,76 @@
+// Optimisers over a model's trainable block, with PyTorch's update rules (assembly/optim.ts).
+
+import type { ParameterSet } from "../models/params.js";
+
+export const OPTIMIZERS = ["sgd", "adam"] as const;
+export type OptimizerName = (typeof OPTIMIZERS)[number];
+
+export interface OptimizerOptions {
+  optimizer?: OptimizerName;
+  /** Learning rate (> 0). */
+  lr: number;
+  /** SGD momentum in [0, 1). */
+  momentum?: number;
+  nesterov?: boolean;
+  /** L2 penalty added to the gradient, ≥ 0. */
+  weightDecay?: number;
+  /** Adam's β1, β2 in [0, 1) and ε > 0. */
+  beta1?: number;
+  beta2?: number;
+  eps?: number;
+}
+
+export class Optimizer {
+  readonly options: Required<OptimizerOptions>;
+  private readonly state: number[] = [];
+  private steps = 0;
+
+  constructor(readonly params: ParameterSet, options: OptimizerOptions) {
+    this.options = {
+      optimizer: options.optimizer ?? "sgd",
+      lr: options.lr,
+      momentum: options.momentum ?? 0,
+      nesterov: options.nesterov ?? false,
+      weightDecay: options.weightDecay ?? 0,
+      beta1: options.beta1 ?? 0.9,
+      beta2: options.beta2 ?? 0.999,
+      eps: options.eps ?? 1e-8,
+    };
+    validate(this.options);
+    const heap = params.runtime.heap;
+    const buffers = this.options.optimizer === "adam" ? 2 : this.options.momentum > 0 ? 1 : 0;
+    for (let i = 0; i < buffers; i++) this.state.push(heap.allocF32(params.length));
+  }
+
+  /** Apply one update from the gradients in params.grads. */
+  step(): void {
+    const o = this.options;
+    const p = this.params;
+    const k = p.runtime.kernels;
+    this.steps++;
+    if (o.optimizer === "adam") {
+      k.adamStep(p.length, p.values, p.grads, this.state[0], this.state[1], o.lr, o.beta1, o.beta2, o.eps, o.weightDecay, this.steps);
+    } else {
+      k.sgdStep(p.length, p.values, p.grads, this.state[0] ?? 0, o.lr, o.momentum, o.weightDecay, o.nesterov ? 1 : 0);
+    }
+  }
+
+  free(): void {
+    for (const ptr of this.state) this.params.runtime.heap.free(ptr);
+    this.state.length = 0;
+  }
+}
+
+function validate(o: Required<OptimizerOptions>): void {
+  const fail = (name: string, what: string, value: unknown) => {
+    throw new RangeError(`optimizer ${name}: ${what}, got ${value}`);
+  };
+  if (!(OPTIMIZERS as readonly string[]).includes(o.optimizer)) fail("optimizer", `must be one of ${OPTIMIZERS.join(", ")}`, o.optimizer);
+  if (!(o.lr > 0) || !Number.isFinite(o.lr)) fail("lr", "must be a finite number > 0", o.lr);
+  if (!(o.momentum >= 0 && o.momentum < 1)) fail("momentum", "must be in [0, 1)", o.momentum);
+  if (!(o.weightDecay >= 0) || !Number.isFinite(o.weightDecay)) fail("weightDecay", "must be a finite number ≥ 0", o.weightDecay);
+  if (!(o.beta1 >= 0 && o.beta1 < 1)) fail("beta1", "must be in [0, 1)", o.beta1);
+  if (!(o.beta2 >= 0 && o.beta2 < 1)) fail("beta2", "must be in [0, 1)", o.beta2);
+  if (!(o.eps > 0) || !Number.isFinite(o.eps)) fail("eps", "must be a finite number > 0", o.eps);
+  if (o.nesterov && o.momentum === 0) fail("nesterov", "needs momentum > 0", o.momentum);
+}

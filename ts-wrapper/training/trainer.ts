@@ -1,0 +1,106 @@
+// Mini-batch training: seeded shuffling each epoch, forward, loss, backward, optimiser step; a
+// callback after every epoch with the epoch's mean loss and accuracy (and the test set's).
+
+import type { Dataset } from "../datasets/dataset.js";
+import { evaluate } from "../evaluation/metrics.js";
+import { STREAM_SHUFFLE } from "../models/mlp.js";
+import { BatchBuffer, checkShapes } from "./batches.js";
+import { lossAndGradient, OUTPUT_LOSSES, type OutputLoss } from "./losses.js";
+import type { TrainableModel } from "./model.js";
+import { Optimizer, type OptimizerOptions } from "./optimizers.js";
+
+export interface TrainOptions extends OptimizerOptions {
+  epochs: number;
+  batchSize: number;
+  /** Seed of the shuffling stream (the model's init has its own). */
+  seed?: number;
+  outputLoss?: OutputLoss;
+  /** Evaluated after every epoch when given. */
+  test?: Dataset;
+  onEpoch?: (result: EpochResult) => void;
+  /** After every batch: samples done so far in this epoch, of `total`. */
+  onBatch?: (done: number, total: number, epoch: number) => void;
+}
+
+export interface EpochResult {
+  epoch: number;
+  /** Mean training loss over the epoch's batches, as trained (batch statistics, weights moving). */
+  loss: number;
+  accuracy: number;
+  testLoss?: number;
+  testAccuracy?: number;
+  seconds: number;
+}
+
+export interface TrainResult {
+  history: EpochResult[];
+  seconds: number;
+}
+
+export function train(model: TrainableModel, data: Dataset, options: TrainOptions): TrainResult {
+  const { epochs, batchSize } = options;
+  if (!Number.isInteger(epochs) || epochs < 1) throw new RangeError(`epochs: must be an integer ≥ 1, got ${epochs}`);
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize: must be an integer ≥ 1, got ${batchSize}`);
+  if (batchSize < model.minTrainingBatch) {
+    throw new RangeError(`batchSize: batch norm needs at least ${model.minTrainingBatch} samples per batch, got ${batchSize}`);
+  }
+  const outputLoss = options.outputLoss ?? "ce";
+  if (!OUTPUT_LOSSES.includes(outputLoss)) throw new RangeError(`outputLoss: must be one of ${OUTPUT_LOSSES.join(", ")}, got ${outputLoss}`);
+  checkShapes(data, model.inputs, model.outputs);
+  if (options.test) checkShapes(options.test, model.inputs, model.outputs);
+  if (data.count === 0) throw new RangeError(`${data.name}: the training set is empty`);
+
+  const rt = model.runtime;
+  const { kernels, heap } = rt;
+  const optimizer = new Optimizer(model.params, options);
+  const batch = new BatchBuffer(rt, Math.min(batchSize, data.count), data.features, model.outputs);
+  const rng = heap.alloc(16);
+  const orderPtr = heap.alloc(data.count * 4);
+  kernels.rngSeed(rng, (options.seed ?? 0) >>> 0, STREAM_SHUFFLE);
+  const history: EpochResult[] = [];
+  const started = performance.now();
+  try {
+    for (let epoch = 1; epoch <= epochs; epoch++) {
+      const epochStart = performance.now();
+      kernels.rngPermutation(rng, data.count, orderPtr);
+      const order = heap.u32(orderPtr, data.count).slice();
+      let lossSum = 0;
+      let correct = 0;
+      let seen = 0;
+      for (let start = 0, b = 1; start < data.count; start += batch.capacity, b++) {
+        const n = batch.load(data, order, start);
+        // Batch norm cannot normalise a last batch smaller than its minimum: skip it this epoch
+        // (the shuffle gives that sample its turn in another epoch).
+        if (n < model.minTrainingBatch) continue;
+        seen += n;
+        const logits = model.forward(batch.x, n, true);
+        correct += kernels.countCorrect(n, model.outputs, logits, batch.labels);
+        const loss = lossAndGradient(rt, outputLoss, logits, batch.targets, n, model.outputs, batch.grad);
+        if (!Number.isFinite(loss)) {
+          throw new Error(`training diverged: the loss is ${loss} at epoch ${epoch}, batch ${b}; try a smaller --lr`);
+        }
+        lossSum += loss * n;
+        model.backward(batch.x, n, batch.grad);
+        optimizer.step();
+        options.onBatch?.(Math.min(start + n, data.count), data.count, epoch);
+      }
+      const bad = kernels.firstNonFinite(model.params.length, model.params.values);
+      if (bad >= 0) throw new Error(`training diverged: a parameter became non-finite in epoch ${epoch}; try a smaller --lr`);
+      const result: EpochResult = { epoch, loss: lossSum / seen, accuracy: correct / seen, seconds: 0 };
+      if (options.test) {
+        const t = evaluate(model, options.test, { outputLoss });
+        result.testLoss = t.loss;
+        result.testAccuracy = t.accuracy;
+      }
+      result.seconds = (performance.now() - epochStart) / 1000;
+      history.push(result);
+      options.onEpoch?.(result);
+    }
+  } finally {
+    heap.free(orderPtr);
+    heap.free(rng);
+    batch.free();
+    optimizer.free();
+  }
+  return { history, seconds: (performance.now() - started) / 1000 };
+}

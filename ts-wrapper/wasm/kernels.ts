@@ -1,0 +1,60 @@
+// Typed bindings of every kernel the module exports, bound once. Nothing outside ts-wrapper/wasm
+// touches instance.exports. A trap or an abort inside a kernel becomes an Error that names the
+// kernel ("wasm kernel gemm: memory access out of bounds").
+
+type Ptr = number;
+
+export interface Kernels {
+  gemm(transA: number, transB: number, M: number, N: number, K: number, a: Ptr, lda: number, b: Ptr, ldb: number, c: Ptr, ldc: number, accumulate: number, bias: Ptr, work: Ptr): void;
+  gemmWorkspaceBytes(M: number, N: number, K: number): number;
+  fill(n: number, value: number, p: Ptr): void;
+  axpy(n: number, alpha: number, x: Ptr, y: Ptr): void;
+  scale(n: number, alpha: number, x: Ptr): void;
+  columnSums(M: number, N: number, x: Ptr, ldx: number, out: Ptr, accumulate: number): void;
+  firstNonFinite(n: number, p: Ptr): number;
+  activationForward(kind: number, n: number, z: Ptr, a: Ptr): void;
+  activationBackward(kind: number, n: number, z: Ptr, a: Ptr, da: Ptr, dz: Ptr): void;
+  softmaxRows(M: number, N: number, z: Ptr, out: Ptr): void;
+  softmaxCrossEntropy(M: number, N: number, z: Ptr, y: Ptr, grad: Ptr, gradScale: number): number;
+  squaredError(n: number, yHat: Ptr, y: Ptr, grad: Ptr, gradScale: number): number;
+  argmaxRows(M: number, N: number, x: Ptr, out: Ptr): void;
+  countCorrect(M: number, N: number, x: Ptr, labels: Ptr): number;
+  batchNormTrain(B: number, F: number, x: Ptr, gamma: Ptr, beta: Ptr, y: Ptr, xHat: Ptr, mean: Ptr, invStd: Ptr, runningMean: Ptr, runningVar: Ptr, momentum: number, eps: number): void;
+  batchNormInfer(B: number, F: number, x: Ptr, gamma: Ptr, beta: Ptr, runningMean: Ptr, runningVar: Ptr, eps: number, y: Ptr, scratch: Ptr): void;
+  batchNormBackward(B: number, F: number, dy: Ptr, xHat: Ptr, gamma: Ptr, invStd: Ptr, dx: Ptr, dGamma: Ptr, dBeta: Ptr): void;
+  sgdStep(n: number, p: Ptr, g: Ptr, v: Ptr, lr: number, momentum: number, weightDecay: number, nesterov: number): void;
+  adamStep(n: number, p: Ptr, g: Ptr, m: Ptr, v: Ptr, lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, step: number): void;
+  rngSeed(g: Ptr, seed: number, stream: number): void;
+  rngNextU32(g: Ptr): number;
+  rngUniform(g: Ptr, n: number, low: number, high: number, out: Ptr): void;
+  rngNormal(g: Ptr, n: number, mean: number, std: number, out: Ptr): void;
+  rngPermutation(g: Ptr, n: number, out: Ptr): void;
+  rngBernoulli(g: Ptr, n: number, p: Ptr, out: Ptr): void;
+  heapBase(): number;
+}
+
+const NAMES: readonly (keyof Kernels)[] = [
+  "gemm", "gemmWorkspaceBytes", "fill", "axpy", "scale", "columnSums", "firstNonFinite",
+  "activationForward", "activationBackward", "softmaxRows", "softmaxCrossEntropy", "squaredError",
+  "argmaxRows", "countCorrect", "batchNormTrain", "batchNormInfer", "batchNormBackward",
+  "sgdStep", "adamStep", "rngSeed", "rngNextU32", "rngUniform", "rngNormal", "rngPermutation",
+  "rngBernoulli", "heapBase",
+];
+
+export function bindKernels(exports: Record<string, unknown>): Kernels {
+  const bound: Record<string, unknown> = {};
+  for (const name of NAMES) {
+    const fn = exports[name];
+    if (typeof fn !== "function") {
+      throw new Error(`bioplausible wasm module has no export '${name}': the .wasm file does not match this version of the library`);
+    }
+    bound[name] = (...args: number[]) => {
+      try {
+        return (fn as (...a: number[]) => number)(...args);
+      } catch (error) {
+        throw new Error(`wasm kernel ${name}: ${(error as Error).message}`, { cause: error });
+      }
+    };
+  }
+  return bound as unknown as Kernels;
+}
