@@ -14,3 +14,5 @@ export { train, type TrainOptions, type TrainResult, type EpochResult } from "./
 export type { TrainableModel } from "./training/model.js";
 export { evaluate, type Evaluation } from "./evaluation/metrics.js";
 export * from "./datasets/index.js";
+export { encodeModel, decodeModel, MODEL_FORMAT } from "./models/file.js";
+export { VERSION } from "./version.js";

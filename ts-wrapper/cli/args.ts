@@ -35,7 +35,9 @@ type ValueOf<F extends FlagSpec> = F["type"] extends "boolean"
     ? number[]
     : F["type"] extends "number" | "int"
       ? number
-      : string;
+      : F extends { choices: readonly (infer C extends string)[] }
+        ? C
+        : string;
 
 // Booleans are false when absent; other flags are undefined unless they have a default or are required.
 type FlagResult<F extends FlagSpec> = F["type"] extends "boolean"

@@ -1,1 +1,47 @@
-export {};
+// The bioplausible command: dispatch to a subcommand; usage errors exit 2, other errors 1, each
+// with one clear line on stderr.
+
+import { UsageError } from "./args.js";
+import { benchCommand, benchHelp } from "./bench.js";
+import { evalCommand, evalHelp } from "./eval.js";
+import { trainCommand, trainHelp } from "./train.js";
+
+const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
+  train: trainCommand,
+  eval: evalCommand,
+  bench: benchCommand,
+};
+
+const USAGE = `usage: bioplausible <command> [flags]
+
+commands:
+  train   train a model and report its test accuracy
+  eval    evaluate a saved model on a data set
+  bench   time the kernels and training steps
+
+Every command takes --json (one JSON object on the last line of stdout) and --help.
+
+${trainHelp}
+
+${evalHelp}
+
+${benchHelp}`;
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === "--help" || command === "-h" || command === "help") {
+    process.stdout.write(`${USAGE}\n`);
+    return command ? 0 : 2;
+  }
+  const handler = COMMANDS[command];
+  try {
+    if (!handler) throw new UsageError(`unknown command "${command}" (expected ${Object.keys(COMMANDS).join(", ")}; see bioplausible --help)`);
+    await handler(rest);
+    return 0;
+  } catch (error) {
+    const usage = error instanceof UsageError;
+    process.stderr.write(`bioplausible: ${(error as Error).message}\n`);
+    if (!usage && process.env.BIOPLAUSIBLE_DEBUG) process.stderr.write(`${(error as Error).stack}\n`);
+    return usage ? 2 : 1;
+  }
+}

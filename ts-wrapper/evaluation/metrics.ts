@@ -16,9 +16,11 @@ export interface Evaluation {
 
 export function evaluate(model: TrainableModel, data: Dataset, options: { batchSize?: number; outputLoss?: OutputLoss } = {}): Evaluation {
   checkShapes(data, model.inputs, model.outputs);
+  const batchSize = options.batchSize ?? 1000;
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize: must be an integer ≥ 1, got ${batchSize}`);
   const rt = model.runtime;
   const classes = model.outputs;
-  const batch = new BatchBuffer(rt, Math.min(options.batchSize ?? 1000, Math.max(data.count, 1)), data.features, classes);
+  const batch = new BatchBuffer(rt, Math.min(batchSize, Math.max(data.count, 1)), data.features, classes);
   const predicted = rt.heap.alloc(batch.capacity * 4);
   const confusion = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
   const order = inOrder(data.count);

@@ -95,7 +95,9 @@ export class MLP {
       this.layerList.push(layer);
     }
     this.params = new ParameterSet(this.runtime, specs);
-    this.initialize(options.seed ?? 0);
+    const seed = options.seed ?? 0;
+    if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new RangeError(`MLP seed: must be an integer in [0, 2^32), got ${seed}`);
+    this.initialize(seed);
   }
 
   get inputs(): number {
@@ -103,7 +105,7 @@ export class MLP {
   }
 
   get minTrainingBatch(): number {
-    return this.config.batchNorm ? 2 : 1;
+    return this.layerList.some((layer) => layer.norm) ? 2 : 1;
   }
 
   get outputs(): number {
@@ -115,7 +117,7 @@ export class MLP {
     const { kernels, heap } = this.runtime;
     const rng = heap.alloc(16);
     try {
-      kernels.rngSeed(rng, seed >>> 0, STREAM_INIT);
+      kernels.rngSeed(rng, seed, STREAM_INIT);
       for (const layer of this.layerList) {
         kernels.rngNormal(rng, layer.inputs * layer.outputs, 0, Math.sqrt(2 / layer.inputs), this.params.ptr(layer.weight));
         this.params.view(layer.bias).fill(0);
@@ -264,6 +266,9 @@ function resolveConfig(options: MLPOptions): MLPConfig {
   });
   const hidden = layers.length - 2;
   const given = options.activation ?? "relu";
+  if (!Array.isArray(given) && !ACTIVATIONS.includes(given)) {
+    throw new RangeError(`MLP activation: unknown activation "${given}" (expected ${ACTIVATIONS.join(", ")})`);
+  }
   const activations = Array.isArray(given) ? [...given] : Array<ActivationName>(hidden).fill(given);
   if (activations.length !== hidden) {
     throw new RangeError(`MLP activation: ${activations.length} activations given for ${hidden} hidden layers`);

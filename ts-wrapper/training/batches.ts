@@ -41,6 +41,9 @@ export function inOrder(n: number): Uint32Array {
 
 /** Check that a dataset fits a model's input and output widths; `flag` names what to fix. */
 export function checkShapes(data: Dataset, inputs: number, outputs: number): void {
+  if (data.images.length !== data.count * data.features || data.labels.length !== data.count) {
+    throw new RangeError(`${data.name}: inconsistent dataset: ${data.count} samples of ${data.features} features need ${data.count * data.features} values and ${data.count} labels, got ${data.images.length} and ${data.labels.length}`);
+  }
   if (data.features !== inputs) {
     throw new RangeError(`--layers: the first layer has ${inputs} inputs but ${data.name} samples have ${data.features} features (shape ${data.shape.join("×")})`);
   }

@@ -49,6 +49,11 @@ export function train(model: TrainableModel, data: Dataset, options: TrainOption
   checkShapes(data, model.inputs, model.outputs);
   if (options.test) checkShapes(options.test, model.inputs, model.outputs);
   if (data.count === 0) throw new RangeError(`${data.name}: the training set is empty`);
+  if (data.count < model.minTrainingBatch) {
+    throw new RangeError(`${data.name}: the training set has ${data.count} samples; this model trains on batches of at least ${model.minTrainingBatch}`);
+  }
+  const seed = options.seed ?? 0;
+  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new RangeError(`seed: must be an integer in [0, 2^32), got ${seed}`);
 
   const rt = model.runtime;
   const { kernels, heap } = rt;
@@ -56,7 +61,7 @@ export function train(model: TrainableModel, data: Dataset, options: TrainOption
   const batch = new BatchBuffer(rt, Math.min(batchSize, data.count), data.features, model.outputs);
   const rng = heap.alloc(16);
   const orderPtr = heap.alloc(data.count * 4);
-  kernels.rngSeed(rng, (options.seed ?? 0) >>> 0, STREAM_SHUFFLE);
+  kernels.rngSeed(rng, seed, STREAM_SHUFFLE);
   const history: EpochResult[] = [];
   const started = performance.now();
   try {

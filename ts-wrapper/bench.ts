@@ -1,0 +1,99 @@
+// Micro-benchmarks with the shapes of ../shared/baselines/, so figures compare side by side:
+// the first layer of a 784-256-256-10 MLP at batch 128 in the three GEMM orientations, and one
+// SGD step of that MLP with softmax cross-entropy.
+
+import { MLP } from "./models/mlp.js";
+import { lossAndGradient } from "./training/losses.js";
+import { Optimizer } from "./training/optimizers.js";
+import type { Runtime } from "./wasm/load.js";
+
+/** Median over `repeats` of the mean seconds per call of `fn`, each repeat lasting ≥ minSeconds. */
+export function medianSeconds(fn: () => void, repeats: number, minSeconds = 0.2): number {
+  for (let i = 0; i < 3; i++) fn(); // warm-up: let V8 tier up the wasm
+  let inner = 1;
+  for (;;) {
+    const t0 = performance.now();
+    for (let i = 0; i < inner; i++) fn();
+    if ((performance.now() - t0) / 1000 >= minSeconds / 4 || inner >= 1 << 20) break;
+    inner *= 2;
+  }
+  inner = Math.max(1, inner * 4);
+  const samples: number[] = [];
+  for (let r = 0; r < repeats; r++) {
+    const t0 = performance.now();
+    for (let i = 0; i < inner; i++) fn();
+    samples.push((performance.now() - t0) / 1000 / inner);
+  }
+  samples.sort((a, b) => a - b);
+  return samples[Math.floor(samples.length / 2)];
+}
+
+export interface GemmFigure {
+  gflops: number;
+  ms: number;
+}
+
+const B = 128;
+const IN = 784;
+const OUT = 256;
+
+/** The three orientations backprop needs, named as the baseline names them. */
+export function benchGemm(rt: Runtime, repeats: number): Record<string, GemmFigure> {
+  const { kernels, heap } = rt;
+  const rng = heap.alloc(16);
+  kernels.rngSeed(rng, 0, 0);
+  const random = (n: number) => {
+    const p = heap.alloc(n * 4);
+    kernels.rngNormal(rng, n, 0, 1, p);
+    return p;
+  };
+  const X = random(B * IN), W = random(OUT * IN), dZ = random(B * OUT);
+  const out = heap.alloc(Math.max(B * OUT, B * IN, OUT * IN) * 4);
+  const work = heap.alloc(Math.max(
+    kernels.gemmWorkspaceBytes(B, OUT, IN), kernels.gemmWorkspaceBytes(B, IN, OUT), kernels.gemmWorkspaceBytes(OUT, IN, B)));
+  const cases: Record<string, () => void> = {
+    fwd_128x784x256: () => kernels.gemm(0, 1, B, OUT, IN, X, IN, W, IN, out, OUT, 0, 0, work), // Z = X Wᵀ
+    bwd_data_128x256x784: () => kernels.gemm(0, 0, B, IN, OUT, dZ, OUT, W, IN, out, IN, 0, 0, work), // dX = dZ W
+    bwd_weight_256x128x784: () => kernels.gemm(1, 0, OUT, IN, B, dZ, OUT, X, IN, out, IN, 0, 0, work), // dW = dZᵀ X
+  };
+  const flops = 2 * B * IN * OUT;
+  const figures: Record<string, GemmFigure> = {};
+  for (const [name, fn] of Object.entries(cases)) {
+    const s = medianSeconds(fn, repeats);
+    figures[name] = { gflops: round(flops / s / 1e9, 2), ms: round(s * 1e3, 4) };
+  }
+  for (const p of [rng, X, W, dZ, out, work]) heap.free(p);
+  return figures;
+}
+
+/** One SGD step (lr 0.01) of a 784-256-256-10 ReLU MLP at batch 128, softmax cross-entropy. */
+export function benchMlpStep(rt: Runtime, repeats: number): { ms_per_step: number; batch: number; layers: number[] } {
+  const layers = [784, 256, 256, 10];
+  const model = new MLP({ layers, seed: 0, runtime: rt });
+  const optimizer = new Optimizer(model.params, { lr: 0.01 });
+  const { kernels, heap } = rt;
+  const rng = heap.alloc(16);
+  kernels.rngSeed(rng, 0, 0);
+  const x = heap.alloc(B * 784 * 4);
+  kernels.rngUniform(rng, B * 784, 0, 1, x);
+  const targets = heap.allocF32(B * 10);
+  const view = heap.f32(targets, B * 10);
+  for (let i = 0; i < B; i++) view[i * 10 + (kernels.rngNextU32(rng) % 10)] = 1;
+  const grad = heap.alloc(B * 10 * 4);
+  const step = () => {
+    const logits = model.forward(x, B, true);
+    lossAndGradient(rt, "ce", logits, targets, B, 10, grad);
+    model.backward(x, B, grad);
+    optimizer.step();
+  };
+  const s = medianSeconds(step, repeats);
+  for (const p of [rng, x, targets, grad]) heap.free(p);
+  optimizer.free();
+  model.free();
+  return { ms_per_step: round(s * 1e3, 4), batch: B, layers };
+}
+
+function round(x: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}

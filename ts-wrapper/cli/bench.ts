@@ -1,0 +1,133 @@
+// bioplausible bench: our figures, and — with --baseline DIR — the PyTorch baselines timed in the
+// same command, alternating with ours round by round, reported as medians and ratios.
+
+import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { benchGemm, benchMlpStep } from "../bench.js";
+import { init } from "../runtime.js";
+import type { Runtime } from "../wasm/load.js";
+import { helpText, parseFlags, UsageError, type FlagSpec } from "./args.js";
+import { emitResult, info, provenance } from "./report.js";
+
+const run = promisify(execFile);
+
+interface Suite {
+  /** Our figures, as a JSON tree. */
+  ours(rt: Runtime, repeats: number): Record<string, unknown>;
+  /** The baseline script in ../shared/baselines/ with the same shapes. */
+  baseline: string;
+  /** Keys compared, with whether larger is better. */
+  compare: { key: string; higherIsBetter: boolean }[];
+}
+
+const SUITES: Record<string, Suite> = {
+  gemm: {
+    ours: (rt, repeats) => benchGemm(rt, repeats),
+    baseline: "gemm.py",
+    compare: ["fwd_128x784x256", "bwd_data_128x256x784", "bwd_weight_256x128x784"].map((k) => ({ key: `${k}.gflops`, higherIsBetter: true })),
+  },
+  mlp: {
+    ours: (rt, repeats) => benchMlpStep(rt, repeats),
+    baseline: "torch_mlp.py",
+    compare: [{ key: "ms_per_step", higherIsBetter: false }],
+  },
+};
+
+const flags = {
+  only: { type: "string", help: `comma-separated suites to run (${Object.keys(SUITES).join(",")}; default all)` },
+  repeats: { type: "int", min: 1, default: 5, help: "timed repeats per figure; the median is reported" },
+  rounds: { type: "int", min: 1, default: 3, help: "with --baseline: alternating rounds of ours and the baseline" },
+  baseline: { type: "string", help: "directory of the PyTorch baseline scripts (e.g. ../shared/baselines) to time in the same run" },
+  python: { type: "string", default: "/usr/bin/python3", help: "Python with torch, for --baseline" },
+  json: { type: "boolean", help: "print the result as one JSON object on the last line of stdout" },
+} satisfies Record<string, FlagSpec>;
+
+export const benchHelp = helpText("bench", "Time the kernels and training steps (optionally against PyTorch).", flags);
+
+export async function benchCommand(argv: string[]): Promise<void> {
+  const f = parseFlags(argv, flags, "bench");
+  if (f.help) return void process.stdout.write(`${benchHelp}\n`);
+  const names = f.only ? f.only.split(",").map((s) => s.trim()) : Object.keys(SUITES);
+  for (const name of names) {
+    if (!SUITES[name]) throw new UsageError(`--only: unknown suite "${name}" (expected some of ${Object.keys(SUITES).join(", ")})`);
+  }
+  if (f.baseline) {
+    for (const name of names) {
+      const script = join(f.baseline, SUITES[name].baseline);
+      if (!existsSync(script)) throw new UsageError(`--baseline: ${script} not found`);
+    }
+  }
+  const rt = await init();
+  const result: Record<string, unknown> = {};
+  const baseline: Record<string, unknown> = {};
+  const ratio: Record<string, number> = {};
+  for (const name of names) {
+    const suite = SUITES[name];
+    const rounds = f.baseline ? f.rounds : 1;
+    const ours: Record<string, unknown>[] = [];
+    const theirs: Record<string, unknown>[] = [];
+    for (let r = 0; r < rounds; r++) {
+      info(`bench ${name}: round ${r + 1}/${rounds}`);
+      ours.push(suite.ours(rt, f.repeats));
+      if (f.baseline) theirs.push(await runBaseline(f.python, join(f.baseline, suite.baseline), f.repeats));
+    }
+    result[name] = medianTree(ours);
+    if (f.baseline) {
+      baseline[name] = medianTree(theirs);
+      for (const { key, higherIsBetter } of suite.compare) {
+        const a = lookup(result[name], key), b = lookup(baseline[name], key);
+        // Ratio > 1 means we are faster.
+        ratio[`${name}.${key}`] = Math.round((higherIsBetter ? a / b : b / a) * 1000) / 1000;
+      }
+    }
+  }
+  if (f.baseline) Object.assign(result, { baseline, speedup_vs_baseline: ratio });
+  const lines = Object.entries(flatten(result)).map(([k, v]) => `${k.padEnd(48)} ${v}`);
+  emitResult(f.json, { command: "bench", ...result, threads: 1, ...provenance() }, lines.join("\n"));
+}
+
+async function runBaseline(python: string, script: string, repeats: number): Promise<Record<string, unknown>> {
+  let stdout: string;
+  try {
+    ({ stdout } = await run(python, [script, "--threads", "1", "--repeats", String(repeats)], { maxBuffer: 1 << 24 }));
+  } catch (error) {
+    throw new Error(`baseline ${script} failed with ${python} (needs PyTorch: apt-get install python3-torch): ${(error as Error).message}`);
+  }
+  const last = stdout.trim().split("\n").pop() ?? "";
+  try {
+    const parsed = JSON.parse(last) as Record<string, unknown>;
+    // gemm.py nests its figures under "gemm"; the others report at the top level.
+    return (parsed.gemm as Record<string, unknown>) ?? parsed;
+  } catch {
+    throw new Error(`baseline ${script}: the last line of its output is not JSON: ${last.slice(0, 200)}`);
+  }
+}
+
+/** Element-wise median of numeric leaves over several trees of the same shape. */
+function medianTree(trees: Record<string, unknown>[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(trees[0])) {
+    if (typeof value === "number") {
+      const xs = trees.map((t) => t[key] as number).sort((a, b) => a - b);
+      out[key] = xs[Math.floor(xs.length / 2)];
+    } else if (value && typeof value === "object" && !Array.isArray(value)) {
+      out[key] = medianTree(trees.map((t) => t[key] as Record<string, unknown>));
+    } else out[key] = value;
+  }
+  return out;
+}
+
+function lookup(tree: unknown, path: string): number {
+  return path.split(".").reduce<unknown>((node, k) => (node as Record<string, unknown>)[k], tree) as number;
+}
+
+function flatten(tree: Record<string, unknown>, prefix = ""): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(tree)) {
+    if (v && typeof v === "object" && !Array.isArray(v)) Object.assign(out, flatten(v as Record<string, unknown>, `${prefix}${k}.`));
+    else out[`${prefix}${k}`] = v;
+  }
+  return out;
+}

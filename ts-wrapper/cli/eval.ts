@@ -1,0 +1,47 @@
+// bioplausible eval: a saved model's accuracy, loss and confusion matrix on a data set.
+
+import { readFile } from "node:fs/promises";
+import { evaluate } from "../evaluation/metrics.js";
+import { decodeModel } from "../models/file.js";
+import { init } from "../runtime.js";
+import { OUTPUT_LOSSES } from "../training/losses.js";
+import { helpText, parseFlags, UsageError, type FlagSpec } from "./args.js";
+import { dataFlags, loadSplit } from "./data.js";
+import { emitResult, info, percent, provenance } from "./report.js";
+
+const flags = {
+  ...dataFlags,
+  split: { type: "string", choices: ["test", "train"], default: "test", help: "which split to evaluate on" },
+  "batch-size": { type: "int", min: 1, default: 1000, help: "samples per forward pass" },
+  "output-loss": { type: "string", choices: OUTPUT_LOSSES, default: "ce", help: "loss to report" },
+  json: { type: "boolean", help: "print the result as one JSON object on the last line of stdout" },
+} satisfies Record<string, FlagSpec>;
+
+export const evalHelp = helpText("eval", "Evaluate a saved model on a data set.", flags, "<model.safetensors>");
+
+export async function evalCommand(argv: string[]): Promise<void> {
+  const f = parseFlags(argv, flags, "eval", { positionals: 1, minPositionals: 1 });
+  if (f.help) return void process.stdout.write(`${evalHelp}\n`);
+  const file = f._[0];
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(file);
+  } catch (error) {
+    throw new UsageError(`cannot read model file ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  await init();
+  const model = decodeModel(bytes, file);
+  const data = await loadSplit(f.dataset, f.dataDir, f.split as "train" | "test");
+  if (data.features !== model.inputs || data.classes !== model.outputs) {
+    throw new UsageError(`--dataset: ${file} takes ${model.inputs} inputs and ${model.outputs} classes, but ${f.dataset} has ${data.features} features and ${data.classes} classes`);
+  }
+  info(`evaluating ${file} (${model.config.layers.join("-")}) on ${data.count} ${f.dataset} ${f.split} samples`);
+  const started = performance.now();
+  const result = evaluate(model, data, { batchSize: f.batchSize, outputLoss: f.outputLoss });
+  const seconds = (performance.now() - started) / 1000;
+  emitResult(f.json, {
+    command: "eval", model: file, dataset: f.dataset, split: f.split, accuracy: result.accuracy,
+    loss: result.loss, count: result.count, confusion: result.confusion, seconds, params_sha256: await model.params.sha256(),
+    config: model.config, ...provenance(),
+  }, `${f.split} accuracy ${percent(result.accuracy)} (${Math.round(result.accuracy * result.count)}/${result.count}), loss ${result.loss.toFixed(4)}`);
+}

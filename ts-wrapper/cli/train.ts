@@ -1,0 +1,109 @@
+// bioplausible train: train a model on a data set, evaluate it on the test split, save it.
+
+import { subset } from "../datasets/dataset.js";
+import { ACTIVATIONS } from "../models/activations.js";
+import { encodeModel } from "../models/file.js";
+import { MLP } from "../models/mlp.js";
+import { init } from "../runtime.js";
+import { evaluate } from "../evaluation/metrics.js";
+import { OUTPUT_LOSSES } from "../training/losses.js";
+import { OPTIMIZERS } from "../training/optimizers.js";
+import { train } from "../training/trainer.js";
+import { helpText, parseFlags, UsageError, type FlagSpec } from "./args.js";
+import { dataFlags, loadSplit } from "./data.js";
+import { checkWritable, writeFileAtomic } from "./files.js";
+import { Progress } from "./progress.js";
+import { emitResult, info, percent, provenance } from "./report.js";
+
+export const MODELS = ["mlp"] as const;
+
+const flags = {
+  model: { type: "string", choices: MODELS, default: "mlp", help: "model family" },
+  layers: { type: "list", help: "layer widths, input to output (default: <features>,256,256,<classes>)" },
+  activation: { type: "string", choices: ACTIVATIONS, default: "relu", help: "hidden activation" },
+  "batch-norm": { type: "boolean", help: "batch norm between each hidden linear layer and its activation" },
+  epochs: { type: "int", min: 1, default: 20, help: "passes over the training set" },
+  "batch-size": { type: "int", min: 1, default: 64, help: "samples per mini-batch" },
+  lr: { type: "number", min: 0, minExclusive: true, default: 0.05, help: "learning rate" },
+  momentum: { type: "number", min: 0, max: 0.999999, default: 0.9, help: "SGD momentum (ignored by adam)" },
+  optimizer: { type: "string", choices: OPTIMIZERS, default: "sgd", help: "optimiser" },
+  "weight-decay": { type: "number", min: 0, default: 0, help: "L2 penalty added to the gradient" },
+  "output-loss": { type: "string", choices: OUTPUT_LOSSES, default: "ce", help: "softmax cross-entropy or squared error" },
+  seed: { type: "int", min: 0, max: 4294967295, default: 0, help: "seed for initialisation and shuffling" },
+  ...dataFlags,
+  limit: { type: "int", min: 1, help: "train on the first N training samples only" },
+  out: { type: "string", help: "save the trained model to this .safetensors file" },
+  json: { type: "boolean", help: "print the result as one JSON object on the last line of stdout" },
+} satisfies Record<string, FlagSpec>;
+
+export const trainHelp = helpText("train", "Train a model and report its test accuracy.", flags);
+
+export async function trainCommand(argv: string[]): Promise<void> {
+  const f = parseFlags(argv, flags, "train");
+  if (f.help) return void process.stdout.write(`${trainHelp}\n`);
+  const momentum = f.optimizer === "adam" ? 0 : f.momentum;
+  if (f.out) await checkWritable(f.out, "--out");
+
+  const [trainSet, testSet] = await Promise.all([loadSplit(f.dataset, f.dataDir, "train"), loadSplit(f.dataset, f.dataDir, "test")]);
+  if (f.limit !== undefined && f.limit > trainSet.count) {
+    throw new UsageError(`--limit: ${f.dataset} has ${trainSet.count} training samples, got ${f.limit}`);
+  }
+  const data = f.limit !== undefined ? subset(trainSet, f.limit) : trainSet;
+  const layers = f.layers ?? [data.features, 256, 256, data.classes];
+  if (layers.length < 2) throw new UsageError(`--layers: need at least an input and an output width, got ${layers.join(",")}`);
+  if (layers[0] !== data.features) {
+    throw new UsageError(`--layers: the first width is ${layers[0]} but ${f.dataset} samples have ${data.features} features`);
+  }
+  if (layers[layers.length - 1] !== data.classes) {
+    throw new UsageError(`--layers: the last width is ${layers[layers.length - 1]} but ${f.dataset} has ${data.classes} classes`);
+  }
+  if (f.batchNorm && f.batchSize < 2) throw new UsageError("--batch-size: batch norm needs at least 2 samples per batch");
+
+  const config = {
+    model: f.model, layers, activation: f.activation, batchNorm: f.batchNorm, epochs: f.epochs, batchSize: f.batchSize,
+    lr: f.lr, momentum, optimizer: f.optimizer, weightDecay: f.weightDecay, outputLoss: f.outputLoss, seed: f.seed,
+    dataset: f.dataset, dataDir: f.dataDir ?? null, limit: f.limit ?? null, trainSamples: data.count,
+  };
+  await init();
+  const model = new MLP({ layers, activation: f.activation, batchNorm: f.batchNorm, seed: f.seed });
+  info(`training ${f.model} ${layers.join("-")} (${f.activation}${f.batchNorm ? ", batch norm" : ""}) on ${data.count} ${f.dataset} samples, ${f.epochs} epochs, ${f.optimizer} lr ${f.lr}`);
+  // One progress line per epoch; onBatch reports cumulative sample counts.
+  let progress: Progress | undefined;
+  let counted = 0;
+  const result = train(model, data, {
+    epochs: f.epochs, batchSize: f.batchSize, lr: f.lr, momentum, optimizer: f.optimizer, weightDecay: f.weightDecay,
+    outputLoss: f.outputLoss, seed: f.seed, test: testSet,
+    onBatch: (done, total, epoch) => {
+      progress ??= new Progress({ label: `epoch ${epoch}/${f.epochs}`, total, unit: "samples" });
+      progress.tick(done - counted);
+      counted = done;
+    },
+    onEpoch: (e) => {
+      progress?.done(`loss ${e.loss.toFixed(4)}  train ${percent(e.accuracy)}  test ${percent(e.testAccuracy!)}`);
+      progress = undefined;
+      counted = 0;
+    },
+  });
+  const test = evaluate(model, testSet, { outputLoss: f.outputLoss });
+  const paramsSha256 = await model.params.sha256();
+  const summary = {
+    command: "train",
+    test_accuracy: test.accuracy,
+    test_loss: test.loss,
+    epochs: f.epochs,
+    seconds: result.seconds,
+    seconds_per_epoch: result.seconds / f.epochs,
+    params_sha256: paramsSha256,
+    history: result.history,
+    confusion: test.confusion,
+    config,
+    ...provenance(),
+    out: f.out ?? null,
+  };
+  if (f.out) {
+    await writeFileAtomic(f.out, encodeModel(model, { training: { config, test_accuracy: test.accuracy, params_sha256: paramsSha256, ...provenance() } }));
+    info(`saved ${f.out}`);
+  }
+  emitResult(f.json, summary,
+    `test accuracy ${percent(test.accuracy)} (${Math.round(test.accuracy * test.count)}/${test.count}) after ${f.epochs} epochs in ${result.seconds.toFixed(1)} s`);
+}
