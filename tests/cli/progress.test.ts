@@ -101,7 +101,7 @@ describe("Progress without a TTY", () => {
     const clock = new FakeClock();
     const p = new Progress({ label: "epoch 2", total: 60_000, stream, now: clock.now });
     for (let i = 0; i < 1000; i++) {
-      clock.t += 3; // 3 s in all: no heartbeat lines
+      clock.t += 60; // 60 s in all, a decile every 6 s: past the 5 s quiet time, below the heartbeat
       p.tick(60);
     }
     p.done("done");
@@ -110,9 +110,21 @@ describe("Progress without a TTY", () => {
     expect(lines.pop()).toBe("");
     expect(lines).toHaveLength(10);
     expect(lines.slice(0, 9).map((l) => l.match(/ (\d+)% /)![1])).toEqual(["10", "20", "30", "40", "50", "60", "70", "80", "90"]);
-    // 6000 samples after 0.3 s: 20000 samples/s, 54000 left take 2.7 s.
-    expect(lines[0]).toBe("epoch 2: 10% 6000/60000 20.0k samples/s ETA 0:03");
-    expect(lines[9]).toBe("epoch 2: 100% 60000/60000 20.0k samples/s in 0:03 done");
+    // 6000 samples after 6 s: 1.0k samples/s (formatRate), 54000 left take 54 s.
+    expect(lines[0]).toBe("epoch 2: 10% 6000/60000 1.0k samples/s ETA 0:54");
+    expect(lines[9]).toBe("epoch 2: 100% 60000/60000 1.0k samples/s in 1:00 done");
+  });
+
+  it("logs only the summary of a job shorter than the quiet time", () => {
+    const stream = new FakeStream(false);
+    const clock = new FakeClock();
+    const p = new Progress({ label: "epoch 1", total: 60_000, stream, now: clock.now });
+    for (let i = 0; i < 1000; i++) {
+      clock.t += 3; // 3 s in all
+      p.tick(60);
+    }
+    p.done("done");
+    expect(stream.text).toBe("epoch 1: 100% 60000/60000 20.0k samples/s in 0:03 done\n");
   });
 
   it("adds a heartbeat line after 10 s of silence, so the count stays bounded by time and progress", () => {

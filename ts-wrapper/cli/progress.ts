@@ -23,6 +23,7 @@ export interface ProgressOptions {
 
 const REDRAW_MS = 100;
 const HEARTBEAT_MS = 10_000;
+const QUIET_MS = 5_000;
 const BAR_WIDTH = 20;
 
 /** 0:04, 12:30, 1:02:03. */
@@ -81,9 +82,11 @@ export class Progress {
       if (t - this.lastDraw >= REDRAW_MS) this.redraw(this.line(true, t), t);
       return;
     }
-    // Completion is reported by done(), so ticks print deciles 1–9 only.
+    // Completion is reported by done(), so ticks print deciles 1–9 only, and only when the last
+    // line is a few seconds old: a short job logs its summary line alone.
     const decile = Math.min(9, Math.floor(10 * this.fraction() + 1e-9));
-    if (decile > this.lastDecile || t - this.lastDraw >= HEARTBEAT_MS) {
+    const quiet = t - this.lastDraw;
+    if ((decile > this.lastDecile && quiet >= QUIET_MS) || quiet >= HEARTBEAT_MS) {
       this.lastDecile = Math.max(this.lastDecile, decile);
       this.lastDraw = t;
       this.stream.write(this.line(false, t) + "\n");

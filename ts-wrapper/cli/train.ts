@@ -23,7 +23,7 @@ const flags = {
   activation: { type: "string", choices: ACTIVATIONS, default: "relu", help: "hidden activation" },
   "batch-norm": { type: "boolean", help: "batch norm between each hidden linear layer and its activation" },
   epochs: { type: "int", min: 1, default: 20, help: "passes over the training set" },
-  "batch-size": { type: "int", min: 1, default: 64, help: "samples per mini-batch" },
+  "batch-size": { type: "int", min: 1, default: 128, help: "samples per mini-batch" },
   lr: { type: "number", min: 0, minExclusive: true, default: 0.05, help: "learning rate" },
   momentum: { type: "number", min: 0, max: 0.999999, default: 0.9, help: "SGD momentum (ignored by adam)" },
   optimizer: { type: "string", choices: OPTIMIZERS, default: "sgd", help: "optimiser" },
