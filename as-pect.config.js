@@ -1,19 +1,7 @@
 // as-pect configuration for the AssemblyScript kernel specs (tests/assembly/*.spec.ts).
 //
-// The compiler options (SIMD enabled, as-pect transform and runtime entry) live in
-// tests/assembly/as-pect.asconfig.json. `asp` reads its asconfig from `--as-config`, whose
-// default is ./as-pect.asconfig.json at the package root; so that `asp --config as-pect.config.js`
-// works without a second file at the root, this config points that option at the one under
-// tests/assembly unless it was given explicitly on the command line. `asp` parses its argv with
-// commander's shared `program` before importing this file and reads the option afterwards.
-import { createRequire } from "module";
-
-const require = createRequire(import.meta.url);
-const aspectCli = require.resolve("@as-pect/cli");
-const { program } = createRequire(aspectCli)("commander");
-if (program.getOptionValueSource("asConfig") === "default") {
-  program.setOptionValue("asConfig", "./tests/assembly/as-pect.asconfig.json");
-}
+// The compiler options (SIMD enabled, as-pect's transform and runtime entry) are in
+// as-pect.asconfig.json beside this file, where `asp` looks for them.
 
 export default {
   /** One spec file per kernel file in assembly/. */

@@ -28,7 +28,9 @@ function kBlock(K: i32): i32 {
 
 /** Bytes of scratch `gemm` needs for these sizes; the caller passes that much as `work`. */
 export function gemmWorkspaceBytes(M: i32, N: i32, K: i32): i32 {
-  const kc = kBlock(K);
+  // min(K, KC) bounds every k block and never shrinks as K grows, so a workspace sized for the
+  // largest batch serves every smaller one.
+  const kc = max(min(K, KC), 0);
   const mc = min(roundUp(M, MR), MC);
   return (kc * roundUp(N, NR) + mc * kc + MR * NR) << 2;
 }

@@ -1,11 +1,12 @@
 // Classification read-outs.
 
-// Index of the largest of n values at row (the first one on ties; NaN never wins).
+// Index of the largest of n values at row (the first one on ties; NaN never wins; 0 when all
+// are NaN).
 @inline
 function rowArgmax(row: usize, n: i32): i32 {
   let best = 0;
-  let bestValue = load<f32>(row);
-  for (let j = 1; j < n; j++) {
+  let bestValue = -Infinity as f32;
+  for (let j = 0; j < n; j++) {
     const v = load<f32>(row + (<usize>j << 2));
     if (v > bestValue) {
       best = j;

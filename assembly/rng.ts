@@ -36,7 +36,13 @@ function uniform01(g: usize): f32 {
 /** out[0..n) uniform in [low, high). */
 export function rngUniform(g: usize, n: i32, low: f32, high: f32, out: usize): void {
   const span = high - low;
-  for (let i = 0; i < n; i++) store<f32>(out + (<usize>i << 2), low + span * uniform01(g));
+  for (let i = 0; i < n; i++) {
+    let x = low + span * uniform01(g);
+    // low + span·u can round up to high; drawing again keeps the distribution uniform. When
+    // high ≤ low there is no interval: every value is low.
+    while (x >= high && span > 0) x = low + span * uniform01(g);
+    store<f32>(out + (<usize>i << 2), span > 0 ? x : low);
+  }
 }
 
 /** out[0..n) normal with the given mean and standard deviation (Box–Muller in float64). */

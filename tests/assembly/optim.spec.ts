@@ -26,7 +26,8 @@
 //   float32 sqrt(c2), and 2 roundings of the product and quotient, with headroom).
 
 import { sgdStep, adamStep } from "../../assembly/optim";
-import { U, SUBNORMAL_STEP, GUARD, allocF32, expectAllBits, expectClose, free, getD, getF, getBits, setF, seedData, fillData, copyF32 } from "./helpers";
+import { U, SUBNORMAL_STEP, GUARD, allocF32, expectAllBits, expectClose, free, getD, getF, getBits, setF, seedData, fillData, copyF32,
+  dataF32 } from "./helpers";
 
 const SIZES: i32[] = [1, 2, 3, 4, 5, 7, 8, 13, 101];
 
@@ -115,17 +116,16 @@ function checkAdam(n: i32, lr: f32, beta1: f32, beta2: f32, eps: f32, weightDeca
   fillData(p, n, -2, 2);
   fillData(m, n, 0, 0);
   fillData(v, n, 0, 0);
-  const b1 = <f64>beta1, b2 = <f64>beta2, e = <f64>eps, wd = <f64>weightDecay, gamma = <f64>lr;
+  const b1 = <f64>beta1, b2 = <f64>beta2, e = <f64>eps, gamma = <f64>lr;
   for (let t = 1; t <= steps; t++) {
     // Gradients of varied scale, some tiny (ε matters) and some exactly 0.
     for (let i = 0; i < n; i++) {
       const r = dataScale(i);
-      setF(g, i, <f32>(<f64>dataF(-1, 1) * r));
+      setF(g, i, <f32>(<f64>dataF32(-1, 1) * r));
     }
     copyF32(p, p0, n); copyF32(m, m0, n); copyF32(v, v0, n);
     adamStep(n, p, g, m, v, lr, beta1, beta2, eps, weightDecay, t);
     const c1 = 1 - Math.pow(b1, <f64>t), c2 = 1 - Math.pow(b2, <f64>t);
-    void wd;
     for (let i = 0; i < n; i++) {
       const w = getD(p0, i);
       // The decayed gradient as the float32 tensor PyTorch materialises (∇ + λθ, rounded to
@@ -149,8 +149,6 @@ function checkAdam(n: i32, lr: f32, beta1: f32, beta2: f32, eps: f32, weightDeca
   expectAllBits(v + (<usize>n << 2), 1, GUARD, name + ": v past n");
   free(p); free(g); free(m); free(v); free(p0); free(m0); free(v0);
 }
-
-import { dataF32 as dataF } from "./helpers";
 
 function dataScale(i: i32): f64 {
   const k = i % 5;
