@@ -24,6 +24,19 @@ function bitsOf(data: Float32Array): number[] {
 }
 
 describe("encodeSafetensors / decodeSafetensors", () => {
+  it("decodes a Node Buffer (as readFile returns) whose memory is shared with other data", () => {
+    const tensors: NamedTensor[] = [
+      { name: "a", shape: [2], data: new Float32Array([1.5, -2]) },
+      { name: "b", shape: [3], data: new Float32Array([3, 4, 5]) },
+    ];
+    // A small Buffer.from() lives inside Node's shared pool: its .buffer is far larger than the file.
+    const file = Buffer.from(encodeSafetensors(tensors, {}));
+    expect(file.buffer.byteLength).toBeGreaterThan(file.byteLength);
+    const decoded = decodeSafetensors(file, "pooled.safetensors");
+    expect([...decoded.tensors.get("a")!.data]).toEqual([1.5, -2]);
+    expect([...decoded.tensors.get("b")!.data]).toEqual([3, 4, 5]);
+  });
+
   it("round-trips names, shapes, metadata and exact float bits", () => {
     const specials = new Float32Array([-0, 0, 1.5, -2.25, 3.4028234663852886e38, 1.401298464324817e-45, Infinity, -Infinity]);
     const tensors: NamedTensor[] = [

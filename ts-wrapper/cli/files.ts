@@ -1,11 +1,14 @@
 // Writing result files without ever leaving a half-written one: write a sibling, then rename.
 
-import { access, constants, rename, unlink, writeFile } from "node:fs/promises";
+import { access, constants, rename, stat, unlink, writeFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { UsageError } from "./args.js";
 
 /** Fail early (before any training) when `file`'s directory cannot take it. */
 export async function checkWritable(file: string, flag: string): Promise<void> {
+  if ((await stat(file).catch(() => undefined))?.isDirectory()) {
+    throw new UsageError(`${flag}: ${file} is a directory; give a file name`);
+  }
   const dir = dirname(resolve(file));
   try {
     await access(dir, constants.W_OK);

@@ -94,7 +94,9 @@ export async function trainCommand(argv: string[]): Promise<void> {
     seconds: result.seconds,
     seconds_per_epoch: result.seconds / f.epochs,
     params_sha256: paramsSha256,
-    history: result.history,
+    history: result.history.map((e) => ({
+      epoch: e.epoch, loss: e.loss, accuracy: e.accuracy, test_loss: e.testLoss, test_accuracy: e.testAccuracy, seconds: e.seconds,
+    })),
     confusion: test.confusion,
     config,
     ...provenance(),

@@ -160,8 +160,11 @@ export function decodeSafetensors(
     const n = (e.end - e.begin) / 4;
     let data: Float32Array;
     if (HOST_LITTLE_ENDIAN) {
-      // slice() copies into a fresh, aligned buffer, since offsets need not be 4-aligned.
-      data = new Float32Array(bytes.slice(dataStart + e.begin, dataStart + e.end).buffer);
+      // Copy into a fresh, aligned buffer: offsets need not be 4-aligned, and a Node Buffer's
+      // slice() would share (and expose) the whole file's memory.
+      const copy = new Uint8Array(e.end - e.begin);
+      copy.set(bytes.subarray(dataStart + e.begin, dataStart + e.end));
+      data = new Float32Array(copy.buffer);
     } else {
       data = new Float32Array(n);
       for (let i = 0; i < n; i++) data[i] = view.getFloat32(dataStart + e.begin + 4 * i, true);

@@ -1,0 +1,193 @@
+// Bad input to `bioplausible train`: usage errors exit 2 with one stderr line naming the flag,
+// before any work; malformed data exits 1 naming the file; no --out file is left behind by a
+// failed or interrupted run.
+
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { IDX_NAMES, idxBytes, makeIdxFixture, writeIdxDir } from "../helpers/idx-fixtures.js";
+import { BIN, lines, ROOT, runCli, tempDir, type CliResult } from "./e2e-cli.js";
+
+let tmp: ReturnType<typeof tempDir>;
+let data: string;
+const fixture = makeIdxFixture({ train: 200, test: 100, side: 8, classes: 10, seed: 11 });
+const OK = ["--layers", "64,8,10", "--epochs", "1", "--batch-size", "16"];
+
+beforeAll(() => {
+  tmp = tempDir("errors");
+  data = writeIdxDir(join(tmp.dir, "data"), fixture);
+});
+
+afterAll(() => tmp?.cleanup());
+
+/** A copy of the good fixture directory with one file replaced. */
+function variant(name: string, file: string, bytes: Uint8Array, options: { gzip?: boolean } = {}): string {
+  const dir = join(tmp.dir, name);
+  writeIdxDir(dir, fixture, options);
+  writeFileSync(join(dir, file), bytes);
+  return dir;
+}
+
+/** Exactly one line on stderr, prefixed like every CLI error, and nothing on stdout. */
+function oneErrorLine(r: CliResult): string {
+  expect(r.stdout).toBe("");
+  const err = lines(r.stderr);
+  expect(err, r.stderr).toHaveLength(1);
+  expect(err[0]).toMatch(/^bioplausible: /);
+  return err[0]!;
+}
+
+describe("usage errors: exit 2, one line naming the flag, before any work", () => {
+  const cases: [string, string[], string][] = [
+    ["unknown model", ["--model", "foo"], "--model"],
+    ["negative learning rate", ["--lr", "-1"], "--lr"],
+    ["zero learning rate", ["--lr", "0"], "--lr"],
+    ["non-numeric learning rate", ["--lr", "fast"], "--lr"],
+    ["zero batch size", ["--batch-size", "0"], "--batch-size"],
+    ["zero epochs", ["--epochs", "0"], "--epochs"],
+    ["fractional epochs", ["--epochs", "1.5"], "--epochs"],
+    ["layer widths that fit neither end of the data", ["--layers", "10,3"], "--layers"],
+    ["first layer width not the data's features", ["--layers", "10,8,10"], "--layers"],
+    ["last layer width not the data's classes", ["--layers", "64,8,3"], "--layers"],
+    ["a single layer width", ["--layers", "64"], "--layers"],
+    ["unknown flag", ["--frobnicate"], "--frobnicate"],
+    ["missing value at the end", ["--epochs"], "--epochs"],
+    ["missing value before another flag", ["--out", "--json"], "--out"],
+    ["unknown optimizer", ["--optimizer", "rmsprop"], "--optimizer"],
+    ["--limit larger than the training set", ["--limit", "201"], "--limit"],
+  ];
+
+  it.each(cases)("%s", async (_, flags, named) => {
+    // The good flags first: a repeated flag takes its last value, so the bad one wins.
+    const r = await runCli(["train", "--data-dir", data, ...OK, ...flags, "--json"]);
+    expect(r.code).toBe(2);
+    expect(oneErrorLine(r)).toContain(named);
+  });
+
+  it("--dataset cifar10 without --data-dir names --data-dir", async () => {
+    const r = await runCli(["train", "--dataset", "cifar10", "--json"]);
+    expect(r.code).toBe(2);
+    expect(oneErrorLine(r)).toContain("--data-dir");
+  });
+
+  it("--out into a directory that does not exist: names --out and writes nothing", async () => {
+    const work = join(tmp.dir, "out-missing");
+    mkdirSync(work);
+    const target = join(work, "no-such-dir", "model.safetensors");
+    const r = await runCli(["train", "--data-dir", data, ...OK, "--out", target, "--json"]);
+    expect(r.code).toBe(2);
+    expect(oneErrorLine(r)).toContain("--out");
+    expect(existsSync(join(work, "no-such-dir"))).toBe(false);
+    expect(readdirSync(work)).toEqual([]);
+  });
+
+  it("--out naming an existing directory: names --out before training and leaves no temp file", async () => {
+    const work = join(tmp.dir, "out-is-dir");
+    const target = join(work, "models");
+    mkdirSync(target, { recursive: true });
+    const r = await runCli(["train", "--data-dir", data, ...OK, "--out", target, "--json"]);
+    expect(r.code).toBe(2);
+    expect(oneErrorLine(r)).toContain("--out");
+    expect(readdirSync(work)).toEqual(["models"]);
+    expect(readdirSync(target)).toEqual([]);
+  });
+});
+
+describe("malformed data: exit 1, one line naming the file, no --out written", () => {
+  const images = idxBytes([fixture.test.count, 8, 8], fixture.test.images);
+
+  /** Runs train on `dir`; returns what the error says besides the prefix and the file's path. */
+  async function failsNaming(dir: string, file: string): Promise<string> {
+    const out = join(tmp.dir, `${dir.split("/").pop()}.safetensors`);
+    const r = await runCli(["train", "--data-dir", dir, ...OK, "--out", out, "--json"]);
+    expect(r.code).toBe(1);
+    const msg = oneErrorLine(r);
+    const path = join(dir, file);
+    expect(msg).toContain(path);
+    expect(existsSync(out)).toBe(false);
+    expect(readdirSync(tmp.dir).filter((n) => n.includes(".tmp"))).toEqual([]);
+    return msg.slice("bioplausible: ".length).split(path).join("");
+  }
+
+  it("a truncated images file", async () => {
+    const dir = variant("truncated", IDX_NAMES.testImages, images.subarray(0, images.length - 100));
+    expect(await failsNaming(dir, IDX_NAMES.testImages)).toMatch(/truncated/i);
+  });
+
+  it("an images file with trailing bytes", async () => {
+    const padded = new Uint8Array(images.length + 3);
+    padded.set(images);
+    const dir = variant("trailing", IDX_NAMES.testImages, padded);
+    await failsNaming(dir, IDX_NAMES.testImages);
+  });
+
+  it("a file that is not IDX at all", async () => {
+    const dir = variant("not-idx", IDX_NAMES.trainLabels, new TextEncoder().encode("label,image\n1,foo.png\n"));
+    await failsNaming(dir, IDX_NAMES.trainLabels);
+  });
+
+  it("a label out of range", async () => {
+    const labels = fixture.train.labels.slice();
+    labels[17] = 12;
+    const dir = variant("bad-label", IDX_NAMES.trainLabels, idxBytes([labels.length], labels));
+    expect(await failsNaming(dir, IDX_NAMES.trainLabels)).toMatch(/\b12\b/);
+  });
+
+  it("an image/label count mismatch", async () => {
+    const labels = fixture.train.labels.subarray(0, 150);
+    const dir = variant("count-mismatch", IDX_NAMES.trainLabels, idxBytes([150], labels));
+    await failsNaming(dir, IDX_NAMES.trainLabels);
+  });
+
+  it("a truncated .gz file in a gzipped directory", async () => {
+    const gz = gzipSync(idxBytes([fixture.train.count, 8, 8], fixture.train.images));
+    const name = `${IDX_NAMES.trainImages}.gz`;
+    const dir = variant("truncated-gz", name, gz.subarray(0, gz.length >> 1), { gzip: true });
+    expect(await failsNaming(dir, name)).toMatch(/gzip/i);
+  });
+
+  it("a data directory without IDX files names the directory", async () => {
+    const empty = join(tmp.dir, "empty");
+    mkdirSync(empty);
+    const r = await runCli(["train", "--data-dir", empty, ...OK, "--json"]);
+    expect(r.code).not.toBe(0);
+    expect(oneErrorLine(r)).toContain(empty);
+  });
+});
+
+describe("an interrupted run leaves no --out file", () => {
+  it("SIGTERM during training: no model file and no temp file in the --out directory", async () => {
+    const work = join(tmp.dir, "interrupted");
+    mkdirSync(work);
+    const out = join(work, "model.safetensors");
+    // Enough epochs to run for minutes; it is stopped after the first epoch reports.
+    const child = spawn(process.execPath, [BIN, "train", "--data-dir", data, ...OK, "--epochs", "1000000", "--out", out], {
+      cwd: ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stderr = "";
+    const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => {
+      child.on("close", (code, signal) => done({ code, signal }));
+    });
+    const guard = setTimeout(() => child.kill("SIGKILL"), 15_000);
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+      if (/epoch 1\//.test(stderr)) child.kill("SIGTERM");
+    });
+    const { signal } = await ended;
+    clearTimeout(guard);
+    expect(stderr).toMatch(/epoch 1\//);
+    expect(signal).toBe("SIGTERM");
+    expect(readdirSync(work)).toEqual([]);
+  });
+});
+
+// Keep the fixture honest: the good directory trains, so every failure above is the bad input's.
+it("the unmodified fixture trains with the same flags", async () => {
+  const out = join(tmp.dir, "good.safetensors");
+  const r = await runCli(["train", "--data-dir", data, ...OK, "--out", out, "--json"]);
+  expect(r.code).toBe(0);
+  expect(readFileSync(out).length).toBeGreaterThan(8);
+});
