@@ -9,6 +9,7 @@ export { softmaxRows, softmaxCrossEntropy, squaredError } from "./loss";
 export { argmaxRows, countCorrect } from "./metrics";
 export { batchNormTrain, batchNormInfer, batchNormBackward } from "./norm";
 export { sgdStep, adamStep } from "./optim";
+export { pcStep } from "./pc";
 export { rngSeed, rngNextU32, rngUniform, rngNormal, rngPermutation, rngBernoulli } from "./rng";
 
 /** First free byte after the module's static data: the TypeScript heap starts here. */

@@ -16,3 +16,7 @@ export { evaluate, type Evaluation } from "./evaluation/metrics.js";
 export * from "./datasets/index.js";
 export { encodeModel, decodeModel, MODEL_FORMAT } from "./models/file.js";
 export { VERSION } from "./version.js";
+export { PCN, PC_ALGORITHMS, type PCAlgorithm, type PCNOptions } from "./models/pcn.js";
+export { DivergenceError, type StepResult } from "./training/model.js";
+export { BatchBuffer } from "./training/batches.js";
+export { lossAndGradient } from "./training/losses.js";

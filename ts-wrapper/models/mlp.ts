@@ -8,6 +8,10 @@ import type { Runtime } from "../wasm/load.js";
 import { runtime as defaultRuntime } from "../runtime.js";
 import { activationCode, ACTIVATIONS, type ActivationName } from "./activations.js";
 import { ParameterSet, type TensorSpec } from "./params.js";
+import type { BatchBuffer } from "../training/batches.js";
+import { lossAndGradient, type OutputLoss } from "../training/losses.js";
+import type { StepResult } from "../training/model.js";
+import type { Optimizer } from "../training/optimizers.js";
 
 export interface MLPOptions {
   /** Layer widths from input to output, e.g. [784, 256, 256, 10]. */
@@ -32,7 +36,7 @@ export interface MLPConfig {
 export const BATCH_NORM_MOMENTUM = 0.1;
 export const BATCH_NORM_EPS = 1e-5;
 
-interface Layer {
+export interface Layer {
   inputs: number;
   outputs: number;
   weight: string;
@@ -62,6 +66,10 @@ export class MLP {
   readonly params: ParameterSet;
   readonly runtime: Runtime;
   private readonly layerList: Layer[];
+  /** The linear layers, input to output: widths, tensor names, activation code of their output. */
+  get linearLayers(): readonly Readonly<Layer>[] {
+    return this.layerList;
+  }
   private ws?: Workspace;
 
   constructor(options: MLPOptions) {
@@ -195,6 +203,23 @@ export class MLP {
       }
       delta = next;
     }
+  }
+
+  /** Pointer to layer l's linear output z = a·Wᵀ + b (B × outputs) from the last forward(). */
+  linearOutput(l: number): number {
+    if (!this.ws) throw new Error("linearOutput: no forward pass has run");
+    return this.ws.z[l];
+  }
+
+  /** Backprop: forward in training mode, the loss gradient at the logits, backward, one update. */
+  trainBatch(batch: BatchBuffer, B: number, outputLoss: OutputLoss, optimizer: Optimizer): StepResult {
+    const logits = this.forward(batch.x, B, true);
+    const loss = lossAndGradient(this.runtime, outputLoss, logits, batch.targets, B, this.outputs, batch.grad);
+    if (Number.isFinite(loss)) {
+      this.backward(batch.x, B, batch.grad);
+      optimizer.step();
+    }
+    return { logits, loss };
   }
 
   /** Logits for `count` rows of `x` (a plain array, count × inputs), in inference mode. */

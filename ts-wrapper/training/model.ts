@@ -1,8 +1,18 @@
 // What the trainer and the evaluator need of a model: a forward pass over a batch in wasm memory
-// and, for training, a backward pass filling the gradients of its parameter set.
+// and a training step that turns a staged batch into a parameter update.
 
 import type { ParameterSet } from "../models/params.js";
 import type { Runtime } from "../wasm/load.js";
+import type { BatchBuffer } from "./batches.js";
+import type { OutputLoss } from "./losses.js";
+import type { Optimizer } from "./optimizers.js";
+
+export interface StepResult {
+  /** The B × outputs logits of the feedforward pass the step started from. */
+  logits: number;
+  /** Their mean loss: what the model scored on this batch before the update. */
+  loss: number;
+}
 
 export interface TrainableModel {
   readonly runtime: Runtime;
@@ -13,5 +23,11 @@ export interface TrainableModel {
   readonly minTrainingBatch: number;
   /** Returns a pointer to the B × outputs logits. */
   forward(xPtr: number, B: number, training: boolean): number;
-  backward(xPtr: number, B: number, dLogits: number): void;
+  /** Learn from the first B rows of a staged batch: gradients, then optimizer steps. */
+  trainBatch(batch: BatchBuffer, B: number, outputLoss: OutputLoss, optimizer: Optimizer): StepResult;
+}
+
+/** A model's state went non-finite; the message names where (layer, step). The trainer adds the epoch. */
+export class DivergenceError extends Error {
+  override name = "DivergenceError";
 }

@@ -5,8 +5,8 @@ import type { Dataset } from "../datasets/dataset.js";
 import { evaluate } from "../evaluation/metrics.js";
 import { STREAM_SHUFFLE } from "../models/mlp.js";
 import { BatchBuffer, checkShapes } from "./batches.js";
-import { lossAndGradient, OUTPUT_LOSSES, type OutputLoss } from "./losses.js";
-import type { TrainableModel } from "./model.js";
+import { OUTPUT_LOSSES, type OutputLoss } from "./losses.js";
+import { DivergenceError, type TrainableModel } from "./model.js";
 import { Optimizer, type OptimizerOptions } from "./optimizers.js";
 
 export interface TrainOptions extends OptimizerOptions {
@@ -78,15 +78,18 @@ export function train(model: TrainableModel, data: Dataset, options: TrainOption
         // (the shuffle gives that sample its turn in another epoch).
         if (n < model.minTrainingBatch) continue;
         seen += n;
-        const logits = model.forward(batch.x, n, true);
-        correct += kernels.countCorrect(n, model.outputs, logits, batch.labels);
-        const loss = lossAndGradient(rt, outputLoss, logits, batch.targets, n, model.outputs, batch.grad);
-        if (!Number.isFinite(loss)) {
-          throw new Error(`training diverged: the loss is ${loss} at epoch ${epoch}, batch ${b}; try a smaller --lr`);
+        let step;
+        try {
+          step = model.trainBatch(batch, n, outputLoss, optimizer);
+        } catch (error) {
+          if (!(error instanceof DivergenceError)) throw error;
+          throw new DivergenceError(`training diverged in epoch ${epoch}, batch ${b}: ${error.message}`, { cause: error });
         }
-        lossSum += loss * n;
-        model.backward(batch.x, n, batch.grad);
-        optimizer.step();
+        if (!Number.isFinite(step.loss)) {
+          throw new Error(`training diverged: the loss is ${step.loss} at epoch ${epoch}, batch ${b}; try a smaller --lr`);
+        }
+        correct += kernels.countCorrect(n, model.outputs, step.logits, batch.labels);
+        lossSum += step.loss * n;
         options.onBatch?.(Math.min(start + n, data.count), data.count, epoch);
       }
       const bad = kernels.firstNonFinite(model.params.length, model.params.values);

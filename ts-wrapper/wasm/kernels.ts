@@ -24,6 +24,7 @@ export interface Kernels {
   batchNormBackward(B: number, F: number, dy: Ptr, xHat: Ptr, gamma: Ptr, invStd: Ptr, dx: Ptr, dGamma: Ptr, dBeta: Ptr): void;
   sgdStep(n: number, p: Ptr, g: Ptr, v: Ptr, lr: number, momentum: number, weightDecay: number, nesterov: number): void;
   adamStep(n: number, p: Ptr, g: Ptr, m: Ptr, v: Ptr, lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, step: number): void;
+  pcStep(L: number, B: number, table: Ptr, gamma: number, outputMode: number, capture: number, gradScale: number, work: Ptr): number;
   rngSeed(g: Ptr, seed: number, stream: number): void;
   rngNextU32(g: Ptr): number;
   rngUniform(g: Ptr, n: number, low: number, high: number, out: Ptr): void;
@@ -37,7 +38,7 @@ const NAMES: readonly (keyof Kernels)[] = [
   "gemm", "gemmWorkspaceBytes", "fill", "axpy", "scale", "columnSums", "firstNonFinite",
   "activationForward", "activationBackward", "softmaxRows", "softmaxCrossEntropy", "squaredError",
   "argmaxRows", "countCorrect", "batchNormTrain", "batchNormInfer", "batchNormBackward",
-  "sgdStep", "adamStep", "rngSeed", "rngNextU32", "rngUniform", "rngNormal", "rngPermutation",
+  "sgdStep", "adamStep", "pcStep", "rngSeed", "rngNextU32", "rngUniform", "rngNormal", "rngPermutation",
   "rngBernoulli", "heapBase",
 ];
 

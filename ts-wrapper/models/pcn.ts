@@ -1,0 +1,269 @@
+// Predictive coding networks trained by inference learning (SCIENCE.md §3). The network's weights,
+// naming and feedforward pass are an MLP's (without batch norm): a PCN predicts with a plain forward
+// pass, which is the equilibrium of relaxation with only the input clamped. Training relaxes the
+// value nodes with the target clamped and updates each layer from its local error. IL, Z-IL and
+// incremental PC are schedules of the same relaxation kernel (assembly/pc.ts):
+//   il  — T steps of size γ, then every layer from the final errors;
+//   zil — forward-initialised value nodes, γ = 1, L steps, layer l (counted from the output)
+//         taking its gradient at step l: equal to backprop (Song et al. 2020);
+//   ipc — every layer updated after every one of T steps.
+
+import { Arena } from "../wasm/heap.js";
+import type { Runtime } from "../wasm/load.js";
+import type { BatchBuffer } from "../training/batches.js";
+import { lossAndGradient, type OutputLoss } from "../training/losses.js";
+import { DivergenceError, type StepResult } from "../training/model.js";
+import type { Optimizer } from "../training/optimizers.js";
+import { MLP, type MLPOptions } from "./mlp.js";
+
+export const PC_ALGORITHMS = ["il", "zil", "ipc"] as const;
+export type PCAlgorithm = (typeof PC_ALGORITHMS)[number];
+
+export interface PCNOptions extends Omit<MLPOptions, "batchNorm"> {
+  /** Learning schedule (default "il"). */
+  algo?: PCAlgorithm;
+  /** Inference steps per batch for il and ipc (default 20); zil always takes one per layer. */
+  T?: number;
+  /** Value-node step size γ (default 0.1); zil always uses 1. */
+  gamma?: number;
+  /** il: stop relaxing once the energy changes by at most tolerance × energy in a step (0: never). */
+  tolerance?: number;
+}
+
+// Must match assembly/pc.ts.
+const TABLE_WORDS = 13;
+const F = { INPUTS: 0, OUTPUTS: 1, WEIGHT: 2, BIAS: 3, SOURCE: 4, ACTIVATED: 5, KIND: 6, VALUES: 7, ERRORS: 8, SCRATCH: 9, FIXED: 10, GRAD_W: 11, GRAD_B: 12 };
+const OUTPUT_FREE = 0;
+const OUTPUT_MSE = 1;
+const OUTPUT_CE = 2;
+const CAPTURE_NONE = -1;
+const CAPTURE_ALL = -2;
+
+interface Workspace {
+  capacity: number;
+  arena: Arena;
+  table: number;
+  values: number[]; // x_1 … x_L
+  errors: number[]; // e_1 … e_L
+  fixed: number; // u_1
+  work: number;
+}
+
+export class PCN {
+  readonly mlp: MLP;
+  readonly algo: PCAlgorithm;
+  readonly T: number;
+  readonly gamma: number;
+  readonly tolerance: number;
+  /** Energy (mean over the batch) after each inference step of the last relaxation. */
+  energyTrace: number[] = [];
+  private ws?: Workspace;
+
+  constructor(options: PCNOptions) {
+    this.algo = options.algo ?? "il";
+    if (!PC_ALGORITHMS.includes(this.algo)) throw new RangeError(`PCN algo: must be one of ${PC_ALGORITHMS.join(", ")}, got ${this.algo}`);
+    this.T = options.T ?? 20;
+    if (!Number.isInteger(this.T) || this.T < 1) throw new RangeError(`PCN T: inference steps must be an integer ≥ 1, got ${this.T}`);
+    this.gamma = options.gamma ?? 0.1;
+    if (!(this.gamma > 0) || !Number.isFinite(this.gamma)) throw new RangeError(`PCN gamma: must be a finite number > 0, got ${this.gamma}`);
+    this.tolerance = options.tolerance ?? 0;
+    if (!(this.tolerance >= 0) || !Number.isFinite(this.tolerance)) throw new RangeError(`PCN tolerance: must be a finite number ≥ 0, got ${this.tolerance}`);
+    this.mlp = new MLP({ ...options, batchNorm: false });
+  }
+
+  get runtime(): Runtime {
+    return this.mlp.runtime;
+  }
+  get params() {
+    return this.mlp.params;
+  }
+  get inputs(): number {
+    return this.mlp.inputs;
+  }
+  get outputs(): number {
+    return this.mlp.outputs;
+  }
+  get minTrainingBatch(): number {
+    return 1;
+  }
+  /** Weight layers L. */
+  get depth(): number {
+    return this.mlp.linearLayers.length;
+  }
+
+  /** Prediction: the feedforward pass (the relaxation's fixed point with only the input clamped). */
+  forward(xPtr: number, B: number, _training = false): number {
+    return this.mlp.forward(xPtr, B, false);
+  }
+
+  /** One inference-learning update from B staged samples. */
+  trainBatch(batch: BatchBuffer, B: number, outputLoss: OutputLoss, optimizer: Optimizer): StepResult {
+    const logits = this.initialize(batch.x, B, batch.targets);
+    const loss = lossAndGradient(this.runtime, outputLoss, logits, batch.targets, B, this.outputs, batch.grad);
+    if (!Number.isFinite(loss)) return { logits, loss };
+    const mode = outputLoss === "ce" ? OUTPUT_CE : OUTPUT_MSE;
+    const L = this.depth;
+    const trace: number[] = [];
+    if (this.algo === "zil") {
+      // Layer L−t takes its gradient at step t, before that step moves any value node; all
+      // updates are applied together after the last step, which equals applying each when taken,
+      // since no later step reads a layer's weights after its gradient is captured.
+      for (let t = 1; t <= L; t++) trace.push(this.step(B, 1, mode, L - t, t));
+      optimizer.step();
+    } else if (this.algo === "ipc") {
+      for (let t = 1; t <= this.T; t++) {
+        trace.push(this.step(B, this.gamma, mode, CAPTURE_ALL, t));
+        optimizer.step();
+        this.refreshFirstPrediction(batch.x, B);
+      }
+    } else {
+      for (let t = 1; t <= this.T; t++) {
+        trace.push(this.step(B, this.gamma, mode, CAPTURE_NONE, t));
+        const n = trace.length;
+        if (this.tolerance > 0 && n > 1 && Math.abs(trace[n - 2] - trace[n - 1]) <= this.tolerance * Math.abs(trace[n - 2])) break;
+      }
+      // γ = 0: errors at the relaxed state and the gradients, without moving the value nodes.
+      this.step(B, 0, mode, CAPTURE_ALL, trace.length + 1);
+      optimizer.step();
+    }
+    this.energyTrace = trace;
+    const bad = this.runtime.kernels.firstNonFinite(this.params.length, this.params.values);
+    if (bad >= 0) throw new DivergenceError(`a weight of ${this.tensorAt(bad)} became non-finite after the ${this.algo} update; try a smaller --lr`);
+    return { logits, loss };
+  }
+
+  /**
+   * Relax B inputs at xPtr with the output free (prediction mode) for `steps` steps from the
+   * feedforward state, or from `start` values of every value layer when given (tests and plots);
+   * returns the energy after each step. The value nodes stay readable through values().
+   */
+  relax(xPtr: number, B: number, steps: number, gamma = this.gamma, start?: Float32Array[]): number[] {
+    this.initialize(xPtr, B, 0);
+    const ws = this.ws!;
+    if (start) {
+      if (start.length !== this.depth) throw new RangeError(`relax: expected ${this.depth} value layers, got ${start.length}`);
+      start.forEach((v, i) => this.runtime.heap.f32(ws.values[i], B * this.width(i + 1)).set(v));
+    }
+    const trace: number[] = [];
+    for (let t = 1; t <= steps; t++) trace.push(this.step(B, gamma, OUTPUT_FREE, CAPTURE_NONE, t));
+    this.energyTrace = trace;
+    return trace;
+  }
+
+  /** A copy of value layer l (1 … L) for the last B samples relaxed. */
+  values(l: number, B: number): Float32Array {
+    return this.runtime.heap.f32(this.ws!.values[l - 1], B * this.width(l)).slice();
+  }
+
+  free(): void {
+    this.ws?.arena.release();
+    this.ws = undefined;
+    this.mlp.free();
+  }
+
+  private width(l: number): number {
+    return this.mlp.config.layers[l];
+  }
+
+  // Feedforward pass; value nodes start at the predictions, u_1 kept fixed, the output clamped
+  // to the targets when given. Returns the logits pointer.
+  private initialize(xPtr: number, B: number, targets: number): number {
+    const ws = this.workspace(B);
+    const { heap } = this.runtime;
+    const logits = this.mlp.forward(xPtr, B, false);
+    const L = this.depth;
+    for (let i = 0; i < L; i++) {
+      const n = B * this.width(i + 1);
+      const source = i === L - 1 && targets ? targets : this.mlp.linearOutput(i);
+      heap.f32(ws.values[i], n).set(heap.f32(source, n));
+    }
+    heap.f32(ws.fixed, B * this.width(1)).set(heap.f32(this.mlp.linearOutput(0), B * this.width(1)));
+    heap.u32(ws.table + 4 * F.SOURCE, 1)[0] = xPtr;
+    heap.u32(ws.table + 4 * F.ACTIVATED, 1)[0] = xPtr;
+    return logits;
+  }
+
+  // u_1 after an update of the first layer (incremental PC changes weights mid-relaxation).
+  private refreshFirstPrediction(xPtr: number, B: number): void {
+    const first = this.mlp.linearLayers[0];
+    const p = this.params;
+    this.runtime.kernels.gemm(0, 1, B, first.outputs, first.inputs, xPtr, first.inputs, p.ptr(first.weight), first.inputs,
+      this.ws!.fixed, first.outputs, 0, p.ptr(first.bias), this.ws!.work);
+  }
+
+  private step(B: number, gamma: number, mode: number, capture: number, t: number): number {
+    const ws = this.ws!;
+    const energy = this.runtime.kernels.pcStep(this.depth, B, ws.table, gamma, mode, capture, 1 / B, ws.work) / B;
+    if (!Number.isFinite(energy)) throw new DivergenceError(this.divergence(B, t, energy));
+    return energy;
+  }
+
+  private divergence(B: number, t: number, energy: number): string {
+    const { kernels } = this.runtime;
+    for (let i = 0; i < this.depth; i++) {
+      const n = B * this.width(i + 1);
+      for (const [what, ptr] of [["value nodes", this.ws!.values[i]], ["errors", this.ws!.errors[i]]] as const) {
+        const bad = kernels.firstNonFinite(n, ptr);
+        if (bad >= 0) {
+          return `predictive coding diverged at inference step ${t}: the ${what} of layer ${i + 1} hold ${this.runtime.heap.f32(ptr, n)[bad]} (energy ${energy}); try a smaller --gamma`;
+        }
+      }
+    }
+    return `predictive coding diverged at inference step ${t}: the energy is ${energy}; try a smaller --gamma`;
+  }
+
+  private tensorAt(index: number): string {
+    for (const layer of this.mlp.linearLayers) {
+      for (const name of [layer.weight, layer.bias]) {
+        const start = (this.params.ptr(name) - this.params.values) / 4;
+        if (index >= start && index < start + this.params.view(name).length) return name;
+      }
+    }
+    return "a parameter";
+  }
+
+  private workspace(B: number): Workspace {
+    if (this.ws && this.ws.capacity >= B) return this.ws;
+    this.ws?.arena.release();
+    const rt = this.runtime;
+    const arena = new Arena(rt.heap);
+    const cap = Math.max(B, 1);
+    const layers = this.mlp.linearLayers;
+    const L = layers.length;
+    const ws: Workspace = { capacity: cap, arena, table: arena.alloc(TABLE_WORDS * 4 * L), values: [], errors: [], fixed: 0, work: 0 };
+    const activated: number[] = [];
+    const scratch: number[] = [];
+    let work = 0;
+    layers.forEach((layer) => {
+      ws.values.push(arena.allocF32(cap * layer.outputs));
+      ws.errors.push(arena.allocF32(cap * layer.outputs));
+      scratch.push(arena.allocF32(cap * layer.outputs));
+      // σ(x) of this layer's outputs feeds the next layer; identity shares the value buffer.
+      activated.push(layer.activation === 0 ? ws.values[ws.values.length - 1] : arena.allocF32(cap * layer.outputs));
+      const k = rt.kernels;
+      work = Math.max(work, k.gemmWorkspaceBytes(cap, layer.outputs, layer.inputs), k.gemmWorkspaceBytes(cap, layer.inputs, layer.outputs),
+        k.gemmWorkspaceBytes(layer.outputs, layer.inputs, cap));
+    });
+    ws.fixed = arena.allocF32(cap * layers[0].outputs);
+    ws.work = arena.alloc(work);
+    const table = rt.heap.u32(ws.table, TABLE_WORDS * L);
+    layers.forEach((layer, i) => {
+      const row = (field: number, value: number) => (table[i * TABLE_WORDS + field] = value);
+      row(F.INPUTS, layer.inputs);
+      row(F.OUTPUTS, layer.outputs);
+      row(F.WEIGHT, this.params.ptr(layer.weight));
+      row(F.BIAS, this.params.ptr(layer.bias));
+      row(F.SOURCE, i === 0 ? 0 : ws.values[i - 1]); // layer 0's input is set per batch
+      row(F.ACTIVATED, i === 0 ? 0 : activated[i - 1]);
+      row(F.KIND, i === 0 ? 0 : layers[i - 1].activation);
+      row(F.VALUES, ws.values[i]);
+      row(F.ERRORS, ws.errors[i]);
+      row(F.SCRATCH, scratch[i]);
+      row(F.FIXED, i === 0 ? ws.fixed : 0);
+      row(F.GRAD_W, this.params.grad(layer.weight));
+      row(F.GRAD_B, this.params.grad(layer.bias));
+    });
+    this.ws = ws;
+    return ws;
+  }
+}
