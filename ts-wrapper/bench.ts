@@ -1,9 +1,11 @@
 // Micro-benchmarks with the shapes of ../shared/baselines/, so figures compare side by side:
-// the first layer of a 784-256-256-10 MLP at batch 128 in the three GEMM orientations, and one
-// SGD step of that MLP with softmax cross-entropy.
+// the first layer of a 784-256-256-10 MLP at batch 128 in the three GEMM orientations, one SGD
+// step of that MLP with softmax cross-entropy, and one inference-learning step of the same network
+// as a predictive coding network.
 
 import { MLP } from "./models/mlp.js";
-import { lossAndGradient } from "./training/losses.js";
+import { PCN } from "./models/pcn.js";
+import { BatchBuffer } from "./training/batches.js";
 import { Optimizer } from "./training/optimizers.js";
 import type { Runtime } from "./wasm/load.js";
 
@@ -68,29 +70,38 @@ export function benchGemm(rt: Runtime, repeats: number): Record<string, GemmFigu
 
 /** One SGD step (lr 0.01) of a 784-256-256-10 ReLU MLP at batch 128, softmax cross-entropy. */
 export function benchMlpStep(rt: Runtime, repeats: number): { ms_per_step: number; batch: number; layers: number[] } {
-  const layers = [784, 256, 256, 10];
-  const model = new MLP({ layers, seed: 0, runtime: rt });
-  const optimizer = new Optimizer(model.params, { lr: 0.01 });
+  const model = new MLP({ layers: LAYERS, seed: 0, runtime: rt });
+  const s = timeSteps(rt, model, "ce", repeats);
+  model.free();
+  return { ms_per_step: s, batch: B, layers: LAYERS };
+}
+
+/** One inference-learning step (T = 20, γ = 0.1, SGD lr 0.01) of the same network, squared-error output. */
+export function benchPcStep(rt: Runtime, repeats: number): { ms_per_step: number; T: number; batch: number; layers: number[] } {
+  const model = new PCN({ layers: LAYERS, seed: 0, runtime: rt, algo: "il", T: 20, gamma: 0.1 });
+  const s = timeSteps(rt, model, "mse", repeats);
+  model.free();
+  return { ms_per_step: s, T: 20, batch: B, layers: LAYERS };
+}
+
+const LAYERS = [784, 256, 256, 10];
+
+// Median milliseconds of model.trainBatch on one random batch of 128 (uniform inputs, random labels).
+function timeSteps(rt: Runtime, model: MLP | PCN, loss: "ce" | "mse", repeats: number): number {
   const { kernels, heap } = rt;
+  const optimizer = new Optimizer(model.params, { lr: 0.01 });
+  const batch = new BatchBuffer(rt, B, 784, 10);
   const rng = heap.alloc(16);
   kernels.rngSeed(rng, 0, 0);
-  const x = heap.alloc(B * 784 * 4);
-  kernels.rngUniform(rng, B * 784, 0, 1, x);
-  const targets = heap.allocF32(B * 10);
-  const view = heap.f32(targets, B * 10);
-  for (let i = 0; i < B; i++) view[i * 10 + (kernels.rngNextU32(rng) % 10)] = 1;
-  const grad = heap.alloc(B * 10 * 4);
-  const step = () => {
-    const logits = model.forward(x, B, true);
-    lossAndGradient(rt, "ce", logits, targets, B, 10, grad);
-    model.backward(x, B, grad);
-    optimizer.step();
-  };
-  const s = medianSeconds(step, repeats);
-  for (const p of [rng, x, targets, grad]) heap.free(p);
+  kernels.rngUniform(rng, B * 784, 0, 1, batch.x);
+  const targets = heap.f32(batch.targets, B * 10);
+  targets.fill(0);
+  for (let i = 0; i < B; i++) targets[i * 10 + (kernels.rngNextU32(rng) % 10)] = 1;
+  const s = medianSeconds(() => model.trainBatch(batch, B, loss, optimizer), repeats);
+  heap.free(rng);
+  batch.free();
   optimizer.free();
-  model.free();
-  return { ms_per_step: round(s * 1e3, 4), batch: B, layers };
+  return round(s * 1e3, 4);
 }
 
 function round(x: number, digits: number): number {

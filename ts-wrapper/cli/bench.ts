@@ -5,7 +5,7 @@ import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { benchGemm, benchMlpStep } from "../bench.js";
+import { benchGemm, benchMlpStep, benchPcStep } from "../bench.js";
 import { init } from "../runtime.js";
 import type { Runtime } from "../wasm/load.js";
 import { helpText, parseFlags, UsageError, type FlagSpec } from "./args.js";
@@ -31,6 +31,11 @@ const SUITES: Record<string, Suite> = {
   mlp: {
     ours: (rt, repeats) => benchMlpStep(rt, repeats),
     baseline: "torch_mlp.py",
+    compare: [{ key: "ms_per_step", higherIsBetter: false }],
+  },
+  pc: {
+    ours: (rt, repeats) => benchPcStep(rt, repeats),
+    baseline: "torch_pc.py",
     compare: [{ key: "ms_per_step", higherIsBetter: false }],
   },
 };

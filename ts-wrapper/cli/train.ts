@@ -4,6 +4,7 @@ import { subset } from "../datasets/dataset.js";
 import { ACTIVATIONS } from "../models/activations.js";
 import { encodeModel } from "../models/file.js";
 import { MLP } from "../models/mlp.js";
+import { PC_ALGORITHMS, PCN } from "../models/pcn.js";
 import { init } from "../runtime.js";
 import { evaluate } from "../evaluation/metrics.js";
 import { OUTPUT_LOSSES } from "../training/losses.js";
@@ -15,13 +16,17 @@ import { checkWritable, writeFileAtomic } from "./files.js";
 import { Progress } from "./progress.js";
 import { emitResult, info, percent, provenance } from "./report.js";
 
-export const MODELS = ["mlp"] as const;
+export const MODELS = ["mlp", "pcn"] as const;
 
 const flags = {
   model: { type: "string", choices: MODELS, default: "mlp", help: "model family" },
   layers: { type: "list", help: "layer widths, input to output (default: <features>,256,256,<classes>)" },
   activation: { type: "string", choices: ACTIVATIONS, default: "relu", help: "hidden activation" },
-  "batch-norm": { type: "boolean", help: "batch norm between each hidden linear layer and its activation" },
+  "batch-norm": { type: "boolean", help: "batch norm between each hidden linear layer and its activation (mlp)" },
+  algo: { type: "string", choices: PC_ALGORITHMS, help: "pcn: inference learning (il), Z-IL (zil, equals backprop) or incremental PC (ipc); default il" },
+  T: { type: "int", min: 1, help: "pcn: inference steps per batch for il and ipc (default 20; zil takes one per layer)" },
+  gamma: { type: "number", min: 0, minExclusive: true, help: "pcn: value-node step size (default 0.1; zil uses 1)" },
+  tolerance: { type: "number", min: 0, help: "pcn il: stop relaxing when the energy changes by at most this fraction in a step (default 0: never)" },
   epochs: { type: "int", min: 1, default: 20, help: "passes over the training set" },
   "batch-size": { type: "int", min: 1, default: 128, help: "samples per mini-batch" },
   lr: { type: "number", min: 0, minExclusive: true, default: 0.05, help: "learning rate" },
@@ -58,15 +63,29 @@ export async function trainCommand(argv: string[]): Promise<void> {
     throw new UsageError(`--layers: the last width is ${layers[layers.length - 1]} but ${f.dataset} has ${data.classes} classes`);
   }
   if (f.batchNorm && f.batchSize < 2) throw new UsageError("--batch-size: batch norm needs at least 2 samples per batch");
+  if (f.model === "pcn" && f.batchNorm) throw new UsageError("--batch-norm: only for --model mlp (a PCN has no batch norm)");
+  if (f.model !== "pcn") {
+    for (const [flag, value] of [["--algo", f.algo], ["--T", f.T], ["--gamma", f.gamma], ["--tolerance", f.tolerance]] as const) {
+      if (value !== undefined) throw new UsageError(`${flag}: only for --model pcn`);
+    }
+  }
+  const pc = f.model === "pcn" ? { algo: f.algo ?? "il", T: f.T ?? 20, gamma: f.gamma ?? 0.1, tolerance: f.tolerance ?? 0 } : undefined;
+  if (pc?.algo === "zil" && (f.T !== undefined || f.gamma !== undefined)) {
+    throw new UsageError(`${f.T !== undefined ? "--T" : "--gamma"}: zil fixes T to the number of layers and gamma to 1`);
+  }
 
   const config = {
     model: f.model, layers, activation: f.activation, batchNorm: f.batchNorm, epochs: f.epochs, batchSize: f.batchSize,
     lr: f.lr, momentum, optimizer: f.optimizer, weightDecay: f.weightDecay, outputLoss: f.outputLoss, seed: f.seed,
+    ...(pc ?? {}),
     dataset: f.dataset, dataDir: f.dataDir ?? null, limit: f.limit ?? null, trainSamples: data.count,
   };
   await init();
-  const model = new MLP({ layers, activation: f.activation, batchNorm: f.batchNorm, seed: f.seed });
-  info(`training ${f.model} ${layers.join("-")} (${f.activation}${f.batchNorm ? ", batch norm" : ""}) on ${data.count} ${f.dataset} samples, ${f.epochs} epochs, ${f.optimizer} lr ${f.lr}`);
+  const model = pc
+    ? new PCN({ layers, activation: f.activation, seed: f.seed, ...pc })
+    : new MLP({ layers, activation: f.activation, batchNorm: f.batchNorm, seed: f.seed });
+  const what = pc ? `pcn/${pc.algo}${pc.algo === "zil" ? "" : ` T=${pc.T} gamma=${pc.gamma}`}` : "mlp";
+  info(`training ${what} ${layers.join("-")} (${f.activation}${f.batchNorm ? ", batch norm" : ""}, ${f.outputLoss} output) on ${data.count} ${f.dataset} samples, ${f.epochs} epochs, ${f.optimizer} lr ${f.lr}`);
   // One progress line per epoch; onBatch reports cumulative sample counts.
   let progress: Progress | undefined;
   let counted = 0;
@@ -103,7 +122,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
     out: f.out ?? null,
   };
   if (f.out) {
-    await writeFileAtomic(f.out, encodeModel(model, { training: { config, test_accuracy: test.accuracy, params_sha256: paramsSha256, ...provenance() } }));
+    await writeFileAtomic(f.out, encodeModel(model instanceof PCN ? model.mlp : model, { training: { config, test_accuracy: test.accuracy, params_sha256: paramsSha256, ...provenance() } }));
     info(`saved ${f.out}`);
   }
   emitResult(f.json, summary,
