@@ -38,6 +38,8 @@ const OUTPUT_MSE = 1;
 const OUTPUT_CE = 2;
 const CAPTURE_NONE = -1;
 const CAPTURE_ALL = -2;
+/** An energy this many times its starting value (+1) means the relaxation is diverging. */
+const DIVERGENCE_GROWTH = 1e6;
 
 interface Workspace {
   capacity: number;
@@ -55,9 +57,13 @@ export class PCN {
   readonly T: number;
   readonly gamma: number;
   readonly tolerance: number;
-  /** Energy (mean over the batch) after each inference step of the last relaxation. */
+  /**
+   * The energy (mean over the batch) of the last relaxation at the start of each inference step:
+   * entry 0 is the feedforward state, entry t the state after t moves.
+   */
   energyTrace: number[] = [];
   private ws?: Workspace;
+  private startEnergy = 0;
 
   constructor(options: PCNOptions) {
     this.algo = options.algo ?? "il";
@@ -135,7 +141,8 @@ export class PCN {
   /**
    * Relax B inputs at xPtr with the output free (prediction mode) for `steps` steps from the
    * feedforward state, or from `start` values of every value layer when given (tests and plots);
-   * returns the energy after each step. The value nodes stay readable through values().
+   * returns the energy at the start of each step (as energyTrace). The value nodes stay readable
+   * through values().
    */
   relax(xPtr: number, B: number, steps: number, gamma = this.gamma, start?: Float32Array[]): number[] {
     this.initialize(xPtr, B, 0);
@@ -191,25 +198,35 @@ export class PCN {
       this.ws!.fixed, first.outputs, 0, p.ptr(first.bias), this.ws!.work);
   }
 
+  // Inference step t: errors and energy of the state after t − 1 moves, then the t-th move.
   private step(B: number, gamma: number, mode: number, capture: number, t: number): number {
     const ws = this.ws!;
     const energy = this.runtime.kernels.pcStep(this.depth, B, ws.table, gamma, mode, capture, 1 / B, ws.work) / B;
-    if (!Number.isFinite(energy)) throw new DivergenceError(this.divergence(B, t, energy));
+    if (t === 1) this.startEnergy = energy;
+    // Relaxation descends F, so a finite but exploding energy is divergence too: float32 value
+    // nodes can grow to 1e19 without overflowing, and only the gradients would then.
+    if (!Number.isFinite(energy) || energy > DIVERGENCE_GROWTH * (Math.abs(this.startEnergy) + 1)) {
+      throw new DivergenceError(this.divergence(B, t, energy));
+    }
     return energy;
   }
 
   private divergence(B: number, t: number, energy: number): string {
-    const { kernels } = this.runtime;
+    const where = t === 1 ? "before relaxation: the feedforward state" : `in inference step ${t - 1}:`;
+    const { kernels, heap } = this.runtime;
+    let worst = { layer: 0, what: "", value: 0 };
     for (let i = 0; i < this.depth; i++) {
       const n = B * this.width(i + 1);
       for (const [what, ptr] of [["value nodes", this.ws!.values[i]], ["errors", this.ws!.errors[i]]] as const) {
         const bad = kernels.firstNonFinite(n, ptr);
         if (bad >= 0) {
-          return `predictive coding diverged at inference step ${t}: the ${what} of layer ${i + 1} hold ${this.runtime.heap.f32(ptr, n)[bad]} (energy ${energy}); try a smaller --gamma`;
+          return `predictive coding diverged ${where} the ${what} of layer ${i + 1} hold ${heap.f32(ptr, n)[bad]} (energy ${energy}); try a smaller --gamma`;
         }
+        for (const v of heap.f32(ptr, n)) if (Math.abs(v) > Math.abs(worst.value)) worst = { layer: i + 1, what, value: v };
       }
     }
-    return `predictive coding diverged at inference step ${t}: the energy is ${energy}; try a smaller --gamma`;
+    return `predictive coding diverged ${where} the energy grew from ${this.startEnergy.toPrecision(4)} to ${energy.toPrecision(4)}` +
+      ` and the ${worst.what} of layer ${worst.layer} reach ${worst.value.toPrecision(4)}; try a smaller --gamma`;
   }
 
   private tensorAt(index: number): string {

@@ -86,14 +86,14 @@ export function train(model: TrainableModel, data: Dataset, options: TrainOption
           throw new DivergenceError(`training diverged in epoch ${epoch}, batch ${b}: ${error.message}`, { cause: error });
         }
         if (!Number.isFinite(step.loss)) {
-          throw new Error(`training diverged: the loss is ${step.loss} at epoch ${epoch}, batch ${b}; try a smaller --lr`);
+          throw new DivergenceError(`training diverged in epoch ${epoch}, batch ${b}: the loss is ${step.loss}; try a smaller --lr`);
         }
         correct += kernels.countCorrect(n, model.outputs, step.logits, batch.labels);
         lossSum += step.loss * n;
         options.onBatch?.(Math.min(start + n, data.count), data.count, epoch);
       }
       const bad = kernels.firstNonFinite(model.params.length, model.params.values);
-      if (bad >= 0) throw new Error(`training diverged: a parameter became non-finite in epoch ${epoch}; try a smaller --lr`);
+      if (bad >= 0) throw new DivergenceError(`training diverged in epoch ${epoch}: a parameter became non-finite; try a smaller --lr`);
       const result: EpochResult = { epoch, loss: lossSum / seen, accuracy: correct / seen, seconds: 0 };
       if (options.test) {
         const t = evaluate(model, options.test, { outputLoss });

@@ -1,0 +1,547 @@
+// Predictive-coding inference (SCIENCE.md §3) against an independent float64 reference
+// (tests/helpers/pc-reference.ts, written from the equations):
+//  • the fused kernel pcStep, called directly with a layer table built here, for one step from
+//    random states: errors, energy, value-node update and gradient capture for every output mode
+//    (free / clamped MSE / clamped cross-entropy) and capture choice (none, all, one layer, γ = 0);
+//  • the PCN facade: one step of prediction-mode relaxation (relax) and of IL (trainBatch, T = 1)
+//    element by element (values via pcn.values, gradients via params.gradView), the IL weight update
+//    after T steps, the cross-entropy output error y − softmax(u_L) and its energy;
+//  • prediction mode converges to the feedforward pass from random value nodes, with the energy
+//    decreasing monotonically to ~0; IL's clamped energy decreases over its T steps;
+//  • iPC updates the weights after every step (float64 reference), so its update differs from IL's,
+//    and it lowers the batch loss.
+// Widths are mostly not multiples of 4 (the kernels run four lanes, then a scalar tail) and batch 1
+// is covered.
+//
+// Tolerances. One step is a handful of float32 operations on O(1) numbers with dot products of ≤ 13
+// terms; its rounding is ≲ (13 + 4)·u·Σ|terms| ≈ 1e-6·Σ|terms| (u = 2⁻²⁴ ≈ 6e-8), with Σ|terms| ≲ 10
+// here. Measured worst differences are ≈ 3e-7·max(1, |ref|); we require
+// |wasm − ref| ≤ 1e-5·max(1, |ref|) — a wrong sign, a missing σ' or a dropped term changes entries
+// by O(1). The energy is a sum of ≤ 60 squares accumulated in float64 from float32 errors: relative
+// 1e-5. Over T relaxation steps with small γ the dynamics contract, so the per-step rounding does
+// not grow: the same 1e-5·max(1, |ref|) holds after T ≤ 20 steps (measured ≤ 3e-7 at T = 20).
+// ReLU kinks: every ReLU input is kept ≥ 1e-3 from 0 so both sides take the same branch.
+
+import { beforeAll, describe, expect, it } from "vitest";
+import { BatchBuffer, init, MLP, oneHot, Optimizer, PCN, type ActivationName, type Runtime } from "../../ts-wrapper/index.js";
+import type { OutputLoss } from "../../ts-wrapper/training/losses.js";
+import { Lcg } from "../helpers/lcg.js";
+import {
+  act, biasName, forward64, learn64, linear, loss64, maxParamDiff, netFromParams, pcStep64, weightName,
+  type Act, type Net64, type OutputMode,
+} from "../helpers/pc-reference.js";
+
+let rt: Runtime;
+beforeAll(async () => {
+  rt = await init();
+});
+
+const REL = 1e-5;
+
+/** Element-wise |got − ref| ≤ REL·max(1, |ref|); reports the worst element. */
+function expectClose(got: ArrayLike<number>, ref: ArrayLike<number>, what: string, rel = REL): void {
+  expect(got.length, `${what}: length`).toBe(ref.length);
+  let worst = 0;
+  let at = "";
+  for (let k = 0; k < ref.length; k++) {
+    const r = Math.abs(got[k] - ref[k]) / Math.max(1, Math.abs(ref[k]));
+    if (!(r <= worst)) {
+      worst = r;
+      at = `[${k}]: ${got[k]} vs ${ref[k]}`;
+    }
+  }
+  expect(worst, `${what}: worst ${at}`).toBeLessThanOrEqual(rel);
+}
+
+/** Normal draws, pushed at least 1e-3 away from 0 (ReLU kinks) when `avoidZero`. */
+function draw(gen: Lcg, n: number, scale = 1, avoidZero = false): Float32Array {
+  return Float32Array.from({ length: n }, () => {
+    let v = scale * gen.normal();
+    while (avoidZero && Math.abs(v) < 1e-3) v = scale * gen.normal();
+    return v;
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The kernel, called directly. Its contract (assembly/pc.ts): 13 u32 words per weight layer i:
+// n_i, n_{i+1}, W_i, b_i, x_i (the input for i = 0), σ(x_i) (the input for i = 0), σ_i's code,
+// x_{i+1}, e_{i+1}, scratch (B × n_{i+1}), u_1 (i = 0 only), gradient of W_i, of b_i.
+// Output modes 0 free, 1 MSE, 2 CE; capture −1 none, −2 all, or a weight-layer index.
+
+const CODES: Record<Act, number> = { identity: 0, relu: 1, sigmoid: 2, tanh: 3 };
+const MODES: Record<OutputMode, number> = { free: 0, mse: 1, ce: 2 };
+const SENTINEL = 12345;
+
+interface KernelCase {
+  title: string;
+  layers: number[];
+  acts: Act[];
+  B: number;
+}
+
+function runKernelStep(c: KernelCase, mode: OutputMode, capture: number, gamma: number, seed: number) {
+  const { layers, acts, B } = c;
+  const L = layers.length - 1;
+  const heap = rt.heap;
+  const gen = new Lcg(seed);
+  const ptrs: number[] = [];
+  const f32 = (data: Float32Array) => {
+    const p = heap.allocF32(data.length);
+    heap.f32(p, data.length).set(data);
+    ptrs.push(p);
+    return p;
+  };
+  try {
+    const x0 = draw(gen, B * layers[0]);
+    const W = Array.from({ length: L }, (_, i) => draw(gen, layers[i + 1] * layers[i], 1 / Math.sqrt(layers[i])));
+    const b = Array.from({ length: L }, (_, i) => draw(gen, layers[i + 1], 0.3));
+    const values = Array.from({ length: L }, (_, i) => {
+      if (i === L - 1 && mode !== "free") {
+        // A clamped output: a one-hot target for CE, any target for MSE.
+        if (mode === "ce") return oneHot(Uint8Array.from({ length: B }, () => gen.int(layers[L])), layers[L]);
+        return draw(gen, B * layers[L]);
+      }
+      return draw(gen, B * layers[i + 1], 1, i < L - 1 && acts[i] === "relu");
+    });
+    const net: Net64 = { layers, acts, W: W.map((w) => Float64Array.from(w)), b: b.map((v) => Float64Array.from(v)) };
+    const u1 = Float32Array.from(linear(Float64Array.from(x0), B, net.W[0], net.b[0], layers[0], layers[1]));
+
+    const xPtr = f32(x0);
+    const fixed = f32(u1);
+    const Wp = W.map(f32);
+    const bp = b.map(f32);
+    const vp = values.map(f32);
+    const ep = values.map((v) => f32(new Float32Array(v.length)));
+    const sp = values.map((v) => f32(new Float32Array(v.length)));
+    const ap = values.map((v) => f32(new Float32Array(v.length)));
+    const gW = W.map((w) => f32(new Float32Array(w.length).fill(SENTINEL)));
+    const gB = b.map((v) => f32(new Float32Array(v.length).fill(SENTINEL)));
+    let work = 16;
+    for (let i = 0; i < L; i++) {
+      const [n, m] = [layers[i], layers[i + 1]];
+      work = Math.max(work, rt.kernels.gemmWorkspaceBytes(B, m, n), rt.kernels.gemmWorkspaceBytes(B, n, m), rt.kernels.gemmWorkspaceBytes(m, n, B));
+    }
+    const workPtr = heap.alloc(work);
+    ptrs.push(workPtr);
+    const table = heap.alloc(13 * 4 * L);
+    ptrs.push(table);
+    const t = heap.u32(table, 13 * L);
+    for (let i = 0; i < L; i++) {
+      t.set([
+        layers[i], layers[i + 1], Wp[i], bp[i],
+        i === 0 ? xPtr : vp[i - 1], i === 0 ? xPtr : ap[i - 1], i === 0 ? 0 : CODES[acts[i - 1]],
+        vp[i], ep[i], sp[i], i === 0 ? fixed : 0, gW[i], gB[i],
+      ], 13 * i);
+    }
+    const energy = rt.kernels.pcStep(L, B, table, gamma, MODES[mode], capture, 1 / B, workPtr);
+    const captured = capture === -2 ? Array.from({ length: L }, (_, i) => i) : capture >= 0 ? [capture] : [];
+    const ref = pcStep64(net, Float64Array.from(x0), values.map((v) => Float64Array.from(v)), B, gamma, mode, captured, Float64Array.from(u1));
+    return {
+      energy,
+      ref,
+      captured,
+      values: vp.map((p, i) => heap.f32(p, values[i].length).slice()),
+      valuesBefore: values,
+      errors: ep.map((p, i) => heap.f32(p, values[i].length).slice()),
+      gradW: gW.map((p, i) => heap.f32(p, W[i].length).slice()),
+      gradB: gB.map((p, i) => heap.f32(p, b[i].length).slice()),
+      input: heap.f32(xPtr, x0.length).slice(),
+      x0,
+      W: Wp.map((p, i) => heap.f32(p, W[i].length).slice()),
+      W0: W,
+      u1,
+      net,
+    };
+  } finally {
+    for (const p of ptrs) heap.free(p);
+  }
+}
+
+const KERNEL_CASES: KernelCase[] = [
+  { title: "7-5-3 tanh, batch 1", layers: [7, 5, 3], acts: ["tanh"], B: 1 },
+  { title: "6-9-5-3 relu/sigmoid, batch 5", layers: [6, 9, 5, 3], acts: ["relu", "sigmoid"], B: 5 },
+  { title: "5-11-6-7-3 sigmoid/relu/tanh, batch 3", layers: [5, 11, 6, 7, 3], acts: ["sigmoid", "relu", "tanh"], B: 3 },
+  { title: "8-12-4 relu (multiples of 4), batch 4", layers: [8, 12, 4], acts: ["relu"], B: 4 },
+  { title: "3-2 (no hidden layer), batch 2", layers: [3, 2], acts: [], B: 2 },
+];
+
+describe("pcStep kernel: one step against the float64 reference", () => {
+  const combos: [string, KernelCase, OutputMode, number, number][] = [];
+  for (const c of KERNEL_CASES) {
+    for (const mode of ["free", "mse", "ce"] as OutputMode[]) {
+      const L = c.layers.length - 1;
+      combos.push([`${c.title}, ${mode}, capture all, γ 0.3`, c, mode, -2, 0.3]);
+      combos.push([`${c.title}, ${mode}, capture none, γ 0.3`, c, mode, -1, 0.3]);
+      combos.push([`${c.title}, ${mode}, capture layer ${L - 1}, γ 0`, c, mode, L - 1, 0]);
+      if (L > 1) combos.push([`${c.title}, ${mode}, capture layer 0, γ 1`, c, mode, 0, 1]);
+    }
+  }
+  it.each(combos.map((row, k) => [...row, k] as const))("%s", (_title, c, mode, capture, gamma, k) => {
+    const r = runKernelStep(c, mode, capture, gamma, 500 + k);
+    const L = c.layers.length - 1;
+    expect(Math.abs(r.energy - r.ref.energy), `energy ${r.energy} vs ${r.ref.energy}`).toBeLessThanOrEqual(REL * Math.max(1, r.ref.energy));
+    for (let l = 0; l < L; l++) {
+      expectClose(r.errors[l], r.ref.errors[l], `e_${l + 1}`);
+      expectClose(r.values[l], r.ref.values[l], `x_${l + 1} after the step`);
+    }
+    for (let i = 0; i < L; i++) {
+      if (r.captured.includes(i)) {
+        expectClose(r.gradW[i], r.ref.grads.W[i], `captured gradient of W_${i}`);
+        expectClose(r.gradB[i], r.ref.grads.b[i], `captured gradient of b_${i}`);
+      } else {
+        expect(r.gradW[i].every((v) => v === SENTINEL), `W_${i}'s gradient slot was written`).toBe(true);
+        expect(r.gradB[i].every((v) => v === SENTINEL), `b_${i}'s gradient slot was written`).toBe(true);
+      }
+    }
+    // What must not move: the input, the weights, a clamped output, anything at γ = 0.
+    expect(r.input).toEqual(r.x0);
+    r.W.forEach((w, i) => expect(w).toEqual(r.W0[i]));
+    if (mode !== "free") expect(r.values[L - 1]).toEqual(r.valuesBefore[L - 1]);
+    if (gamma === 0) r.values.forEach((v, l) => expect(v).toEqual(r.valuesBefore[l]));
+    // The step really moved the hidden value nodes (otherwise the comparison above is vacuous).
+    if (gamma !== 0 && L > 1) expect(r.values[0]).not.toEqual(r.valuesBefore[0]);
+  });
+
+  it("the cross-entropy output error is y − softmax(u_L) and its energy the cross-entropy (computed here directly)", () => {
+    const c = KERNEL_CASES[2];
+    const r = runKernelStep(c, "ce", -2, 0.3, 42);
+    const L = c.layers.length - 1;
+    const { B } = c;
+    const n = c.layers[L];
+    const nIn = c.layers[L - 1];
+    const a = r.valuesBefore[L - 2].map((v) => act(c.acts[L - 2], v));
+    let hidden = 0;
+    for (let l = 0; l < L - 1; l++) {
+      const u = l === 0 ? r.u1 : linear(Float64Array.from(r.valuesBefore[l - 1].map((v) => act(c.acts[l - 1], v))), B, r.net.W[l], r.net.b[l], c.layers[l], c.layers[l + 1]);
+      r.valuesBefore[l].forEach((x, k) => (hidden += 0.5 * (x - u[k]) ** 2));
+    }
+    const uL = linear(Float64Array.from(a), B, r.net.W[L - 1], r.net.b[L - 1], nIn, n);
+    const y = r.valuesBefore[L - 1];
+    const expected = new Float64Array(B * n);
+    let ce = 0;
+    for (let row = 0; row < B; row++) {
+      const exps = Array.from({ length: n }, (_, j) => Math.exp(uL[row * n + j]));
+      const sum = exps.reduce((s, v) => s + v, 0);
+      for (let j = 0; j < n; j++) {
+        expected[row * n + j] = y[row * n + j] - exps[j] / sum;
+        if (y[row * n + j] === 1) ce -= Math.log(exps[j] / sum);
+      }
+    }
+    expectClose(r.errors[L - 1], expected, "e_L");
+    expect(r.energy).toBeCloseTo(ce + hidden, 4);
+    expect(Math.abs(r.energy - (ce + hidden))).toBeLessThanOrEqual(REL * (ce + hidden));
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The facade.
+
+interface Staged {
+  x: Float32Array;
+  y: Float32Array;
+  labels: Uint8Array;
+  batch: BatchBuffer;
+}
+
+function stage(layers: number[], B: number, gen: Lcg, net?: Net64, acts: Act[] = []): Staged {
+  const L = layers.length - 1;
+  let x = draw(gen, B * layers[0]);
+  // Away from ReLU kinks in the feedforward pass.
+  for (let attempt = 0; net && attempt < 200; attempt++) {
+    const z = forward64(net, Float64Array.from(x), B);
+    if (!acts.some((a, k) => a === "relu" && z[k].some((v) => Math.abs(v) < 1e-3))) break;
+    x = draw(gen, B * layers[0]);
+  }
+  const labels = Uint8Array.from({ length: B }, () => gen.int(layers[L]));
+  const y = oneHot(labels, layers[L]);
+  const batch = new BatchBuffer(rt, B, layers[0], layers[L]);
+  rt.heap.f32(batch.x, x.length).set(x);
+  rt.heap.f32(batch.targets, y.length).set(y);
+  rt.heap.u8(batch.labels, B).set(labels);
+  return { x, y, labels, batch };
+}
+
+function randomizeBiases(model: PCN | MLP, L: number, gen: Lcg): void {
+  for (let i = 0; i < L; i++) {
+    const b = model.params.view(biasName(i));
+    b.set(Array.from(b, () => 0.3 * gen.normal()));
+  }
+}
+
+const FACADE_CASES: { title: string; layers: number[]; acts: Act[]; B: number }[] = [
+  { title: "7-5-3 tanh, batch 1", layers: [7, 5, 3], acts: ["tanh"], B: 1 },
+  { title: "6-9-5-3 relu/sigmoid, batch 5", layers: [6, 9, 5, 3], acts: ["relu", "sigmoid"], B: 5 },
+  { title: "5-11-6-7-3 sigmoid/tanh/relu, batch 3", layers: [5, 11, 6, 7, 3], acts: ["sigmoid", "tanh", "relu"], B: 3 },
+];
+
+describe("PCN facade: steps against the float64 reference", () => {
+  it.each(FACADE_CASES)("$title: one prediction-mode step from random values (relax)", ({ layers, acts, B }) => {
+    const L = layers.length - 1;
+    const gen = new Lcg(layers.length * 31 + B);
+    const pcn = new PCN({ layers, activation: acts as ActivationName[], seed: 3, runtime: rt });
+    const s = stage(layers, B, gen);
+    try {
+      randomizeBiases(pcn, L, gen);
+      const net = netFromParams(pcn.params, layers, acts);
+      const start = layers.slice(1).map((n, l) => draw(gen, B * n, 1, l < L - 1 && acts[l] === "relu"));
+      const trace = pcn.relax(s.batch.x, B, 1, 0.2, start);
+      const ref = pcStep64(net, Float64Array.from(s.x), start.map((v) => Float64Array.from(v)), B, 0.2, "free", []);
+      expect(trace).toHaveLength(1);
+      // The trace holds F/B at the state each step starts from.
+      expect(Math.abs(trace[0] - ref.energy / B)).toBeLessThanOrEqual(REL * Math.max(1, ref.energy / B));
+      for (let l = 1; l <= L; l++) expectClose(pcn.values(l, B), ref.values[l - 1], `x_${l}`);
+      expect(pcn.energyTrace).toEqual(trace);
+    } finally {
+      s.batch.free();
+      pcn.free();
+    }
+  });
+
+  for (const loss of ["mse", "ce"] as OutputLoss[]) {
+    it.each(FACADE_CASES)(`$title: IL with T = 1, 3 and 20, ${loss} output — values, gradients, energy, update`, ({ layers, acts, B }) => {
+      const L = layers.length - 1;
+      for (const T of [1, 3, 20]) {
+        const gen = new Lcg(layers.length * 57 + B + T);
+        const pcn = new PCN({ layers, activation: acts as ActivationName[], seed: 5, algo: "il", T, gamma: 0.2, runtime: rt });
+        const lr = 0.05;
+        const opt = new Optimizer(pcn.params, { lr });
+        randomizeBiases(pcn, L, gen);
+        const net = netFromParams(pcn.params, layers, acts);
+        const s = stage(layers, B, gen, net, acts);
+        try {
+          const x64 = Float64Array.from(s.x);
+          const y64 = Float64Array.from(s.y);
+          const step = pcn.trainBatch(s.batch, B, loss, opt);
+          const ref = learn64(net, x64, y64, B, loss, { schedule: "il", T, gamma: 0.2, lr });
+          // The returned loss is the feedforward loss before the update, which is also the energy
+          // at the forward-initialised state (all hidden errors are 0): CE or ½‖·‖² per sample.
+          const ffLoss = loss64(forward64(net, x64, B)[L - 1], y64, B, layers[L], loss);
+          expect(Math.abs(step.loss - ffLoss)).toBeLessThanOrEqual(REL * Math.max(1, ffLoss));
+          expect(pcn.energyTrace).toHaveLength(T);
+          expect(Math.abs(pcn.energyTrace[0] - ffLoss)).toBeLessThanOrEqual(REL * Math.max(1, ffLoss));
+          expectClose(pcn.energyTrace, ref.trace, "energy trace");
+          for (let l = 1; l <= L; l++) expectClose(pcn.values(l, B), ref.values[l - 1], `x_${l} after ${T} steps`);
+          expect(pcn.values(L, B), "the output stays clamped to the target").toEqual(s.y);
+          // Gradients: −(1/B) e_{l}ᵀ σ(x_{l−1}) at the relaxed state, and the SGD update −lr × that.
+          const after = netFromParams(pcn.params, layers, acts);
+          for (let i = 0; i < L; i++) {
+            expectClose(pcn.params.gradView(weightName(i)), ref.grads.W[i], `gradient of W_${i}`);
+            expectClose(pcn.params.gradView(biasName(i)), ref.grads.b[i], `gradient of b_${i}`);
+            const dW = after.W[i].map((v, k) => v - net.W[i][k]);
+            const expected = ref.grads.W[i].map((g) => -lr * g);
+            // lr·(gradient tolerance) plus the rounding of W − lr·g to float32 (|W| ≲ 3: ≤ 2.4e-7).
+            dW.forEach((d, k) => expect(Math.abs(d - expected[k]), `ΔW_${i}[${k}]`).toBeLessThanOrEqual(lr * REL * Math.max(1, Math.abs(ref.grads.W[i][k])) + 2 ** -22 * Math.max(1, Math.abs(after.W[i][k]))));
+          }
+          expect(maxParamDiff(after, ref.net)).toBeLessThanOrEqual(1e-5);
+        } finally {
+          opt.free();
+          s.batch.free();
+          pcn.free();
+        }
+      }
+    });
+  }
+
+  it("one PCN across batch sizes 2, 7 (its buffers grow), 1 and 7 again: every step matches the reference", () => {
+    const layers = [6, 9, 5, 3];
+    const acts: Act[] = ["tanh", "sigmoid"];
+    const pcn = new PCN({ layers, activation: acts as ActivationName[], seed: 12, algo: "il", T: 4, gamma: 0.2, runtime: rt });
+    const opt = new Optimizer(pcn.params, { lr: 0.1 });
+    const gen = new Lcg(31);
+    try {
+      for (const B of [2, 7, 1, 7]) {
+        for (const loss of ["ce", "mse"] as OutputLoss[]) {
+          const net = netFromParams(pcn.params, layers, acts);
+          const s = stage(layers, B, gen);
+          try {
+            pcn.trainBatch(s.batch, B, loss, opt);
+            const ref = learn64(net, Float64Array.from(s.x), Float64Array.from(s.y), B, loss, { schedule: "il", T: 4, gamma: 0.2, lr: 0.1 });
+            expectClose(pcn.energyTrace, ref.trace, `batch ${B}, ${loss}: energy trace`);
+            for (let l = 1; l <= 3; l++) expectClose(pcn.values(l, B), ref.values[l - 1], `batch ${B}, ${loss}: x_${l}`);
+            expect(maxParamDiff(netFromParams(pcn.params, layers, acts), ref.net), `batch ${B}, ${loss}: weights`).toBeLessThanOrEqual(1e-5);
+          } finally {
+            s.batch.free();
+          }
+          // Prediction mode on a different input in between must not disturb the next step.
+          const x = rt.heap.allocF32(B * layers[0]);
+          rt.heap.f32(x, B * layers[0]).set(draw(gen, B * layers[0]));
+          pcn.relax(x, B, 3);
+          rt.heap.free(x);
+        }
+      }
+    } finally {
+      opt.free();
+      pcn.free();
+    }
+  });
+
+  it("an IL update is not a backprop update (the reference can tell them apart)", () => {
+    // T = 20 at γ = 0.2 moves the hidden values far from Z-IL's schedule: the IL gradient differs
+    // from backprop's by far more than the 1e-5 tolerance above.
+    const layers = [6, 9, 5, 3];
+    const acts: Act[] = ["tanh", "tanh"];
+    const B = 4;
+    const gen = new Lcg(9);
+    const pcn = new PCN({ layers, activation: "tanh", seed: 5, algo: "il", T: 20, gamma: 0.2, runtime: rt });
+    const mlp = new MLP({ layers, activation: "tanh", seed: 5, runtime: rt });
+    const s = stage(layers, B, gen);
+    try {
+      pcn.trainBatch(s.batch, B, "ce", new Optimizer(pcn.params, { lr: 0.1 }));
+      mlp.trainBatch(s.batch, B, "ce", new Optimizer(mlp.params, { lr: 0.1 }));
+      const a = netFromParams(pcn.params, layers, acts);
+      const b = netFromParams(mlp.params, layers, acts);
+      expect(maxParamDiff(a, b)).toBeGreaterThan(1e-3);
+    } finally {
+      s.batch.free();
+      pcn.free();
+      mlp.free();
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Dynamics.
+
+describe("relaxation dynamics", () => {
+  // With only the input clamped, every stationary point of F has all errors 0 (the free output
+  // gives e_L = 0, and then each hidden layer's condition gives e_l = 0 going down), i.e. the
+  // feedforward pass; for γ below the stability limit gradient descent on F converges there.
+  // Measured on these nets at γ = 0.1: the energy falls from 10…100 to the float32 floor
+  // (≈ 1e-13…1e-11) within 800…1700 steps; values end within ≈ 1e-5 of the feedforward linear
+  // outputs. We run 3000 steps and require energy ≤ 1e-8 (per sample) and
+  // |x_l − z_l| ≤ 1e-4·max(1, |z_l|): an error of 1e-5 relative is float32 rounding (≈ u·Σ|terms|
+  // ≈ 6e-8·30 per layer) carried through ≤ 4 layers. Monotone decrease is checked while the energy
+  // is above 1e-9 (100× the floor, where the step's decrease is still larger than rounding).
+  const NETS: { layers: number[]; acts: Act[]; B: number }[] = [
+    { layers: [7, 9, 5, 3], acts: ["tanh", "tanh"], B: 3 },
+    { layers: [7, 5, 3], acts: ["sigmoid"], B: 1 },
+    { layers: [5, 11, 6, 7, 3], acts: ["relu", "relu", "relu"], B: 5 },
+    { layers: [6, 13, 10], acts: ["relu"], B: 2 },
+  ];
+  it.each(NETS)("$layers.0→…, $acts.0, batch $B: prediction mode from random values converges to the feedforward pass", ({ layers, acts, B }) => {
+    const L = layers.length - 1;
+    const gen = new Lcg(5 + L);
+    const pcn = new PCN({ layers, activation: acts as ActivationName[], seed: 2, runtime: rt });
+    const x = pcn.runtime.heap.allocF32(B * layers[0]);
+    try {
+      rt.heap.f32(x, B * layers[0]).set(draw(gen, B * layers[0]));
+      const start = layers.slice(1).map((n) => draw(gen, B * n, 2));
+      const trace = pcn.relax(x, B, 3000, 0.1, start);
+      expect(trace).toHaveLength(3000);
+      expect(trace[0], "the start is far from equilibrium").toBeGreaterThan(1);
+      for (let t = 1; t < trace.length && trace[t - 1] > 1e-9; t++) {
+        expect(trace[t], `energy rose at step ${t + 1}: ${trace[t - 1]} → ${trace[t]}`).toBeLessThanOrEqual(trace[t - 1]);
+      }
+      expect(trace[trace.length - 1]).toBeLessThanOrEqual(1e-8);
+      for (let l = 1; l <= L; l++) {
+        const z = rt.heap.f32(pcn.mlp.linearOutput(l - 1), B * layers[l]);
+        const v = pcn.values(l, B);
+        v.forEach((q, k) => expect(Math.abs(q - z[k]), `x_${l}[${k}]`).toBeLessThanOrEqual(1e-4 * Math.max(1, Math.abs(z[k]))));
+      }
+      // Started at the feedforward pass, relaxation stays there (energy at rounding level).
+      const still = pcn.relax(x, B, 5, 0.1);
+      still.forEach((e) => expect(e).toBeLessThanOrEqual(1e-10));
+      for (let l = 1; l <= L; l++) expect(pcn.values(l, B)).toEqual(rt.heap.f32(pcn.mlp.linearOutput(l - 1), B * layers[l]).slice());
+    } finally {
+      rt.heap.free(x);
+      pcn.free();
+    }
+  });
+
+  it("relax rejects a start with the wrong number of layers", () => {
+    const pcn = new PCN({ layers: [3, 5, 2], runtime: rt });
+    const x = rt.heap.allocF32(3);
+    try {
+      expect(() => pcn.relax(x, 1, 1, 0.1, [new Float32Array(5)])).toThrow(/expected 2 value layers, got 1/);
+    } finally {
+      rt.heap.free(x);
+      pcn.free();
+    }
+  });
+
+  it.each(["mse", "ce"] as OutputLoss[])("IL with the target clamped (%s): the energy decreases over the T steps for small γ", (loss) => {
+    const layers = [7, 13, 9, 3];
+    const B = 6;
+    const gen = new Lcg(21);
+    const pcn = new PCN({ layers, activation: "tanh", seed: 4, algo: "il", T: 30, gamma: 0.05, runtime: rt });
+    const s = stage(layers, B, gen);
+    const opt = new Optimizer(pcn.params, { lr: 0.01 });
+    try {
+      pcn.trainBatch(s.batch, B, loss, opt);
+      const trace = pcn.energyTrace;
+      expect(trace).toHaveLength(30);
+      for (let t = 1; t < trace.length; t++) expect(trace[t], `step ${t + 1}`).toBeLessThan(trace[t - 1]);
+      // A real decrease, not rounding: the clamped equilibrium spreads the output error over layers.
+      expect(trace[29]).toBeLessThan(0.9 * trace[0]);
+    } finally {
+      opt.free();
+      s.batch.free();
+      pcn.free();
+    }
+  });
+});
+
+describe("incremental PC", () => {
+  it.each(["mse", "ce"] as OutputLoss[])("%s: weights updated after every step, as the float64 reference; differs from IL", (loss) => {
+    const layers = [6, 9, 5, 3];
+    const acts: Act[] = ["sigmoid", "tanh"];
+    const B = 5;
+    const T = 4;
+    const lr = 0.2;
+    const gen = new Lcg(77);
+    const ipc = new PCN({ layers, activation: acts as ActivationName[], seed: 8, algo: "ipc", T, gamma: 0.3, runtime: rt });
+    const il = new PCN({ layers, activation: acts as ActivationName[], seed: 8, algo: "il", T, gamma: 0.3, runtime: rt });
+    randomizeBiases(ipc, 3, new Lcg(5));
+    randomizeBiases(il, 3, new Lcg(5));
+    const net = netFromParams(ipc.params, layers, acts);
+    const s = stage(layers, B, gen);
+    const o1 = new Optimizer(ipc.params, { lr });
+    const o2 = new Optimizer(il.params, { lr });
+    try {
+      const x64 = Float64Array.from(s.x);
+      const y64 = Float64Array.from(s.y);
+      ipc.trainBatch(s.batch, B, loss, o1);
+      il.trainBatch(s.batch, B, loss, o2);
+      const refIpc = learn64(net, x64, y64, B, loss, { schedule: "ipc", T, gamma: 0.3, lr });
+      const refIl = learn64(net, x64, y64, B, loss, { schedule: "il", T, gamma: 0.3, lr });
+      const gotIpc = netFromParams(ipc.params, layers, acts);
+      const gotIl = netFromParams(il.params, layers, acts);
+      expectClose(ipc.energyTrace, refIpc.trace, "iPC energy trace");
+      for (let i = 0; i < 3; i++) {
+        expectClose(gotIpc.W[i], refIpc.net.W[i], `iPC W_${i}`);
+        expectClose(gotIpc.b[i], refIpc.net.b[i], `iPC b_${i}`);
+        expectClose(gotIl.W[i], refIl.net.W[i], `IL W_${i}`);
+      }
+      // The schedules really differ: far beyond the 1e-5 agreement above.
+      expect(maxParamDiff(refIpc.net, refIl.net)).toBeGreaterThan(1e-2);
+      expect(maxParamDiff(gotIpc, gotIl)).toBeGreaterThan(1e-2);
+      // The first prediction u_1 follows the updated first layer: a frozen u_1 would give other values.
+      for (let l = 1; l <= 3; l++) expectClose(ipc.values(l, B), refIpc.values[l - 1], `iPC x_${l}`);
+    } finally {
+      o1.free();
+      o2.free();
+      s.batch.free();
+      ipc.free();
+      il.free();
+    }
+  });
+
+  it.each(["mse", "ce"] as OutputLoss[])("%s: iPC lowers the batch loss step after step for a small learning rate", (loss) => {
+    const layers = [7, 13, 9, 3];
+    const B = 8;
+    const gen = new Lcg(3);
+    const pcn = new PCN({ layers, activation: "tanh", seed: 6, algo: "ipc", T: 10, gamma: 0.1, runtime: rt });
+    const s = stage(layers, B, gen);
+    const opt = new Optimizer(pcn.params, { lr: 0.02 });
+    try {
+      const losses: number[] = [];
+      for (let k = 0; k < 6; k++) losses.push(pcn.trainBatch(s.batch, B, loss, opt).loss);
+      for (let k = 1; k < losses.length; k++) expect(losses[k], `after ${k} updates`).toBeLessThan(losses[k - 1]);
+      expect(losses[5]).toBeLessThan(0.95 * losses[0]);
+    } finally {
+      opt.free();
+      s.batch.free();
+      pcn.free();
+    }
+  });
+});
