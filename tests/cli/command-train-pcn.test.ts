@@ -1,0 +1,72 @@
+// `bioplausible train --model pcn` end to end: the PC flags, their validation, and Z-IL giving the
+// backprop MLP's accuracy from the same seed.
+
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { makeIdxFixture, writeIdxDir } from "../helpers/idx-fixtures.js";
+import { lastJson, lines, runCli, tempDir } from "./e2e-cli.js";
+
+const BASE = ["--layers", "64,16,10", "--epochs", "3", "--batch-size", "16", "--json"];
+
+let tmp: ReturnType<typeof tempDir>;
+let dir: string;
+
+beforeAll(() => {
+  tmp = tempDir("train-pcn");
+  dir = writeIdxDir(join(tmp.dir, "raw"), makeIdxFixture({ train: 200, test: 100, side: 8, classes: 10, seed: 7 }));
+});
+
+afterAll(() => tmp?.cleanup());
+
+describe("train --model pcn", () => {
+  it("trains with inference learning and records algo, T, gamma and the il learning rate", async () => {
+    const r = await runCli(["train", "--data-dir", dir, "--model", "pcn", "--T", "7", "--gamma", "0.05", ...BASE]);
+    expect(r.code).toBe(0);
+    const json = lastJson(r);
+    expect(json.config).toMatchObject({ model: "pcn", algo: "il", T: 7, gamma: 0.05, lr: 0.2, tolerance: 0 });
+    expect(json.history).toHaveLength(3);
+    // The fixture's classes are 2×2 patches at different positions: far above chance (0.1).
+    expect(json.test_accuracy).toBeGreaterThan(0.5);
+  });
+
+  it("zil reaches the same accuracy as the backprop MLP from the same seed, with nearly the same weights", async () => {
+    const common = ["--data-dir", dir, "--seed", "3", "--lr", "0.05", ...BASE];
+    const [mlp, zil] = await Promise.all([runCli(["train", ...common]), runCli(["train", "--model", "pcn", "--algo", "zil", ...common])]);
+    expect(mlp.code).toBe(0);
+    expect(zil.code).toBe(0);
+    const a = lastJson(mlp), b = lastJson(zil);
+    expect(b.config).toMatchObject({ algo: "zil" });
+    expect(b.test_accuracy).toBe(a.test_accuracy);
+    a.history.forEach((h: Record<string, number>, i: number) => {
+      expect(b.history[i].test_accuracy).toBe(h.test_accuracy);
+      expect(Math.abs(b.history[i].loss - h.loss)).toBeLessThan(1e-4 * Math.max(1, h.loss));
+    });
+  });
+
+  it.each([
+    [["--gamma", "0.1"], /^bioplausible: --gamma: only for --model pcn$/],
+    [["--algo", "il"], /^bioplausible: --algo: only for --model pcn$/],
+    [["--T", "5"], /^bioplausible: --T: only for --model pcn$/],
+    [["--model", "pcn", "--batch-norm"], /^bioplausible: --batch-norm: only for --model mlp/],
+    [["--model", "pcn", "--algo", "zil", "--T", "5"], /^bioplausible: --T: zil fixes T/],
+    [["--model", "pcn", "--algo", "zil", "--gamma", "0.5"], /^bioplausible: --gamma: zil fixes T/],
+    [["--model", "pcn", "--algo", "xyz"], /^bioplausible: --algo: must be one of il, zil, ipc/],
+    [["--model", "pcn", "--T", "0"], /^bioplausible: --T: /],
+    [["--model", "pcn", "--gamma", "0"], /^bioplausible: --gamma: /],
+    [["--model", "pcn", "--tolerance", "-1"], /^bioplausible: --tolerance: /],
+  ])("rejects %j before any work (exit 2)", async (flags, message) => {
+    const r = await runCli(["train", "--data-dir", dir, ...flags, ...BASE]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe("");
+    const err = lines(r.stderr);
+    expect(err).toHaveLength(1);
+    expect(err[0]).toMatch(message as RegExp);
+  });
+
+  it("a diverging relaxation exits 1 with the epoch, batch, step and layer", async () => {
+    const r = await runCli(["train", "--data-dir", dir, "--model", "pcn", "--gamma", "50", ...BASE]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/bioplausible: training diverged in epoch 1, batch 1: predictive coding diverged in inference step \d+: .*layer \d+.*try a smaller --gamma/);
+    expect(r.stdout).toBe("");
+  });
+});
