@@ -65,7 +65,9 @@ function draw(gen: Lcg, n: number, scale = 1, avoidZero = false): Float32Array {
 // ---------------------------------------------------------------------------------------------
 // The kernel, called directly. Its contract (assembly/pc.ts): 13 u32 words per weight layer i:
 // n_i, n_{i+1}, W_i, b_i, x_i (the input for i = 0), σ(x_i) (the input for i = 0), σ_i's code,
-// x_{i+1}, e_{i+1}, scratch (B × n_{i+1}), u_1 (i = 0 only), gradient of W_i, of b_i.
+// u_{i+1}, e_{i+1}, scratch (B × n_{i+1}), the clamped target (last layer only), gradient of W_i,
+// of b_i. The state is x = u + e: a value state x is staged here as u = 0, e = x (exact), except
+// layer 1, whose prediction u_1 the caller provides (e_1 = x_1 − u_1).
 // Output modes 0 free, 1 MSE, 2 CE; capture −1 none, −2 all, or a weight-layer index.
 
 const CODES: Record<Act, number> = { identity: 0, relu: 1, sigmoid: 2, tanh: 3 };
@@ -107,11 +109,13 @@ function runKernelStep(c: KernelCase, mode: OutputMode, capture: number, gamma: 
     const u1 = Float32Array.from(linear(Float64Array.from(x0), B, net.W[0], net.b[0], layers[0], layers[1]));
 
     const xPtr = f32(x0);
-    const fixed = f32(u1);
     const Wp = W.map(f32);
     const bp = b.map(f32);
-    const vp = values.map(f32);
-    const ep = values.map((v) => f32(new Float32Array(v.length)));
+    const clamped = mode !== "free";
+    const target = clamped ? f32(values[L - 1]) : 0;
+    const up = values.map((v, i) => f32(i === 0 ? u1 : new Float32Array(v.length)));
+    const ep = values.map((v, i) => f32(clamped && i === L - 1 ? new Float32Array(v.length) : i === 0 ? v.map((x, k) => x - u1[k]) : v));
+    const xp = values.map((v) => f32(new Float32Array(v.length)));
     const sp = values.map((v) => f32(new Float32Array(v.length)));
     const ap = values.map((v) => f32(new Float32Array(v.length)));
     const gW = W.map((w) => f32(new Float32Array(w.length).fill(SENTINEL)));
@@ -129,8 +133,8 @@ function runKernelStep(c: KernelCase, mode: OutputMode, capture: number, gamma: 
     for (let i = 0; i < L; i++) {
       t.set([
         layers[i], layers[i + 1], Wp[i], bp[i],
-        i === 0 ? xPtr : vp[i - 1], i === 0 ? xPtr : ap[i - 1], i === 0 ? 0 : CODES[acts[i - 1]],
-        vp[i], ep[i], sp[i], i === 0 ? fixed : 0, gW[i], gB[i],
+        i === 0 ? xPtr : xp[i - 1], i === 0 ? xPtr : ap[i - 1], i === 0 ? 0 : CODES[acts[i - 1]],
+        up[i], ep[i], sp[i], clamped && i === L - 1 ? target : 0, gW[i], gB[i],
       ], 13 * i);
     }
     const energy = rt.kernels.pcStep(L, B, table, gamma, MODES[mode], capture, 1 / B, workPtr);
@@ -140,7 +144,13 @@ function runKernelStep(c: KernelCase, mode: OutputMode, capture: number, gamma: 
       energy,
       ref,
       captured,
-      values: vp.map((p, i) => heap.f32(p, values[i].length).slice()),
+      // x = u + e, and the clamped output is its target buffer.
+      values: values.map((v, i) => {
+        if (clamped && i === L - 1) return heap.f32(target, v.length).slice();
+        const u = heap.f32(up[i], v.length);
+        const e = heap.f32(ep[i], v.length);
+        return Float32Array.from(u, (x, k) => x + e[k]);
+      }),
       valuesBefore: values,
       errors: ep.map((p, i) => heap.f32(p, values[i].length).slice()),
       gradW: gW.map((p, i) => heap.f32(p, W[i].length).slice()),
@@ -181,7 +191,10 @@ describe("pcStep kernel: one step against the float64 reference", () => {
     const L = c.layers.length - 1;
     expect(Math.abs(r.energy - r.ref.energy), `energy ${r.energy} vs ${r.ref.energy}`).toBeLessThanOrEqual(REL * Math.max(1, r.ref.energy));
     for (let l = 0; l < L; l++) {
-      expectClose(r.errors[l], r.ref.errors[l], `e_${l + 1}`);
+      // The kernel keeps x = u + e: after the move its e is x_new − u, with u the prediction of
+      // the starting state (u = x_before − e_ref).
+      const eAfter = r.ref.values[l].map((x, k) => x - (r.valuesBefore[l][k] - r.ref.errors[l][k]));
+      expectClose(r.errors[l], eAfter, `e_${l + 1} after the step`);
       expectClose(r.values[l], r.ref.values[l], `x_${l + 1} after the step`);
     }
     for (let i = 0; i < L; i++) {
@@ -197,7 +210,8 @@ describe("pcStep kernel: one step against the float64 reference", () => {
     expect(r.input).toEqual(r.x0);
     r.W.forEach((w, i) => expect(w).toEqual(r.W0[i]));
     if (mode !== "free") expect(r.values[L - 1]).toEqual(r.valuesBefore[L - 1]);
-    if (gamma === 0) r.values.forEach((v, l) => expect(v).toEqual(r.valuesBefore[l]));
+    // At γ = 0 nothing moves; x = u + e is re-expressed around the new predictions, so equal to rounding.
+    if (gamma === 0) r.values.forEach((v, l) => expectClose(v, r.valuesBefore[l], `x_${l + 1} at γ = 0`));
     // The step really moved the hidden value nodes (otherwise the comparison above is vacuous).
     if (gamma !== 0 && L > 1) expect(r.values[0]).not.toEqual(r.valuesBefore[0]);
   });

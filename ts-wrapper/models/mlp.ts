@@ -214,9 +214,12 @@ export class MLP {
   /** Backprop: forward in training mode, the loss gradient at the logits, backward, one update. */
   trainBatch(batch: BatchBuffer, B: number, outputLoss: OutputLoss, optimizer: Optimizer): StepResult {
     const logits = this.forward(batch.x, B, true);
-    const loss = lossAndGradient(this.runtime, outputLoss, logits, batch.targets, B, this.outputs, batch.grad);
+    // Gradients of the summed loss, divided by B once at the end: the same order of operations as
+    // predictive coding's local updates, so Z-IL reproduces these weights bit for bit.
+    const loss = lossAndGradient(this.runtime, outputLoss, logits, batch.targets, B, this.outputs, batch.grad, 1);
     if (Number.isFinite(loss)) {
       this.backward(batch.x, B, batch.grad);
+      this.runtime.kernels.scale(this.params.length, 1 / B, this.params.grads);
       optimizer.step();
     }
     return { logits, loss };

@@ -32,10 +32,11 @@ export interface PCNOptions extends Omit<MLPOptions, "batchNorm"> {
 
 // Must match assembly/pc.ts.
 const TABLE_WORDS = 13;
-const F = { INPUTS: 0, OUTPUTS: 1, WEIGHT: 2, BIAS: 3, SOURCE: 4, ACTIVATED: 5, KIND: 6, VALUES: 7, ERRORS: 8, SCRATCH: 9, FIXED: 10, GRAD_W: 11, GRAD_B: 12 };
+const F = { INPUTS: 0, OUTPUTS: 1, WEIGHT: 2, BIAS: 3, SOURCE: 4, ACTIVATED: 5, KIND: 6, PREDICTION: 7, ERRORS: 8, SCRATCH: 9, TARGET: 10, GRAD_W: 11, GRAD_B: 12 };
 const OUTPUT_FREE = 0;
 const OUTPUT_MSE = 1;
 const OUTPUT_CE = 2;
+const REFRESH_FIRST = 4;
 const CAPTURE_NONE = -1;
 const CAPTURE_ALL = -2;
 /** An energy this many times its starting value (+1) means the relaxation is diverging. */
@@ -45,9 +46,8 @@ interface Workspace {
   capacity: number;
   arena: Arena;
   table: number;
-  values: number[]; // x_1 … x_L
-  errors: number[]; // e_1 … e_L
-  fixed: number; // u_1
+  predictions: number[]; // u_1 … u_L
+  errors: number[]; // e_1 … e_L (x = u + e)
   work: number;
 }
 
@@ -64,6 +64,8 @@ export class PCN {
   energyTrace: number[] = [];
   private ws?: Workspace;
   private startEnergy = 0;
+  /** The clamped output's targets in the last relaxation (0: the output was free). */
+  private target = 0;
 
   constructor(options: PCNOptions) {
     this.algo = options.algo ?? "il";
@@ -117,10 +119,10 @@ export class PCN {
       for (let t = 1; t <= L; t++) trace.push(this.step(B, 1, mode, L - t, t));
       optimizer.step();
     } else if (this.algo === "ipc") {
+      // After the first update W_0 has changed, so u_1 is recomputed at every later step.
       for (let t = 1; t <= this.T; t++) {
-        trace.push(this.step(B, this.gamma, mode, CAPTURE_ALL, t));
+        trace.push(this.step(B, this.gamma, t === 1 ? mode : mode | REFRESH_FIRST, CAPTURE_ALL, t));
         optimizer.step();
-        this.refreshFirstPrediction(batch.x, B);
       }
     } else {
       for (let t = 1; t <= this.T; t++) {
@@ -149,7 +151,14 @@ export class PCN {
     const ws = this.ws!;
     if (start) {
       if (start.length !== this.depth) throw new RangeError(`relax: expected ${this.depth} value layers, got ${start.length}`);
-      start.forEach((v, i) => this.runtime.heap.f32(ws.values[i], B * this.width(i + 1)).set(v));
+      const heap = this.runtime.heap;
+      start.forEach((v, i) => {
+        const n = B * this.width(i + 1);
+        if (v.length !== n) throw new RangeError(`relax: value layer ${i + 1} needs ${n} values, got ${v.length}`);
+        const u = heap.f32(ws.predictions[i], n);
+        const e = heap.f32(ws.errors[i], n);
+        for (let k = 0; k < n; k++) e[k] = v[k] - u[k];
+      });
     }
     const trace: number[] = [];
     for (let t = 1; t <= steps; t++) trace.push(this.step(B, gamma, OUTPUT_FREE, CAPTURE_NONE, t));
@@ -157,9 +166,13 @@ export class PCN {
     return trace;
   }
 
-  /** A copy of value layer l (1 … L) for the last B samples relaxed. */
+  /** Value layer l (1 … L), x = u + e, for the last B samples relaxed (a clamped output: its target). */
   values(l: number, B: number): Float32Array {
-    return this.runtime.heap.f32(this.ws!.values[l - 1], B * this.width(l)).slice();
+    const n = B * this.width(l);
+    if (l === this.depth && this.target) return this.runtime.heap.f32(this.target, n).slice();
+    const u = this.runtime.heap.f32(this.ws!.predictions[l - 1], n);
+    const e = this.runtime.heap.f32(this.ws!.errors[l - 1], n);
+    return Float32Array.from(u, (v, k) => v + e[k]);
   }
 
   free(): void {
@@ -172,8 +185,8 @@ export class PCN {
     return this.mlp.config.layers[l];
   }
 
-  // Feedforward pass; value nodes start at the predictions, u_1 kept fixed, the output clamped
-  // to the targets when given. Returns the logits pointer.
+  // Feedforward pass: predictions start at the feedforward values with zero errors (x = u), the
+  // output clamped to the targets when given. Returns the logits pointer.
   private initialize(xPtr: number, B: number, targets: number): number {
     const ws = this.workspace(B);
     const { heap } = this.runtime;
@@ -181,21 +194,15 @@ export class PCN {
     const L = this.depth;
     for (let i = 0; i < L; i++) {
       const n = B * this.width(i + 1);
-      const source = i === L - 1 && targets ? targets : this.mlp.linearOutput(i);
-      heap.f32(ws.values[i], n).set(heap.f32(source, n));
+      heap.f32(ws.predictions[i], n).set(heap.f32(this.mlp.linearOutput(i), n));
+      heap.f32(ws.errors[i], n).fill(0);
     }
-    heap.f32(ws.fixed, B * this.width(1)).set(heap.f32(this.mlp.linearOutput(0), B * this.width(1)));
-    heap.u32(ws.table + 4 * F.SOURCE, 1)[0] = xPtr;
-    heap.u32(ws.table + 4 * F.ACTIVATED, 1)[0] = xPtr;
+    const table = heap.u32(ws.table, TABLE_WORDS * L);
+    table[F.SOURCE] = xPtr;
+    table[F.ACTIVATED] = xPtr;
+    table[(L - 1) * TABLE_WORDS + F.TARGET] = targets;
+    this.target = targets;
     return logits;
-  }
-
-  // u_1 after an update of the first layer (incremental PC changes weights mid-relaxation).
-  private refreshFirstPrediction(xPtr: number, B: number): void {
-    const first = this.mlp.linearLayers[0];
-    const p = this.params;
-    this.runtime.kernels.gemm(0, 1, B, first.outputs, first.inputs, xPtr, first.inputs, p.ptr(first.weight), first.inputs,
-      this.ws!.fixed, first.outputs, 0, p.ptr(first.bias), this.ws!.work);
   }
 
   // Inference step t: errors and energy of the state after t − 1 moves, then the t-th move.
@@ -217,7 +224,7 @@ export class PCN {
     let worst = { layer: 0, what: "", value: 0 };
     for (let i = 0; i < this.depth; i++) {
       const n = B * this.width(i + 1);
-      for (const [what, ptr] of [["value nodes", this.ws!.values[i]], ["errors", this.ws!.errors[i]]] as const) {
+      for (const [what, ptr] of [["predictions", this.ws!.predictions[i]], ["errors", this.ws!.errors[i]]] as const) {
         const bad = kernels.firstNonFinite(n, ptr);
         if (bad >= 0) {
           return `predictive coding diverged ${where} the ${what} of layer ${i + 1} hold ${heap.f32(ptr, n)[bad]} (energy ${energy}); try a smaller --gamma`;
@@ -247,36 +254,39 @@ export class PCN {
     const cap = Math.max(B, 1);
     const layers = this.mlp.linearLayers;
     const L = layers.length;
-    const ws: Workspace = { capacity: cap, arena, table: arena.alloc(TABLE_WORDS * 4 * L), values: [], errors: [], fixed: 0, work: 0 };
+    const ws: Workspace = { capacity: cap, arena, table: arena.alloc(TABLE_WORDS * 4 * L), predictions: [], errors: [], work: 0 };
+    const values: number[] = []; // x_i = u_i + e_i of hidden layers, σ(x_i), scratch
     const activated: number[] = [];
     const scratch: number[] = [];
     let work = 0;
-    layers.forEach((layer) => {
-      ws.values.push(arena.allocF32(cap * layer.outputs));
+    layers.forEach((layer, i) => {
+      ws.predictions.push(arena.allocF32(cap * layer.outputs));
       ws.errors.push(arena.allocF32(cap * layer.outputs));
       scratch.push(arena.allocF32(cap * layer.outputs));
-      // σ(x) of this layer's outputs feeds the next layer; identity shares the value buffer.
-      activated.push(layer.activation === 0 ? ws.values[ws.values.length - 1] : arena.allocF32(cap * layer.outputs));
+      if (i + 1 < L) {
+        values.push(arena.allocF32(cap * layer.outputs));
+        // An identity activation shares the value buffer.
+        activated.push(layer.activation === 0 ? values[i] : arena.allocF32(cap * layer.outputs));
+      }
       const k = rt.kernels;
       work = Math.max(work, k.gemmWorkspaceBytes(cap, layer.outputs, layer.inputs), k.gemmWorkspaceBytes(cap, layer.inputs, layer.outputs),
         k.gemmWorkspaceBytes(layer.outputs, layer.inputs, cap));
     });
-    ws.fixed = arena.allocF32(cap * layers[0].outputs);
     ws.work = arena.alloc(work);
     const table = rt.heap.u32(ws.table, TABLE_WORDS * L);
+    table.fill(0);
     layers.forEach((layer, i) => {
       const row = (field: number, value: number) => (table[i * TABLE_WORDS + field] = value);
       row(F.INPUTS, layer.inputs);
       row(F.OUTPUTS, layer.outputs);
       row(F.WEIGHT, this.params.ptr(layer.weight));
       row(F.BIAS, this.params.ptr(layer.bias));
-      row(F.SOURCE, i === 0 ? 0 : ws.values[i - 1]); // layer 0's input is set per batch
+      row(F.SOURCE, i === 0 ? 0 : values[i - 1]); // layer 0's input is set per batch
       row(F.ACTIVATED, i === 0 ? 0 : activated[i - 1]);
       row(F.KIND, i === 0 ? 0 : layers[i - 1].activation);
-      row(F.VALUES, ws.values[i]);
+      row(F.PREDICTION, ws.predictions[i]);
       row(F.ERRORS, ws.errors[i]);
       row(F.SCRATCH, scratch[i]);
-      row(F.FIXED, i === 0 ? ws.fixed : 0);
       row(F.GRAD_W, this.params.grad(layer.weight));
       row(F.GRAD_B, this.params.grad(layer.bias));
     });
