@@ -9,7 +9,7 @@ import { init } from "../runtime.js";
 import { evaluate } from "../evaluation/metrics.js";
 import { OUTPUT_LOSSES } from "../training/losses.js";
 import { OPTIMIZERS } from "../training/optimizers.js";
-import { train } from "../training/trainer.js";
+import { LR_SCHEDULES, train } from "../training/trainer.js";
 import { helpText, parseFlags, UsageError, type FlagSpec } from "./args.js";
 import { dataFlags, loadSplit } from "./data.js";
 import { checkWritable, writeFileAtomic } from "./files.js";
@@ -32,6 +32,7 @@ const flags = {
   lr: { type: "number", min: 0, minExclusive: true, help: "learning rate (default: 0.001 with adam; with sgd 0.05, or 0.2 for pcn il, whose relaxed errors are smaller than backprop's)" },
   momentum: { type: "number", min: 0, max: 0.999999, default: 0.9, help: "SGD momentum (ignored by adam)" },
   optimizer: { type: "string", choices: OPTIMIZERS, default: "sgd", help: "optimiser" },
+  "lr-schedule": { type: "string", choices: LR_SCHEDULES, default: "constant", help: "constant, or cosine annealing to 0 over all steps" },
   "weight-decay": { type: "number", min: 0, default: 0, help: "L2 penalty added to the gradient" },
   "output-loss": { type: "string", choices: OUTPUT_LOSSES, default: "ce", help: "softmax cross-entropy or squared error" },
   seed: { type: "int", min: 0, max: 4294967295, default: 0, help: "seed for initialisation and shuffling" },
@@ -77,7 +78,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
 
   const config = {
     model: f.model, layers, activation: f.activation, batchNorm: f.batchNorm, epochs: f.epochs, batchSize: f.batchSize,
-    lr, momentum, optimizer: f.optimizer, weightDecay: f.weightDecay, outputLoss: f.outputLoss, seed: f.seed,
+    lr, lrSchedule: f.lrSchedule, momentum, optimizer: f.optimizer, weightDecay: f.weightDecay, outputLoss: f.outputLoss, seed: f.seed,
     ...(pc ?? {}),
     dataset: f.dataset, dataDir: f.dataDir ?? null, limit: f.limit ?? null, trainSamples: data.count,
   };
@@ -91,7 +92,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
   let progress: Progress | undefined;
   let counted = 0;
   const result = train(model, data, {
-    epochs: f.epochs, batchSize: f.batchSize, lr, momentum, optimizer: f.optimizer, weightDecay: f.weightDecay,
+    epochs: f.epochs, batchSize: f.batchSize, lr, lrSchedule: f.lrSchedule, momentum, optimizer: f.optimizer, weightDecay: f.weightDecay,
     outputLoss: f.outputLoss, seed: f.seed, test: testSet,
     onBatch: (done, total, epoch) => {
       progress ??= new Progress({ label: `epoch ${epoch}/${f.epochs}`, total, unit: "samples" });

@@ -42,6 +42,12 @@ export class Optimizer {
     for (let i = 0; i < buffers; i++) this.state.push(heap.allocF32(params.length));
   }
 
+  /** Change the learning rate (a schedule does this between steps). */
+  setLearningRate(lr: number): void {
+    if (!(lr >= 0) || !Number.isFinite(lr)) throw new RangeError(`optimizer lr: must be a finite number ≥ 0, got ${lr}`);
+    this.options.lr = lr;
+  }
+
   /** Apply one update from the gradients in params.grads. */
   step(): void {
     const o = this.options;

@@ -9,8 +9,13 @@ import { OUTPUT_LOSSES, type OutputLoss } from "./losses.js";
 import { DivergenceError, type TrainableModel } from "./model.js";
 import { Optimizer, type OptimizerOptions } from "./optimizers.js";
 
+export const LR_SCHEDULES = ["constant", "cosine"] as const;
+export type LRSchedule = (typeof LR_SCHEDULES)[number];
+
 export interface TrainOptions extends OptimizerOptions {
   epochs: number;
+  /** "cosine" anneals the learning rate from lr to 0 over all steps: lr·½(1 + cos(π·step/steps)). */
+  lrSchedule?: LRSchedule;
   batchSize: number;
   /** Seed of the shuffling stream (the model's init has its own). */
   seed?: number;
@@ -44,6 +49,8 @@ export function train(model: TrainableModel, data: Dataset, options: TrainOption
   if (batchSize < model.minTrainingBatch) {
     throw new RangeError(`batchSize: batch norm needs at least ${model.minTrainingBatch} samples per batch, got ${batchSize}`);
   }
+  const schedule = options.lrSchedule ?? "constant";
+  if (!LR_SCHEDULES.includes(schedule)) throw new RangeError(`lrSchedule: must be one of ${LR_SCHEDULES.join(", ")}, got ${schedule}`);
   const outputLoss = options.outputLoss ?? "ce";
   if (!OUTPUT_LOSSES.includes(outputLoss)) throw new RangeError(`outputLoss: must be one of ${OUTPUT_LOSSES.join(", ")}, got ${outputLoss}`);
   checkShapes(data, model.inputs, model.outputs);
@@ -64,6 +71,8 @@ export function train(model: TrainableModel, data: Dataset, options: TrainOption
   kernels.rngSeed(rng, seed, STREAM_SHUFFLE);
   const history: EpochResult[] = [];
   const started = performance.now();
+  const totalSteps = epochs * Math.ceil(data.count / batch.capacity);
+  let steps = 0;
   try {
     for (let epoch = 1; epoch <= epochs; epoch++) {
       const epochStart = performance.now();
@@ -78,6 +87,8 @@ export function train(model: TrainableModel, data: Dataset, options: TrainOption
         // (the shuffle gives that sample its turn in another epoch).
         if (n < model.minTrainingBatch) continue;
         seen += n;
+        if (schedule === "cosine") optimizer.setLearningRate(options.lr * 0.5 * (1 + Math.cos((Math.PI * steps) / totalSteps)));
+        steps++;
         let step;
         try {
           step = model.trainBatch(batch, n, outputLoss, optimizer);
