@@ -13,25 +13,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { evaluate, init, PCN, train, type Dataset, type Runtime } from "../../ts-wrapper/index.js";
 import type { OutputLoss } from "../../ts-wrapper/training/losses.js";
-import { Lcg } from "../helpers/lcg.js";
-
-const BANDS: [number, number][] = [[0, 0.35], [0.55, 0.8], [1.0, 1.25]];
-
-function rings(name: string, count: number, seed: number): Dataset {
-  const gen = new Lcg(seed);
-  const images = new Float32Array(count * 2);
-  const labels = new Uint8Array(count);
-  for (let i = 0; i < count; i++) {
-    const label = i % 3;
-    const [lo, hi] = BANDS[label];
-    const r = Math.sqrt(gen.range(lo * lo, hi * hi));
-    const theta = gen.range(0, 2 * Math.PI);
-    images[2 * i] = r * Math.cos(theta);
-    images[2 * i + 1] = r * Math.sin(theta);
-    labels[i] = label;
-  }
-  return { name, images, labels, count, features: 2, classes: 3, shape: [2] };
-}
+import { rings } from "../helpers/rings.js";
 
 /** Accuracy from the underlying MLP's predict() and an argmax written here. */
 function accuracyByPredict(pcn: PCN, data: Dataset): number {

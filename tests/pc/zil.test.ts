@@ -35,6 +35,7 @@ import {
 } from "../../ts-wrapper/index.js";
 import type { OutputLoss } from "../../ts-wrapper/training/losses.js";
 import { Lcg } from "../helpers/lcg.js";
+import { rings } from "../helpers/rings.js";
 import {
   act as act64, backprop64, biasName, cloneNet, dact, forward64, learn64, maxParamDiff, netFromParams, sgd64, weightName,
   type Act, type Net64,
@@ -302,23 +303,6 @@ describe("Z-IL equals backprop for one SGD step", () => {
 // guarantee an x-based kernel gave (measured then: relative drift 2e-5 tanh, 7e-5 relu after 10
 // epochs of SGD with momentum 0.9), kept alongside the exact checks. We require drift ≤ 1e-3 and
 // equal test accuracy; the IL control (T = 20, γ = 0.1, not exact) drifts by O(1) on the same run.
-
-const BANDS: [number, number][] = [[0, 0.35], [0.55, 0.8], [1.0, 1.25]];
-function rings(name: string, count: number, seed: number): Dataset {
-  const gen = new Lcg(seed);
-  const images = new Float32Array(count * 2);
-  const labels = new Uint8Array(count);
-  for (let i = 0; i < count; i++) {
-    const label = i % 3;
-    const [lo, hi] = BANDS[label];
-    const r = Math.sqrt(gen.range(lo * lo, hi * hi));
-    const theta = gen.range(0, 2 * Math.PI);
-    images[2 * i] = r * Math.cos(theta);
-    images[2 * i + 1] = r * Math.sin(theta);
-    labels[i] = label;
-  }
-  return { name, images, labels, count, features: 2, classes: 3, shape: [2] };
-}
 
 /** ‖a − b‖ / ‖b − start‖ over every tensor. */
 function relativeDrift(a: PCN | MLP, b: MLP, start: Float32Array[]): number {
