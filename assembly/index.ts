@@ -10,6 +10,9 @@ export { argmaxRows, countCorrect } from "./metrics";
 export { batchNormTrain, batchNormInfer, batchNormBackward } from "./norm";
 export { sgdStep, adamStep } from "./optim";
 export { pcStep } from "./pc";
+export { lifStep, lifRate, lifRateDerivative, softLifRate, softLifRateDerivative } from "./lif";
+export { poissonSpikes, constantCurrent } from "./encode";
+export { lowpassStep, alphaStep } from "./synapse";
 export { rngSeed, rngNextU32, rngUniform, rngNormal, rngPermutation, rngBernoulli } from "./rng";
 
 /** First free byte after the module's static data: the TypeScript heap starts here. */

@@ -86,6 +86,28 @@ export function benchPcStep(rt: Runtime, repeats: number): { ms_per_step: number
 
 const LAYERS = [784, 256, 256, 10];
 
+/**
+ * LIF neuron updates per second: 65 536 neurons with constant currents spread over [0, 3] (about
+ * two thirds above threshold), stepped 100 times at dt 1 ms with the thesis's τ_RC and t_ref.
+ */
+export function benchLif(rt: Runtime, repeats: number): { neuron_updates_per_s: number; neurons: number; steps: number } {
+  const { kernels, heap } = rt;
+  const n = 65536;
+  const steps = 100;
+  const rng = heap.alloc(16);
+  kernels.rngSeed(rng, 0, 0);
+  const current = heap.alloc(n * 4);
+  kernels.rngUniform(rng, n, 0, 3, current);
+  const voltage = heap.allocF32(n);
+  const refractory = heap.allocF32(n);
+  const spikes = heap.alloc(n * 4);
+  const s = medianSeconds(() => {
+    for (let t = 0; t < steps; t++) kernels.lifStep(n, 0.001, 0.02, 0.004, current, voltage, refractory, spikes, 1);
+  }, repeats);
+  for (const p of [rng, current, voltage, refractory, spikes]) heap.free(p);
+  return { neuron_updates_per_s: Math.round((n * steps) / s), neurons: n, steps };
+}
+
 // Median milliseconds of model.trainBatch on one random batch of 128 (uniform inputs, random labels).
 function timeSteps(rt: Runtime, model: MLP | PCN, loss: "ce" | "mse", repeats: number): number {
   const { kernels, heap } = rt;

@@ -20,6 +20,16 @@ describe("bench", () => {
     expect(result.mlp).toBeUndefined();
   });
 
+  it("--only pc,lif reports the PC step time and LIF neuron updates per second", async () => {
+    const r = await runCli(["bench", "--only", "pc,lif", "--repeats", "1", "--json"], { timeout: 60_000 });
+    expect(r.code).toBe(0);
+    const result = lastJson(r);
+    expect(result.pc.ms_per_step).toBeGreaterThan(0);
+    expect(result.pc).toMatchObject({ T: 20, batch: 128, layers: [784, 256, 256, 10] });
+    expect(result.lif.neuron_updates_per_s).toBeGreaterThan(0);
+    expect(result.gemm).toBeUndefined();
+  });
+
   it.each([
     [["--only", "foo"], "--only"],
     [["--only", "gemm,foo"], "--only"],

@@ -5,7 +5,7 @@ import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { benchGemm, benchMlpStep, benchPcStep } from "../bench.js";
+import { benchGemm, benchLif, benchMlpStep, benchPcStep } from "../bench.js";
 import { init } from "../runtime.js";
 import type { Runtime } from "../wasm/load.js";
 import { helpText, parseFlags, UsageError, type FlagSpec } from "./args.js";
@@ -16,8 +16,8 @@ const run = promisify(execFile);
 interface Suite {
   /** Our figures, as a JSON tree. */
   ours(rt: Runtime, repeats: number): Record<string, unknown>;
-  /** The baseline script in ../shared/baselines/ with the same shapes. */
-  baseline: string;
+  /** The baseline script in ../shared/baselines/ with the same shapes, where there is one. */
+  baseline?: string;
   /** Keys compared, with whether larger is better. */
   compare: { key: string; higherIsBetter: boolean }[];
 }
@@ -37,6 +37,10 @@ const SUITES: Record<string, Suite> = {
     ours: (rt, repeats) => benchPcStep(rt, repeats),
     baseline: "torch_pc.py",
     compare: [{ key: "ms_per_step", higherIsBetter: false }],
+  },
+  lif: {
+    ours: (rt, repeats) => benchLif(rt, repeats),
+    compare: [],
   },
 };
 
@@ -60,8 +64,8 @@ export async function benchCommand(argv: string[]): Promise<void> {
   }
   if (f.baseline) {
     for (const name of names) {
-      const script = join(f.baseline, SUITES[name].baseline);
-      if (!existsSync(script)) throw new UsageError(`--baseline: ${script} not found`);
+      const script = SUITES[name].baseline && join(f.baseline, SUITES[name].baseline);
+      if (script && !existsSync(script)) throw new UsageError(`--baseline: ${script} not found`);
     }
   }
   const rt = await init();
@@ -70,16 +74,17 @@ export async function benchCommand(argv: string[]): Promise<void> {
   const ratio: Record<string, number> = {};
   for (const name of names) {
     const suite = SUITES[name];
-    const rounds = f.baseline ? f.rounds : 1;
+    const script = f.baseline && suite.baseline ? join(f.baseline, suite.baseline) : undefined;
+    const rounds = script ? f.rounds : 1;
     const ours: Record<string, unknown>[] = [];
     const theirs: Record<string, unknown>[] = [];
     for (let r = 0; r < rounds; r++) {
       info(`bench ${name}: round ${r + 1}/${rounds}`);
       ours.push(suite.ours(rt, f.repeats));
-      if (f.baseline) theirs.push(await runBaseline(f.python, join(f.baseline, suite.baseline), f.repeats));
+      if (script) theirs.push(await runBaseline(f.python, script, f.repeats));
     }
     result[name] = medianTree(ours);
-    if (f.baseline) {
+    if (script) {
       baseline[name] = medianTree(theirs);
       for (const { key, higherIsBetter } of suite.compare) {
         const a = lookup(result[name], key), b = lookup(baseline[name], key);

@@ -25,6 +25,15 @@ export interface Kernels {
   sgdStep(n: number, p: Ptr, g: Ptr, v: Ptr, lr: number, momentum: number, weightDecay: number, nesterov: number): void;
   adamStep(n: number, p: Ptr, g: Ptr, m: Ptr, v: Ptr, lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, step: number): void;
   pcStep(L: number, B: number, table: Ptr, gamma: number, outputMode: number, capture: number, gradScale: number, work: Ptr): number;
+  lifStep(n: number, dt: number, tauRc: number, tRef: number, current: Ptr, voltage: Ptr, refractory: Ptr, spikes: Ptr, amplitude: number): number;
+  lifRate(n: number, tauRc: number, tRef: number, j: Ptr, out: Ptr): void;
+  lifRateDerivative(n: number, tauRc: number, tRef: number, j: Ptr, out: Ptr): void;
+  softLifRate(n: number, tauRc: number, tRef: number, smoothing: number, j: Ptr, out: Ptr): void;
+  softLifRateDerivative(n: number, tauRc: number, tRef: number, smoothing: number, j: Ptr, out: Ptr): void;
+  poissonSpikes(g: Ptr, n: number, x: Ptr, dt: number, tRef: number, amplitude: number, out: Ptr): number;
+  constantCurrent(n: number, x: Ptr, gain: number, bias: number, out: Ptr): void;
+  lowpassStep(n: number, dt: number, tauS: number, u: Ptr, y: Ptr): void;
+  alphaStep(n: number, dt: number, tauS: number, u: Ptr, y: Ptr, z: Ptr): void;
   rngSeed(g: Ptr, seed: number, stream: number): void;
   rngNextU32(g: Ptr): number;
   rngUniform(g: Ptr, n: number, low: number, high: number, out: Ptr): void;
@@ -38,7 +47,7 @@ const NAMES: readonly (keyof Kernels)[] = [
   "gemm", "gemmWorkspaceBytes", "fill", "axpy", "scale", "columnSums", "firstNonFinite",
   "activationForward", "activationBackward", "softmaxRows", "softmaxCrossEntropy", "squaredError",
   "argmaxRows", "countCorrect", "batchNormTrain", "batchNormInfer", "batchNormBackward",
-  "sgdStep", "adamStep", "pcStep", "rngSeed", "rngNextU32", "rngUniform", "rngNormal", "rngPermutation",
+  "sgdStep", "adamStep", "pcStep", "lifStep", "lifRate", "lifRateDerivative", "softLifRate", "softLifRateDerivative", "poissonSpikes", "constantCurrent", "lowpassStep", "alphaStep", "rngSeed", "rngNextU32", "rngUniform", "rngNormal", "rngPermutation",
   "rngBernoulli", "heapBase",
 ];
 

@@ -1,0 +1,47 @@
+// Input encodings for spiking networks (SCIENCE.md §2): Poisson rate coding (thesis eq. 35) and
+// constant-current input. Every random draw comes from the project's PCG32 (rng.ts).
+
+import { rngNextU32 } from "./rng";
+
+/**
+ * One simulation step of Poisson rate coding. Input i fires in this step with probability
+ * p = x[i]·dt/tRef (inputs in [0, 1], so the maximum rate is 1/tRef); out[i] = amplitude/dt when it
+ * fires (an impulse of area `amplitude`), else 0. Returns the number of inputs that fired.
+ *
+ * Draws exactly one uniform per input, in index order, whatever x[i] is, so a generator state gives
+ * the same spike trains everywhere and the generator advances by n outputs per call. The uniform
+ * is rng.ts's: (next >> 8)·2^-24 in [0, 1) with 24 random bits; the input fires when it is < p.
+ * p is computed in float32 as x[i]·(dt/tRef) and clamped to [0, 1]: x ≤ 0 never fires, x·dt ≥ tRef
+ * fires every step, and a NaN p never fires. (Rejecting inputs outside [0, 1] is the facade's job.)
+ */
+export function poissonSpikes(g: usize, n: i32, x: usize, dt: f32, tRef: f32, amplitude: f32, out: usize): i32 {
+  const ratio = dt / tRef;
+  const value = amplitude / dt;
+  let count = 0;
+  for (let i = 0; i < n; i++) {
+    const o = <usize>i << 2;
+    const raw = load<f32>(x + o) * ratio;
+    // NaN > 0 is false: a NaN probability becomes 0.
+    const p: f32 = raw > 0 ? min<f32>(raw, 1) : 0;
+    const u = <f32>(rngNextU32(g) >> 8) * (1.0 / 16777216.0);
+    const fire = u < p;
+    store<f32>(out + o, fire ? value : 0);
+    count += <i32>fire;
+  }
+  return count;
+}
+
+/** out = gain·x + bias: the image fed as a constant current (product rounded, then the sum). */
+export function constantCurrent(n: i32, x: usize, gain: f32, bias: f32, out: usize): void {
+  const vg = f32x4.splat(gain);
+  const vb = f32x4.splat(bias);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(out + o, f32x4.add(f32x4.mul(vg, v128.load(x + o)), vb));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(out + o, gain * load<f32>(x + o) + bias);
+  }
+}
