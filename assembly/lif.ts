@@ -51,7 +51,10 @@ function expm1Neg4(x: v128): v128 {
   q = f32x4.add(f32x4.mul(q, r), f32x4.splat(C2));
   const p = f32x4.add(r, f32x4.mul(f32x4.mul(r, r), q));
   // 2^k from its exponent bits (k is an integer in [−126, 0], so k + 127 is a normal exponent).
-  const twoK = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(k), i32x4.splat(127)), 23);
+  // k + 127 + 2^23 holds the integer k + 127 in its low mantissa bits (0 ≤ k + 127 < 2^23): integer
+  // operations only, where a float-to-int conversion costs V8 a long saturating sequence.
+  const biased = v128.sub<i32>(f32x4.add(k, f32x4.splat(8388735.0)), i32x4.splat(0x4B000000));
+  const twoK = i32x4.shl(biased, 23);
   return f32x4.add(f32x4.mul(twoK, p), f32x4.sub(twoK, f32x4.splat(1)));
 }
 
@@ -123,8 +126,12 @@ export function lifStep(
   const zero = f32x4.splat(0);
   const one = f32x4.splat(1);
   const dtv = f32x4.splat(dt);
-  const tau = f32x4.splat(tauRc);
+  const invTau: f32 = 1 / tauRc;
+  const invTauV = f32x4.splat(invTau);
   const spikeV = f32x4.splat(spikeValue);
+  // Most neurons integrate the whole step: their factor expm1(−dt/τ) is the same for all.
+  const fullStep = expm1Neg(-(dt * invTau));
+  const fullStepV = f32x4.splat(fullStep);
   let count = 0;
   let i = 0;
   for (; i + 4 <= n; i += 4) {
@@ -133,7 +140,7 @@ export function lifStep(
     let v = v128.load(voltage + o);
     const ref = v128.load(refractory + o);
     const delta = f32x4.min(f32x4.max(f32x4.sub(dtv, ref), zero), dtv);
-    const e = expm1Neg4(f32x4.neg(f32x4.div(delta, tau)));
+    const e = i32x4.all_true(f32x4.eq(delta, dtv)) ? fullStepV : expm1Neg4(f32x4.neg(f32x4.mul(delta, invTauV)));
     v = f32x4.sub(v, f32x4.mul(f32x4.sub(j, v), e));
     const fired = f32x4.gt(v, one);
     v128.store(voltage + o, f32x4.max(v, zero));
@@ -155,7 +162,7 @@ export function lifStep(
     let v = load<f32>(voltage + o);
     const ref = load<f32>(refractory + o);
     const delta = min<f32>(max<f32>(dt - ref, 0), dt);
-    const e = expm1Neg(-(delta / tauRc));
+    const e = delta == dt ? fullStep : expm1Neg(-(delta * invTau));
     v = v - (j - v) * e;
     store<f32>(voltage + o, max<f32>(v, 0));
     store<f32>(refractory + o, max<f32>(ref - dt, 0));
