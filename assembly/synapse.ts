@@ -53,27 +53,6 @@ export function lowpassStep(n: i32, dt: f32, tauS: f32, u: usize, y: usize): voi
  * z ← a·z + (1 − a)·u, then y ← a·y + (1 − a)·z with the new z.
  */
 export function alphaStep(n: i32, dt: f32, tauS: f32, u: usize, y: usize, z: usize): void {
-  if (!(tauS > 0)) {
-    const bytes = <usize>max(n, 0) << 2;
-    memory.copy(z, u, bytes);
-    memory.copy(y, u, bytes);
-    return;
-  }
-  const a = decay(dt, tauS);
-  const b: f32 = 1 - a;
-  const va = f32x4.splat(a);
-  const vb = f32x4.splat(b);
-  let i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const o = <usize>i << 2;
-    const zn = f32x4.add(f32x4.mul(va, v128.load(z + o)), f32x4.mul(vb, v128.load(u + o)));
-    v128.store(z + o, zn);
-    v128.store(y + o, f32x4.add(f32x4.mul(va, v128.load(y + o)), f32x4.mul(vb, zn)));
-  }
-  for (; i < n; i++) {
-    const o = <usize>i << 2;
-    const zn = a * load<f32>(z + o) + b * load<f32>(u + o);
-    store<f32>(z + o, zn);
-    store<f32>(y + o, a * load<f32>(y + o) + b * zn);
-  }
+  lowpassStep(n, dt, tauS, u, z);
+  lowpassStep(n, dt, tauS, z, y);
 }

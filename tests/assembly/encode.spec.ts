@@ -18,31 +18,9 @@
 import { poissonSpikes, constantCurrent } from "../../assembly/encode";
 import { rngSeed } from "../../assembly/rng";
 import {
-  U, GUARD, allocBytes, allocF32, expectAllBits, expectClose, expectGuard, free, getF, setF, seedData,
+  U, GUARD, Pcg32Ref, allocBytes, allocF32, expectAllBits, expectClose, expectGuard, free, getF, setF, seedData,
   fillData,
 } from "./helpers";
-
-/** Independent PCG32 (pcg-c-basic): state and increment, XSH-RR output. */
-class Pcg32Ref {
-  state: u64 = 0;
-  inc: u64 = 0;
-
-  seed(initstate: u64, initseq: u64): void {
-    this.state = 0;
-    this.inc = (initseq << 1) | 1;
-    this.next();
-    this.state += initstate;
-    this.next();
-  }
-
-  next(): u32 {
-    const oldstate = this.state;
-    this.state = oldstate * 6364136223846793005 + this.inc;
-    const xorshifted = <u32>(((oldstate >> 18) ^ oldstate) >> 27);
-    const rot = <u32>(oldstate >> 59);
-    return (xorshifted >> rot) | (xorshifted << ((<u32>0 - rot) & 31));
-  }
-}
 
 const LEVELS: f32[] = [0, 0.1, 0.5, 1];
 

@@ -138,3 +138,27 @@ export function expectAllBits(p: usize, n: i32, bits: u32, what: string): void {
     }
   }
 }
+
+/** Independent PCG32 (pcg-c-basic): state and increment, XSH-RR output. */
+export class Pcg32Ref {
+  state: u64 = 0;
+  inc: u64 = 0;
+
+  // pcg32_srandom_r(rng, initstate, initseq)
+  seed(initstate: u64, initseq: u64): void {
+    this.state = 0;
+    this.inc = (initseq << 1) | 1;
+    this.next();
+    this.state += initstate;
+    this.next();
+  }
+
+  // pcg32_random_r(rng)
+  next(): u32 {
+    const oldstate = this.state;
+    this.state = oldstate * 6364136223846793005 + this.inc;
+    const xorshifted = <u32>(((oldstate >> 18) ^ oldstate) >> 27);
+    const rot = <u32>(oldstate >> 59);
+    return (xorshifted >> rot) | (xorshifted << ((<u32>0 - rot) & 31));
+  }
+}

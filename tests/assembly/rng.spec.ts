@@ -14,31 +14,7 @@
 //   permutations of 4 elements: each of the 24 orders occurs N/24 ± 5·sqrt(N·(1/24)·(23/24)).
 
 import { rngSeed, rngNextU32, rngUniform, rngNormal, rngPermutation, rngBernoulli } from "../../assembly/rng";
-import { GUARD, allocBytes, allocF32, expectAllBits, free, getF, setF } from "./helpers";
-
-/** Independent PCG32 (pcg-c-basic): state and increment, XSH-RR output. */
-class Pcg32Ref {
-  state: u64 = 0;
-  inc: u64 = 0;
-
-  // pcg32_srandom_r(rng, initstate, initseq)
-  seed(initstate: u64, initseq: u64): void {
-    this.state = 0;
-    this.inc = (initseq << 1) | 1;
-    this.next();
-    this.state += initstate;
-    this.next();
-  }
-
-  // pcg32_random_r(rng)
-  next(): u32 {
-    const oldstate = this.state;
-    this.state = oldstate * 6364136223846793005 + this.inc;
-    const xorshifted = <u32>(((oldstate >> 18) ^ oldstate) >> 27);
-    const rot = <u32>(oldstate >> 59);
-    return (xorshifted >> rot) | (xorshifted << ((<u32>0 - rot) & 31));
-  }
-}
+import { GUARD, Pcg32Ref, allocBytes, allocF32, expectAllBits, free, getF, setF } from "./helpers";
 
 const ref = new Pcg32Ref();
 

@@ -9,20 +9,8 @@
 // mistakes, which is room for a decision boundary that is not yet exactly in the middle of the gaps.
 
 import { beforeAll, describe, expect, it } from "vitest";
-import { evaluate, init, MLP, train, type Dataset, type Runtime } from "../../ts-wrapper/index.js";
-import { rings } from "../helpers/rings.js";
-
-/** Accuracy from predict() logits and an argmax written here: independent of evaluate(). */
-function accuracyByPredict(model: MLP, data: Dataset): number {
-  const logits = model.predict(data.images);
-  let correct = 0;
-  for (let i = 0; i < data.count; i++) {
-    let best = 0;
-    for (let j = 1; j < data.classes; j++) if (logits[i * data.classes + j] > logits[i * data.classes + best]) best = j;
-    if (best === data.labels[i]) correct++;
-  }
-  return correct / data.count;
-}
+import { evaluate, init, MLP, train, type Runtime } from "../../ts-wrapper/index.js";
+import { accuracyByPredict, rings } from "../helpers/rings.js";
 
 let rt: Runtime;
 const trainSet = rings("rings-train", 600, 1);

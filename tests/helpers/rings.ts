@@ -1,7 +1,7 @@
 // Three concentric rings in the plane, one class each, with gaps between them: a problem no linear
 // model solves (at most 2/3 along any line through the origin) and a small MLP learns exactly.
 
-import type { Dataset } from "../../ts-wrapper/index.js";
+import type { Dataset, MLP } from "../../ts-wrapper/index.js";
 import { Lcg } from "./lcg.js";
 
 export const BANDS: [number, number][] = [[0, 0.35], [0.55, 0.8], [1.0, 1.25]];
@@ -21,4 +21,16 @@ export function rings(name: string, count: number, seed: number): Dataset {
     labels[i] = label;
   }
   return { name, images, labels, count, features: 2, classes: 3, shape: [2] };
+}
+
+/** Accuracy from predict() logits and an argmax written here: independent of evaluate(). */
+export function accuracyByPredict(model: MLP, data: Dataset): number {
+  const logits = model.predict(data.images);
+  let correct = 0;
+  for (let i = 0; i < data.count; i++) {
+    let best = 0;
+    for (let j = 1; j < data.classes; j++) if (logits[i * data.classes + j] > logits[i * data.classes + best]) best = j;
+    if (best === data.labels[i]) correct++;
+  }
+  return correct / data.count;
 }

@@ -13,19 +13,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { evaluate, init, PCN, train, type Dataset, type Runtime } from "../../ts-wrapper/index.js";
 import type { OutputLoss } from "../../ts-wrapper/training/losses.js";
-import { rings } from "../helpers/rings.js";
-
-/** Accuracy from the underlying MLP's predict() and an argmax written here. */
-function accuracyByPredict(pcn: PCN, data: Dataset): number {
-  const logits = pcn.mlp.predict(data.images);
-  let correct = 0;
-  for (let i = 0; i < data.count; i++) {
-    let best = 0;
-    for (let j = 1; j < data.classes; j++) if (logits[i * data.classes + j] > logits[i * data.classes + best]) best = j;
-    if (best === data.labels[i]) correct++;
-  }
-  return correct / data.count;
-}
+import { accuracyByPredict, rings } from "../helpers/rings.js";
 
 let rt: Runtime;
 const trainSet = rings("rings-train", 600, 1);
@@ -61,7 +49,7 @@ describe("predictive coding learns concentric rings", () => {
       expect(onTest.accuracy).toBeGreaterThanOrEqual(0.97);
       expect(last.testAccuracy).toBe(onTest.accuracy);
       // Prediction is the plain feedforward pass of the same weights.
-      expect(accuracyByPredict(pcn, testSet)).toBe(onTest.accuracy);
+      expect(accuracyByPredict(pcn.mlp, testSet)).toBe(onTest.accuracy);
       expect(evaluate(pcn.mlp, testSet, { outputLoss })).toEqual(onTest);
       // The label never reaches the model at test: relabelling the test set changes the
       // predictions not at all (the confusion matrix's column sums count predictions per class).
