@@ -31,6 +31,19 @@ export function poissonSpikes(g: usize, n: i32, x: usize, dt: f32, tRef: f32, am
   return count;
 }
 
+/**
+ * poissonSpikes for B rows of n inputs, row b drawing from its own generator at g + 16·b: each
+ * sample's spike trains depend on its own generator only, not on which batch it is simulated in.
+ */
+export function poissonSpikesRows(g: usize, B: i32, n: i32, x: usize, dt: f32, tRef: f32, amplitude: f32, out: usize): i32 {
+  let count = 0;
+  for (let b = 0; b < B; b++) {
+    const o = <usize>b * <usize>n << 2;
+    count += poissonSpikes(g + (<usize>b << 4), n, x + o, dt, tRef, amplitude, out + o);
+  }
+  return count;
+}
+
 /** out = gain·x + bias: the image fed as a constant current (product rounded, then the sum). */
 export function constantCurrent(n: i32, x: usize, gain: f32, bias: f32, out: usize): void {
   const vg = f32x4.splat(gain);

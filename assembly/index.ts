@@ -11,8 +11,9 @@ export { batchNormTrain, batchNormInfer, batchNormBackward } from "./norm";
 export { sgdStep, adamStep } from "./optim";
 export { pcStep } from "./pc";
 export { lifStep, lifRate, lifRateDerivative, softLifRate, softLifRateDerivative } from "./lif";
-export { poissonSpikes, constantCurrent } from "./encode";
+export { poissonSpikes, poissonSpikesRows, constantCurrent } from "./encode";
 export { lowpassStep, alphaStep } from "./synapse";
+export { propagateSpikes, neuronCurrent, recordSpikes } from "./snn";
 export { rngSeed, rngNextU32, rngUniform, rngNormal, rngPermutation, rngBernoulli } from "./rng";
 
 /** First free byte after the module's static data: the TypeScript heap starts here. */

@@ -201,72 +201,91 @@ function softLogTerm(x: f64, gamma: f64): f64 {
   return Math.log1p(gamma * Math.exp(y)) - (Math.log(gamma) + y);
 }
 
-/** out[i] = 1/(t_ref + τ·log1p(1/(j − 1))) for j > 1, else 0 (eq. 33, in Hz for times in s). */
-export function lifRate(n: i32, tauRc: f32, tRef: f32, j: usize, out: usize): void {
-  const tau = <f64>tauRc, tr = <f64>tRef;
-  for (let i = 0; i < n; i++) {
-    const o = <usize>i << 2;
-    const x = <f64>load<f32>(j + o) - 1;
-    store<f32>(out + o, x > 0 ? <f32>(1 / (tr + tau * Math.log1p(1 / x))) : 0);
-  }
+// The rates as functions of x = j − 1 in float64, shared by the array kernels below and by the
+// soft-LIF activation (activation.ts).
+
+/** 1/(t_ref + τ·log1p(1/x)) for x > 0, else 0 (eq. 33, in Hz for times in s). */
+// @ts-ignore: decorator
+@inline
+export function lifRateAt(x: f64, tau: f64, tRef: f64): f64 {
+  return x > 0 ? 1 / (tRef + tau * Math.log1p(1 / x)) : 0;
 }
 
 /**
- * dr/dj of lifRate: with x = j − 1, dL/dx = −1/(x(x + 1)), so dr/dj = τ·r²/(x(x + 1)) for j > 1,
- * else 0 (the right derivative at j = 1 is +∞ — r rises like 1/(τ·log(1/x)) — and is not taken).
+ * dr/dj of the LIF rate: with dL/dx = −1/(x(x + 1)), dr/dj = τ·r²/(x(x + 1)) for x > 0, else 0
+ * (the right derivative at j = 1 is +∞ — r rises like 1/(τ·log(1/x)) — and is not taken).
  * Finite for every float32 j > 1: x ≥ 2^-23 and x(x + 1) ≤ 1e77 stay inside float64.
  */
-export function lifRateDerivative(n: i32, tauRc: f32, tRef: f32, j: usize, out: usize): void {
-  const tau = <f64>tauRc, tr = <f64>tRef;
-  for (let i = 0; i < n; i++) {
-    const o = <usize>i << 2;
-    const x = <f64>load<f32>(j + o) - 1;
-    let d: f64 = 0;
-    if (x > 0) {
-      const r = 1 / (tr + tau * Math.log1p(1 / x));
-      d = tau * r * r / (x * (x + 1));
-    }
-    store<f32>(out + o, <f32>d);
-  }
+// @ts-ignore: decorator
+@inline
+export function lifRateSlopeAt(x: f64, tau: f64, tRef: f64): f64 {
+  if (!(x > 0)) return 0;
+  const r = 1 / (tRef + tau * Math.log1p(1 / x));
+  return tau * r * r / (x * (x + 1));
 }
 
 /**
- * Soft-LIF rate (SCIENCE.md §2, eq. 34 with its sign corrected): out[i] = 1/(t_ref + τ·log1p(1/ρ)),
- * ρ = γ_s·log(1 + e^{(j − 1)/γ_s}), smoothing = γ_s > 0. Positive for every finite j in float64:
- * far below threshold ρ underflows, so log1p(1/ρ) is taken as log1p(ρ) − log ρ with
- * log ρ = log γ_s + (j − 1)/γ_s, and the rate decays like γ_s/(τ·|j − 1|) instead of reaching 0
- * (the float32 result underflows to 0 only when that is below 1.4e-45).
+ * Soft-LIF rate (SCIENCE.md §2, eq. 34 with its sign corrected): 1/(t_ref + τ·log1p(1/ρ)),
+ * ρ = γ_s·log(1 + e^{x/γ_s}), γ_s > 0. Positive for every finite x in float64: far below threshold ρ
+ * underflows, so log1p(1/ρ) is taken as log1p(ρ) − log ρ with log ρ = log γ_s + x/γ_s, and the rate
+ * decays like γ_s/(τ·|x|) instead of reaching 0.
  */
-export function softLifRate(n: i32, tauRc: f32, tRef: f32, smoothing: f32, j: usize, out: usize): void {
-  const tau = <f64>tauRc, tr = <f64>tRef, gamma = <f64>smoothing;
-  for (let i = 0; i < n; i++) {
-    const o = <usize>i << 2;
-    const x = <f64>load<f32>(j + o) - 1;
-    store<f32>(out + o, <f32>(1 / (tr + tau * softLogTerm(x, gamma))));
-  }
+// @ts-ignore: decorator
+@inline
+export function softLifRateAt(x: f64, tau: f64, tRef: f64, gamma: f64): f64 {
+  return 1 / (tRef + tau * softLogTerm(x, gamma));
 }
 
 /**
- * dr/dj of softLifRate: dρ/dj = σ(y) (logistic, y = (j − 1)/γ_s) and dL/dρ = −1/(ρ(1 + ρ)), so
+ * dr/dj of the soft-LIF rate: dρ/dj = σ(y) (logistic, y = x/γ_s) and dL/dρ = −1/(ρ(1 + ρ)), so
  * dr/dj = τ·r²·σ(y)/(ρ(1 + ρ)). Far below threshold (y ≤ −30) σ(y)/softplus(y) = 1 − e^y/2 + … = 1
  * to 1e-13, so σ/ρ = 1/γ_s without forming the underflowing ρ; elsewhere ρ ≥ γ_s·e^-30 > 0.
  */
-export function softLifRateDerivative(n: i32, tauRc: f32, tRef: f32, smoothing: f32, j: usize, out: usize): void {
-  const tau = <f64>tauRc, tr = <f64>tRef, gamma = <f64>smoothing;
+// @ts-ignore: decorator
+@inline
+export function softLifRateSlopeAt(x: f64, tau: f64, tRef: f64, gamma: f64): f64 {
+  const y = x / gamma;
+  const r = 1 / (tRef + tau * softLogTerm(x, gamma));
+  if (y > SOFT_TAIL) {
+    const rho = gamma * softplus(y);
+    const sigma = y > 0 ? 1 / (1 + Math.exp(-y)) : Math.exp(y) / (1 + Math.exp(y));
+    return tau * r * r * sigma / (rho * (1 + rho));
+  }
+  const rho = gamma * Math.exp(y);
+  return tau * r * r / (gamma * (1 + rho));
+}
+
+/** out[i] = the LIF rate at current j[i] (Hz), rounded once to float32. */
+export function lifRate(n: i32, tauRc: f32, tRef: f32, j: usize, out: usize): void {
   for (let i = 0; i < n; i++) {
     const o = <usize>i << 2;
-    const x = <f64>load<f32>(j + o) - 1;
-    const y = x / gamma;
-    const r = 1 / (tr + tau * softLogTerm(x, gamma));
-    let d: f64;
-    if (y > SOFT_TAIL) {
-      const rho = gamma * softplus(y);
-      const sigma = y > 0 ? 1 / (1 + Math.exp(-y)) : Math.exp(y) / (1 + Math.exp(y));
-      d = tau * r * r * sigma / (rho * (1 + rho));
-    } else {
-      const rho = gamma * Math.exp(y);
-      d = tau * r * r / (gamma * (1 + rho));
-    }
-    store<f32>(out + o, <f32>d);
+    store<f32>(out + o, <f32>lifRateAt(<f64>load<f32>(j + o) - 1, tauRc, tRef));
+  }
+}
+
+/** out[i] = dr/dj of the LIF rate at j[i]. */
+export function lifRateDerivative(n: i32, tauRc: f32, tRef: f32, j: usize, out: usize): void {
+  for (let i = 0; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(out + o, <f32>lifRateSlopeAt(<f64>load<f32>(j + o) - 1, tauRc, tRef));
+  }
+}
+
+/**
+ * out[i] = the soft-LIF rate at j[i] with smoothing = γ_s > 0 (the float32 result underflows to 0
+ * only when the rate is below 1.4e-45).
+ */
+export function softLifRate(n: i32, tauRc: f32, tRef: f32, smoothing: f32, j: usize, out: usize): void {
+  for (let i = 0; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(out + o, <f32>softLifRateAt(<f64>load<f32>(j + o) - 1, tauRc, tRef, smoothing));
+  }
+}
+
+/** out[i] = dr/dj of the soft-LIF rate at j[i]. */
+export function softLifRateDerivative(n: i32, tauRc: f32, tRef: f32, smoothing: f32, j: usize, out: usize): void {
+  for (let i = 0; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(out + o, <f32>softLifRateSlopeAt(<f64>load<f32>(j + o) - 1, tauRc, tRef, smoothing));
   }
 }

@@ -32,7 +32,8 @@ const SCRATCH = 9; //    B × n_{i+1}: a new prediction, then e_{i+2} W_{i+1} on
 const TARGET = 10; //    the last layer's clamped target (B × n_L); unused elsewhere and when free
 const GRAD_W = 11; //    where a captured weight gradient goes
 const GRAD_B = 12;
-export const TABLE_WORDS = 13;
+const NEURON = 13; //     σ_i's parameter block (activation.ts), for activations that take one
+export const TABLE_WORDS = 14;
 
 /** Output modes. */
 export const OUTPUT_FREE = 0; //    prediction: the output relaxes like any value node
@@ -136,7 +137,7 @@ export function pcStep(
     const x = word(table, i, SOURCE);
     sum(n, word(table, i - 1, PREDICTION), word(table, i - 1, ERRORS), x);
     const kind = <i32>word(table, i, KIND);
-    if (kind != IDENTITY) activationForward(kind, n, x, word(table, i, ACTIVATED));
+    if (kind != IDENTITY) activationForward(kind, n, x, word(table, i, ACTIVATED), word(table, i, NEURON));
   }
   // New predictions; the errors of free layers follow them, a clamped output's are recomputed.
   let energy: f64 = 0;
@@ -183,7 +184,7 @@ export function pcStep(
     const n = <i32>word(table, i, OUTPUTS);
     const g = word(table, i - 1, SCRATCH);
     gemm(0, 0, B, nIn, n, word(table, i, ERRORS), n, word(table, i, WEIGHT), nIn, g, nIn, 0, 0, work);
-    activationBackward(<i32>word(table, i, KIND), B * nIn, word(table, i, SOURCE), word(table, i, ACTIVATED), g, g);
+    activationBackward(<i32>word(table, i, KIND), B * nIn, word(table, i, SOURCE), word(table, i, ACTIVATED), g, g, word(table, i, NEURON));
     move(B * nIn, gamma, g, word(table, i - 1, ERRORS));
   }
   if (outputMode == OUTPUT_FREE) {

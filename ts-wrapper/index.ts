@@ -20,3 +20,6 @@ export { PCN, PC_ALGORITHMS, type PCAlgorithm, type PCNOptions } from "./models/
 export { DivergenceError, type StepResult } from "./training/model.js";
 export { BatchBuffer } from "./training/batches.js";
 export { lossAndGradient } from "./training/losses.js";
+export { SNN, ENCODINGS, READOUTS, SYNAPSES, CHECKPOINTS, SIMULATION_DEFAULTS, resolveSimulation, type Encoding, type Readout, type Synapse, type SimulationOptions, type SpikingRun } from "./models/snn.js";
+export { NEURON_PRESETS, PRESET_NAMES, resolveNeuron, type NeuronParams, type NeuronOptions, type NeuronPreset } from "./models/neuron.js";
+export { fuseBatchNorm, fusedLinearLayers, type LinearWeights } from "./models/fuse.js";

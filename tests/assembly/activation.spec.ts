@@ -55,7 +55,7 @@ function checkForward(kind: i32, n: i32, aliased: bool): void {
   makeZ(z, n, <u64>(kind * 100 + n));
   copyF32(z, z0, n);
   const a = aliased ? z : allocF32(n + 2);
-  activationForward(kind, n, z, a);
+  activationForward(kind, n, z, a, 0);
   for (let i = 0; i < n; i++) {
     const v = getF(a, i);
     expect<bool>(isNaN(v)).toBe(false, name + ": NaN at " + i.toString());
@@ -80,7 +80,7 @@ function checkBackward(kind: i32, n: i32, aliased: bool): void {
   fillData(da, n, -3, 3);
   copyF32(da, da0, n);
   const dz = aliased ? da : allocF32(n + 2);
-  activationBackward(kind, n, z, a, da, dz);
+  activationBackward(kind, n, z, a, da, dz, 0);
   for (let i = 0; i < n; i++) {
     const g = getD(da0, i), zi = getD(z, i), ai = getD(a, i);
     let ref: f64, tol: f64 = 0;
@@ -101,8 +101,8 @@ function checkChain(kind: i32, n: i32): void {
   const z = allocF32(n + 1), a = allocF32(n + 1), da = allocF32(n + 1), dz = allocF32(n + 1);
   makeZ(z, n, <u64>(kind * 7 + n));
   fillData(da, n, -2, 2);
-  activationForward(kind, n, z, a);
-  activationBackward(kind, n, z, a, da, dz);
+  activationForward(kind, n, z, a, 0);
+  activationBackward(kind, n, z, a, da, dz, 0);
   for (let i = 0; i < n; i++) {
     const zi = getD(z, i), g = getD(da, i);
     const d = refDerivative(kind, zi);
@@ -125,10 +125,10 @@ describe("activationForward", () => {
     const z = allocF32(8), a = allocF32(8);
     const zs: f32[] = [1000, -1000, 3.4e38, -3.4e38, 200, -200, Infinity, -Infinity];
     for (let i = 0; i < 8; i++) setF(z, i, zs[i]);
-    activationForward(2, 8, z, a);
+    activationForward(2, 8, z, a, 0);
     const s: f32[] = [1, 0, 1, 0, 1, 0, 1, 0];
     for (let i = 0; i < 8; i++) expect<f32>(getF(a, i)).toBe(s[i], "sigmoid(" + zs[i].toString() + ")");
-    activationForward(3, 8, z, a);
+    activationForward(3, 8, z, a, 0);
     const t: f32[] = [1, -1, 1, -1, 1, -1, 1, -1];
     for (let i = 0; i < 8; i++) expect<f32>(getF(a, i)).toBe(t[i], "tanh(" + zs[i].toString() + ")");
     free(z); free(a);
@@ -136,11 +136,11 @@ describe("activationForward", () => {
   it("known values: σ(0) = 1/2, tanh(0) = 0, relu(-0.5) = 0, relu(2.5) = 2.5", () => {
     const z = allocF32(4), a = allocF32(4);
     setF(z, 0, 0); setF(z, 1, -0.5); setF(z, 2, 2.5); setF(z, 3, 0);
-    activationForward(2, 1, z, a);
+    activationForward(2, 1, z, a, 0);
     expect<f32>(getF(a, 0)).toBe(0.5);
-    activationForward(3, 1, z, a);
+    activationForward(3, 1, z, a, 0);
     expect<f32>(getF(a, 0)).toBe(0);
-    activationForward(1, 4, z, a);
+    activationForward(1, 4, z, a, 0);
     expect<f32>(getF(a, 1)).toBe(0);
     expect<f32>(getF(a, 2)).toBe(2.5);
     free(z); free(a);
@@ -161,7 +161,7 @@ describe("activationBackward", () => {
     const z = allocF32(5), a = allocF32(5), da = allocF32(5), dz = allocF32(5);
     setF(z, 0, 0); setF(z, 1, -0.0); setF(z, 2, 1e-40); setF(z, 3, -1e-40); setF(z, 4, 0);
     fillData(da, 5, 1, 2);
-    activationBackward(1, 5, z, a, da, dz);
+    activationBackward(1, 5, z, a, da, dz, 0);
     expect<f32>(getF(dz, 0)).toBe(0);
     expect<f32>(getF(dz, 1)).toBe(0);
     expect<f32>(getF(dz, 2)).toBe(getF(da, 2)); // subnormal positive z is > 0

@@ -37,7 +37,19 @@ interface Architecture {
   layers: number[];
   activations: ActivationName[];
   batchNorm: boolean;
+  neuron?: Neuron;
 }
+
+interface Neuron {
+  tauRc: number;
+  tRef: number;
+  amplitude: number;
+  gain: number;
+  smoothing: number;
+}
+
+/** The "thesis" preset, restated from SCIENCE.md §2 (γ_s is Hunsberger's). */
+const THESIS: Neuron = { tauRc: 0.02, tRef: 0.004, amplitude: 0.05, gain: 1, smoothing: 0.02 };
 
 interface LayerNames {
   weight: string;
@@ -65,13 +77,23 @@ function trainableNames(arch: Architecture): string[] {
   return layerNames(arch).flatMap((n) => [n.weight, n.bias, ...(n.norm ? [`${n.norm}.weight`, `${n.norm}.bias`] : [])]);
 }
 
-function act(kind: ActivationName, v: number): number {
+function act(kind: ActivationName, v: number, neuron: Neuron): number {
   switch (kind) {
     case "relu": return v > 0 ? v : 0;
     case "sigmoid": return 1 / (1 + Math.exp(-v));
     case "tanh": return Math.tanh(v);
     case "identity": return v;
+    case "softlif": return softLif(v, neuron);
   }
+}
+
+/** amplitude / (t_ref + τ log(1 + 1/ρ)), ρ = γ softplus((gain·v − 1)/γ): SCIENCE.md §2 in float64. */
+function softLif(v: number, { tauRc, tRef, amplitude, gain, smoothing }: Neuron): number {
+  const y = (gain * v - 1) / smoothing;
+  const rho = smoothing * (y > 0 ? y + Math.log1p(Math.exp(-y)) : Math.log1p(Math.exp(y)));
+  // Where ρ underflows, log(1 + 1/ρ) = −log ρ = −(log γ + y) to double precision.
+  const logTerm = rho > 0 ? Math.log1p(1 / rho) : -(Math.log(smoothing) + y);
+  return amplitude / (tRef + tauRc * logTerm);
 }
 
 interface Reference {
@@ -123,7 +145,7 @@ function referenceLoss(arch: Architecture, p: Params, x: Float64Array, labels: n
     }
     const kind = arch.activations[l];
     if (kind === "relu") for (const row of y) reluInputs.push(...row);
-    a = y.map((row) => row.map((v) => act(kind, v)));
+    a = y.map((row) => row.map((v) => act(kind, v, arch.neuron ?? THESIS)));
   }
   const classes = arch.layers[arch.layers.length - 1];
   let total = 0;
@@ -154,7 +176,7 @@ beforeAll(async () => {
 
 /** Runs the wasm forward/loss/backward and the float64 finite differences; returns the errors. */
 function gradcheck({ arch, loss, B }: Case, seed: number) {
-  const model = new MLP({ layers: arch.layers, activation: arch.activations, batchNorm: arch.batchNorm, seed, runtime: rt });
+  const model = new MLP({ layers: arch.layers, activation: arch.activations, batchNorm: arch.batchNorm, neuron: arch.neuron, seed, runtime: rt });
   const heap = rt.heap;
   const nIn = arch.layers[0];
   const classes = arch.layers[arch.layers.length - 1];
@@ -250,7 +272,7 @@ function gradcheck({ arch, loss, B }: Case, seed: number) {
   }
 }
 
-const ACTS: ActivationName[] = ["relu", "sigmoid", "tanh"];
+const ACTS: ActivationName[] = ["relu", "sigmoid", "tanh", "softlif"];
 const SHAPES = [[7, 5, 3], [13, 6, 9, 4]];
 const cases: (Case & { title: string })[] = [];
 for (const activation of ACTS) {
@@ -273,6 +295,9 @@ for (const activation of ACTS) {
 // Deeper, mixed activations, and no hidden layer at all.
 cases.push({ title: "5-11-6-7-3 relu/tanh/sigmoid +BN, ce, batch 8", arch: { layers: [5, 11, 6, 7, 3], activations: ["relu", "tanh", "sigmoid"], batchNorm: true }, loss: "ce", B: 8 });
 cases.push({ title: "5-11-6-7-3 sigmoid/relu/tanh, mse, batch 3", arch: { layers: [5, 11, 6, 7, 3], activations: ["sigmoid", "relu", "tanh"], batchNorm: false }, loss: "mse", B: 3 });
+// Soft-LIF with every neuron parameter away from the thesis's, so a forgotten gain or amplitude shows.
+cases.push({ title: "13-6-9-4 softlif (τ 0.05, t_ref 0.001, amplitude 0.063, gain 0.825, γ_s 0.1) +BN, ce, batch 8", arch: { layers: [13, 6, 9, 4], activations: ["softlif", "softlif"], batchNorm: true, neuron: { tauRc: 0.05, tRef: 0.001, amplitude: 0.063, gain: 0.825, smoothing: 0.1 } }, loss: "ce", B: 8 });
+cases.push({ title: "5-11-6-7-3 softlif/relu/softlif, mse, batch 3", arch: { layers: [5, 11, 6, 7, 3], activations: ["softlif", "relu", "softlif"], batchNorm: false }, loss: "mse", B: 3 });
 cases.push({ title: "7-3 (no hidden layer), ce, batch 3", arch: { layers: [7, 3], activations: [], batchNorm: false }, loss: "ce", B: 3 });
 cases.push({ title: "7-3 (no hidden layer), mse, batch 1", arch: { layers: [7, 3], activations: [], batchNorm: false }, loss: "mse", B: 1 });
 

@@ -1,9 +1,10 @@
-// Activation names and the kernel codes they map to (assembly/activation.ts).
+// Activation names and the kernel codes they map to (assembly/activation.ts). "softlif" is the
+// scaled soft-LIF rate amplitude·r(gain·z), with the model's neuron parameters (neuron.ts).
 
-export const ACTIVATIONS = ["relu", "sigmoid", "tanh", "identity"] as const;
+export const ACTIVATIONS = ["relu", "sigmoid", "tanh", "identity", "softlif"] as const;
 export type ActivationName = (typeof ACTIVATIONS)[number];
 
-const CODES: Record<ActivationName, number> = { identity: 0, relu: 1, sigmoid: 2, tanh: 3 };
+const CODES: Record<ActivationName, number> = { identity: 0, relu: 1, sigmoid: 2, tanh: 3, softlif: 4 };
 
 export function activationCode(name: ActivationName): number {
   const code = CODES[name];

@@ -7,6 +7,7 @@ import { Arena } from "../wasm/heap.js";
 import type { Runtime } from "../wasm/load.js";
 import { runtime as defaultRuntime } from "../runtime.js";
 import { activationCode, ACTIVATIONS, type ActivationName } from "./activations.js";
+import { NEURON_BLOCK_BYTES, resolveNeuron, writeNeuronBlock, type NeuronOptions, type NeuronParams } from "./neuron.js";
 import { ParameterSet, type TensorSpec } from "./params.js";
 import type { BatchBuffer } from "../training/batches.js";
 import { lossAndGradient, type OutputLoss } from "../training/losses.js";
@@ -20,6 +21,8 @@ export interface MLPOptions {
   activation?: ActivationName | ActivationName[];
   /** Batch norm between each hidden linear layer and its activation. */
   batchNorm?: boolean;
+  /** LIF parameters of soft-LIF activations: a preset (default "thesis") and overrides. */
+  neuron?: NeuronOptions;
   /** Seed for He initialisation. */
   seed?: number;
   runtime?: Runtime;
@@ -30,6 +33,8 @@ export interface MLPConfig {
   layers: number[];
   activations: ActivationName[];
   batchNorm: boolean;
+  /** Present when an activation is soft-LIF. */
+  neuron?: NeuronParams;
 }
 
 /** PyTorch BatchNorm1d defaults. */
@@ -44,6 +49,7 @@ export interface Layer {
   /** Batch-norm tensor prefix (layers.{i+1}), or undefined. */
   norm?: string;
   activation: number; // kernel code; the output layer has identity
+  neuron: number; // the activation's parameter block, or 0
 }
 
 // Per-batch buffers, sized for `capacity` rows and reused until a larger batch arrives.
@@ -71,11 +77,18 @@ export class MLP {
     return this.layerList;
   }
   private ws?: Workspace;
+  /** The neuron block soft-LIF layers point to (0 without soft-LIF). */
+  private readonly neuronBlock: number;
 
   constructor(options: MLPOptions) {
     this.config = resolveConfig(options);
     this.runtime = options.runtime ?? defaultRuntime();
-    const { layers, activations, batchNorm } = this.config;
+    const { layers, activations, batchNorm, neuron } = this.config;
+    this.neuronBlock = 0;
+    if (neuron) {
+      this.neuronBlock = this.runtime.heap.alloc(NEURON_BLOCK_BYTES);
+      writeNeuronBlock(this.runtime.heap, this.neuronBlock, neuron);
+    }
     const specs: TensorSpec[] = [];
     this.layerList = [];
     let index = 0;
@@ -87,6 +100,7 @@ export class MLP {
         weight: `layers.${index}.weight`,
         bias: `layers.${index}.bias`,
         activation: hidden ? activationCode(activations[l]) : 0,
+        neuron: hidden && activations[l] === "softlif" ? this.neuronBlock : 0,
       };
       specs.push({ name: layer.weight, shape: [layer.outputs, layer.inputs], trainable: true });
       specs.push({ name: layer.bias, shape: [layer.outputs], trainable: true });
@@ -167,7 +181,7 @@ export class MLP {
             p.ptr(`${n}.running_mean`), p.ptr(`${n}.running_var`), BATCH_NORM_EPS, ws.y[l], ws.invStd[l]);
         }
       }
-      if (ws.a[l] !== ws.z[l]) kernels.activationForward(layer.activation, B * layer.outputs, ws.y[l], ws.a[l]);
+      if (ws.a[l] !== ws.z[l]) kernels.activationForward(layer.activation, B * layer.outputs, ws.y[l], ws.a[l], layer.neuron);
       input = ws.a[l];
     });
     return ws.a[this.layerList.length - 1];
@@ -195,7 +209,7 @@ export class MLP {
       const next = delta === ws.deltaA ? ws.deltaB : ws.deltaA;
       kernels.gemm(0, 0, B, layer.inputs, layer.outputs, delta, layer.outputs, p.ptr(layer.weight), layer.inputs,
         next, layer.inputs, 0, 0, ws.gemmWork);
-      kernels.activationBackward(prev.activation, B * prev.outputs, ws.y[l - 1], ws.a[l - 1], next, next);
+      kernels.activationBackward(prev.activation, B * prev.outputs, ws.y[l - 1], ws.a[l - 1], next, next, prev.neuron);
       if (prev.norm) {
         const n = prev.norm;
         kernels.batchNormBackward(B, prev.outputs, next, ws.xHat[l - 1], p.ptr(`${n}.weight`), ws.invStd[l - 1],
@@ -246,6 +260,7 @@ export class MLP {
     this.ws?.arena.release();
     this.ws = undefined;
     this.params.free();
+    if (this.neuronBlock) this.runtime.heap.free(this.neuronBlock);
   }
 
   private workspace(B: number): Workspace {
@@ -304,5 +319,7 @@ function resolveConfig(options: MLPOptions): MLPConfig {
   activations.forEach((a, i) => {
     if (!ACTIVATIONS.includes(a)) throw new RangeError(`MLP activation[${i}]: unknown activation "${a}" (expected ${ACTIVATIONS.join(", ")})`);
   });
-  return { layers: [...layers], activations, batchNorm: options.batchNorm ?? false };
+  const config: MLPConfig = { layers: [...layers], activations, batchNorm: options.batchNorm ?? false };
+  if (activations.includes("softlif")) config.neuron = resolveNeuron(options.neuron, "MLP neuron");
+  return config;
 }

@@ -31,8 +31,8 @@ export interface PCNOptions extends Omit<MLPOptions, "batchNorm"> {
 }
 
 // Must match assembly/pc.ts.
-const TABLE_WORDS = 13;
-const F = { INPUTS: 0, OUTPUTS: 1, WEIGHT: 2, BIAS: 3, SOURCE: 4, ACTIVATED: 5, KIND: 6, PREDICTION: 7, ERRORS: 8, SCRATCH: 9, TARGET: 10, GRAD_W: 11, GRAD_B: 12 };
+const TABLE_WORDS = 14;
+const F = { INPUTS: 0, OUTPUTS: 1, WEIGHT: 2, BIAS: 3, SOURCE: 4, ACTIVATED: 5, KIND: 6, PREDICTION: 7, ERRORS: 8, SCRATCH: 9, TARGET: 10, GRAD_W: 11, GRAD_B: 12, NEURON: 13 };
 const OUTPUT_FREE = 0;
 const OUTPUT_MSE = 1;
 const OUTPUT_CE = 2;
@@ -284,6 +284,7 @@ export class PCN {
       row(F.SOURCE, i === 0 ? 0 : values[i - 1]); // layer 0's input is set per batch
       row(F.ACTIVATED, i === 0 ? 0 : activated[i - 1]);
       row(F.KIND, i === 0 ? 0 : layers[i - 1].activation);
+      row(F.NEURON, i === 0 ? 0 : layers[i - 1].neuron);
       row(F.PREDICTION, ws.predictions[i]);
       row(F.ERRORS, ws.errors[i]);
       row(F.SCRATCH, scratch[i]);

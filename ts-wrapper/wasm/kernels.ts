@@ -12,8 +12,8 @@ export interface Kernels {
   scale(n: number, alpha: number, x: Ptr): void;
   columnSums(M: number, N: number, x: Ptr, ldx: number, out: Ptr, accumulate: number): void;
   firstNonFinite(n: number, p: Ptr): number;
-  activationForward(kind: number, n: number, z: Ptr, a: Ptr): void;
-  activationBackward(kind: number, n: number, z: Ptr, a: Ptr, da: Ptr, dz: Ptr): void;
+  activationForward(kind: number, n: number, z: Ptr, a: Ptr, neuron: Ptr): void;
+  activationBackward(kind: number, n: number, z: Ptr, a: Ptr, da: Ptr, dz: Ptr, neuron: Ptr): void;
   softmaxRows(M: number, N: number, z: Ptr, out: Ptr): void;
   softmaxCrossEntropy(M: number, N: number, z: Ptr, y: Ptr, grad: Ptr, gradScale: number): number;
   squaredError(n: number, yHat: Ptr, y: Ptr, grad: Ptr, gradScale: number): number;
@@ -31,9 +31,13 @@ export interface Kernels {
   softLifRate(n: number, tauRc: number, tRef: number, smoothing: number, j: Ptr, out: Ptr): void;
   softLifRateDerivative(n: number, tauRc: number, tRef: number, smoothing: number, j: Ptr, out: Ptr): void;
   poissonSpikes(g: Ptr, n: number, x: Ptr, dt: number, tRef: number, amplitude: number, out: Ptr): number;
+  poissonSpikesRows(g: Ptr, B: number, n: number, x: Ptr, dt: number, tRef: number, amplitude: number, out: Ptr): number;
   constantCurrent(n: number, x: Ptr, gain: number, bias: number, out: Ptr): void;
   lowpassStep(n: number, dt: number, tauS: number, u: Ptr, y: Ptr): void;
   alphaStep(n: number, dt: number, tauS: number, u: Ptr, y: Ptr, z: Ptr): void;
+  propagateSpikes(B: number, nIn: number, nOut: number, spikes: Ptr, wT: Ptr, out: Ptr): number;
+  neuronCurrent(B: number, n: number, y: Ptr, bias: Ptr, gain: number, out: Ptr): void;
+  recordSpikes(n: number, tEnd: number, dt: number, tRef: number, spikes: Ptr, refractory: Ptr, counts: Ptr, first: Ptr): void;
   rngSeed(g: Ptr, seed: number, stream: number): void;
   rngNextU32(g: Ptr): number;
   rngUniform(g: Ptr, n: number, low: number, high: number, out: Ptr): void;
@@ -47,7 +51,8 @@ const NAMES: readonly (keyof Kernels)[] = [
   "gemm", "gemmWorkspaceBytes", "fill", "axpy", "scale", "columnSums", "firstNonFinite",
   "activationForward", "activationBackward", "softmaxRows", "softmaxCrossEntropy", "squaredError",
   "argmaxRows", "countCorrect", "batchNormTrain", "batchNormInfer", "batchNormBackward",
-  "sgdStep", "adamStep", "pcStep", "lifStep", "lifRate", "lifRateDerivative", "softLifRate", "softLifRateDerivative", "poissonSpikes", "constantCurrent", "lowpassStep", "alphaStep", "rngSeed", "rngNextU32", "rngUniform", "rngNormal", "rngPermutation",
+  "sgdStep", "adamStep", "pcStep", "lifStep", "lifRate", "lifRateDerivative", "softLifRate", "softLifRateDerivative", "poissonSpikes", "poissonSpikesRows", "constantCurrent", "lowpassStep", "alphaStep",
+  "propagateSpikes", "neuronCurrent", "recordSpikes", "rngSeed", "rngNextU32", "rngUniform", "rngNormal", "rngPermutation",
   "rngBernoulli", "heapBase",
 ];
 

@@ -1,0 +1,67 @@
+// LIF neuron parameters (SCIENCE.md §2): what the soft-LIF activation of a rate network and the
+// neurons of the spiking network converted from it share. Times in seconds.
+
+import type { Heap } from "../wasm/heap.js";
+
+export interface NeuronParams {
+  /** Membrane time constant τ_RC. */
+  tauRc: number;
+  /** Refractory period t_ref. */
+  tRef: number;
+  /** Area of one spike; the rate activation is amplitude·r(gain·z). */
+  amplitude: number;
+  /** Input gain: a neuron's current is gain·(W·a + b). */
+  gain: number;
+  /** Soft-LIF smoothing γ_s; 0 is the LIF rate itself (not differentiable at threshold). */
+  smoothing: number;
+}
+
+/**
+ * Named settings. "thesis": the thesis's τ_RC and t_ref and its 0.05 scaling (§3.4.1); it gives no
+ * γ_s, so Hunsberger's 0.02 is used. "mnist" and "cifar": Hunsberger's (his PhD thesis and training
+ * configs, via SCIENCE.md §2); MNIST keeps the thesis's amplitude, gain and γ_s, which he does not
+ * state for it.
+ */
+export const NEURON_PRESETS = {
+  thesis: { tauRc: 0.02, tRef: 0.004, amplitude: 0.05, gain: 1, smoothing: 0.02 },
+  mnist: { tauRc: 0.022, tRef: 0.002, amplitude: 0.05, gain: 1, smoothing: 0.02 },
+  cifar: { tauRc: 0.05, tRef: 0.001, amplitude: 0.063, gain: 0.825, smoothing: 0.02 },
+} as const satisfies Record<string, NeuronParams>;
+
+export type NeuronPreset = keyof typeof NEURON_PRESETS;
+export const PRESET_NAMES = Object.keys(NEURON_PRESETS) as NeuronPreset[];
+
+/** A preset (default "thesis") with some fields overridden. */
+export interface NeuronOptions extends Partial<NeuronParams> {
+  preset?: NeuronPreset;
+}
+
+const FIELDS = ["tauRc", "tRef", "amplitude", "gain", "smoothing"] as const;
+
+/** Resolve and validate; `where` names the caller in errors ("MLP neuron", "--tau-rc", …). */
+export function resolveNeuron(options: NeuronOptions = {}, where = "neuron"): NeuronParams {
+  const preset = options.preset ?? "thesis";
+  if (!Object.hasOwn(NEURON_PRESETS, preset)) {
+    throw new RangeError(`${where} preset: unknown preset "${preset}" (expected ${PRESET_NAMES.join(", ")})`);
+  }
+  const params: NeuronParams = { ...NEURON_PRESETS[preset] };
+  for (const field of FIELDS) {
+    const value = options[field];
+    if (value !== undefined) params[field] = value;
+  }
+  for (const field of FIELDS) {
+    const value = params[field];
+    const ok = field === "smoothing" ? value >= 0 : value > 0;
+    if (typeof value !== "number" || !Number.isFinite(value) || !ok) {
+      throw new RangeError(`${where} ${field}: must be a finite number ${field === "smoothing" ? "≥ 0" : "> 0"}, got ${value}`);
+    }
+  }
+  return params;
+}
+
+/** Write the kernel's neuron block (assembly/activation.ts): five float32 in field order. */
+export function writeNeuronBlock(heap: Heap, ptr: number, params: NeuronParams): void {
+  heap.f32(ptr, FIELDS.length).set(FIELDS.map((f) => params[f]));
+}
+
+export const NEURON_BLOCK_BYTES = 4 * FIELDS.length;
