@@ -1,4 +1,5 @@
-// bioplausible eval: a saved model's accuracy, loss and confusion matrix on a data set.
+// bioplausible eval: a saved model's accuracy, loss and confusion matrix on a data set; with
+// --spiking, a soft-LIF model converted to spiking neurons, its accuracy against presentation time.
 
 import { readFile } from "node:fs/promises";
 import { evaluate } from "../evaluation/metrics.js";
@@ -8,12 +9,17 @@ import { OUTPUT_LOSSES } from "../training/losses.js";
 import { helpText, parseFlags, UsageError, type FlagSpec } from "./args.js";
 import { dataFlags, loadSplit } from "./data.js";
 import { emitResult, info, percent, provenance } from "./report.js";
+import { describeSpiking, runSpiking, simulationFlags, simulationOptions } from "./spiking.js";
+import { subset } from "../datasets/dataset.js";
 
 const flags = {
   ...dataFlags,
   split: { type: "string", choices: ["test", "train"], default: "test", help: "which split to evaluate on" },
   "batch-size": { type: "int", min: 1, default: 1000, help: "samples per forward pass" },
   "output-loss": { type: "string", choices: OUTPUT_LOSSES, default: "ce", help: "loss to report" },
+  limit: { type: "int", min: 1, help: "evaluate the first N samples only" },
+  spiking: { type: "boolean", help: "simulate the model as a spiking LIF network (its hidden activations must be softlif)" },
+  ...simulationFlags,
   json: { type: "boolean", help: "print the result as one JSON object on the last line of stdout" },
 } satisfies Record<string, FlagSpec>;
 
@@ -31,7 +37,14 @@ export async function evalCommand(argv: string[]): Promise<void> {
   }
   await init();
   const model = decodeModel(bytes, file);
-  const data = await loadSplit(f.dataset, f.dataDir, f.split as "train" | "test");
+  const { neuron, activations } = model.config;
+  if (f.spiking && !neuron) {
+    throw new UsageError(`--spiking: ${file} has ${activations.join(", ") || "no"} hidden activations; a spiking network converts from softlif ones (train with --model snn)`);
+  }
+  const simulation = simulationOptions(f, f.spiking, "only with --spiking", neuron?.tRef ?? Infinity);
+  const all = await loadSplit(f.dataset, f.dataDir, f.split as "train" | "test");
+  if (f.limit !== undefined && f.limit > all.count) throw new UsageError(`--limit: ${f.dataset} has ${all.count} ${f.split} samples, got ${f.limit}`);
+  const data = f.limit !== undefined ? subset(all, f.limit) : all;
   if (data.features !== model.inputs || data.classes !== model.outputs) {
     throw new UsageError(`--dataset: ${file} takes ${model.inputs} inputs and ${model.outputs} classes, but ${f.dataset} has ${data.features} features and ${data.classes} classes`);
   }
@@ -39,9 +52,13 @@ export async function evalCommand(argv: string[]): Promise<void> {
   const started = performance.now();
   const result = evaluate(model, data, { batchSize: f.batchSize, outputLoss: f.outputLoss });
   const seconds = (performance.now() - started) / 1000;
+  const rate = `${f.split} accuracy ${percent(result.accuracy)} (${Math.round(result.accuracy * result.count)}/${result.count}), loss ${result.loss.toFixed(4)}`;
+  const spiking = f.spiking ? runSpiking(model, data, simulation) : undefined;
   emitResult(f.json, {
     command: "eval", model: file, dataset: f.dataset, split: f.split, accuracy: result.accuracy,
     loss: result.loss, count: result.count, confusion: result.confusion, seconds, params_sha256: await model.params.sha256(),
-    config: model.config, ...provenance(),
-  }, `${f.split} accuracy ${percent(result.accuracy)} (${Math.round(result.accuracy * result.count)}/${result.count}), loss ${result.loss.toFixed(4)}`);
+    ...(spiking ? { spiking } : {}), config: model.config, ...provenance(),
+  }, spiking
+    ? `rate network ${rate}; ${describeSpiking(spiking)}`
+    : rate);
 }

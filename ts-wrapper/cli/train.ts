@@ -3,6 +3,7 @@
 import { subset } from "../datasets/dataset.js";
 import { ACTIVATIONS } from "../models/activations.js";
 import { encodeModel } from "../models/file.js";
+import { fuseBatchNorm } from "../models/fuse.js";
 import { MLP } from "../models/mlp.js";
 import { PC_ALGORITHMS, PCN } from "../models/pcn.js";
 import { init } from "../runtime.js";
@@ -15,13 +16,16 @@ import { dataFlags, loadSplit } from "./data.js";
 import { checkWritable, writeFileAtomic } from "./files.js";
 import { Progress } from "./progress.js";
 import { emitResult, info, percent, provenance } from "./report.js";
+import { describeSpiking, neuronFlags, neuronOptions, runSpiking, simulationFlags, simulationOptions, type SpikingSummary } from "./spiking.js";
+import { resolveNeuron } from "../models/neuron.js";
 
-export const MODELS = ["mlp", "pcn"] as const;
+export const MODELS = ["mlp", "pcn", "snn"] as const;
 
 const flags = {
-  model: { type: "string", choices: MODELS, default: "mlp", help: "model family" },
+  model: { type: "string", choices: MODELS, default: "mlp", help: "model family; snn trains a soft-LIF rate network by backprop (shadow training), converts it to spiking LIF neurons and evaluates them" },
   layers: { type: "list", help: "layer widths, input to output (default: <features>,256,256,<classes>)" },
-  activation: { type: "string", choices: ACTIVATIONS, default: "relu", help: "hidden activation" },
+  activation: { type: "string", choices: ACTIVATIONS, help: "hidden activation (default relu; softlif for snn)" },
+  ...neuronFlags,
   "batch-norm": { type: "boolean", help: "batch norm between each hidden linear layer and its activation (mlp)" },
   algo: { type: "string", choices: PC_ALGORITHMS, help: "pcn: inference learning (il), Z-IL (zil, equals backprop) or incremental PC (ipc); default il" },
   T: { type: "int", min: 1, help: "pcn: inference steps per batch for il and ipc (default 20; zil takes one per layer)" },
@@ -36,6 +40,7 @@ const flags = {
   "weight-decay": { type: "number", min: 0, default: 0, help: "L2 penalty added to the gradient" },
   "output-loss": { type: "string", choices: OUTPUT_LOSSES, default: "ce", help: "softmax cross-entropy or squared error" },
   seed: { type: "int", min: 0, max: 4294967295, default: 0, help: "seed for initialisation and shuffling" },
+  ...simulationFlags,
   ...dataFlags,
   limit: { type: "int", min: 1, help: "train on the first N training samples only" },
   out: { type: "string", help: "save the trained model to this .safetensors file" },
@@ -70,6 +75,10 @@ export async function trainCommand(argv: string[]): Promise<void> {
       if (value !== undefined) throw new UsageError(`${flag}: only for --model pcn`);
     }
   }
+  const activation = f.activation ?? (f.model === "snn" ? "softlif" : "relu");
+  if (f.model === "snn" && activation !== "softlif") throw new UsageError(`--activation: an snn converts from soft-LIF rate neurons, got ${activation}`);
+  const neuron = neuronOptions(f, activation === "softlif", "only with --activation softlif or --model snn");
+  const simulation = simulationOptions(f, f.model === "snn", "only with --model snn", resolveNeuron(neuron).tRef);
   const lr = f.lr ?? (f.optimizer === "adam" ? 0.001 : f.model === "pcn" && (f.algo ?? "il") === "il" ? 0.2 : 0.05);
   const pc = f.model === "pcn" ? { algo: f.algo ?? "il", T: f.T ?? 20, gamma: f.gamma ?? 0.1, tolerance: f.tolerance ?? 0 } : undefined;
   if (pc?.algo === "zil" && (f.T !== undefined || f.gamma !== undefined)) {
@@ -77,17 +86,18 @@ export async function trainCommand(argv: string[]): Promise<void> {
   }
 
   const config = {
-    model: f.model, layers, activation: f.activation, batchNorm: f.batchNorm, epochs: f.epochs, batchSize: f.batchSize,
+    model: f.model, layers, activation, ...(activation === "softlif" ? { neuron: resolveNeuron(neuron) } : {}), batchNorm: f.batchNorm, epochs: f.epochs, batchSize: f.batchSize,
     lr, lrSchedule: f.lrSchedule, momentum, optimizer: f.optimizer, weightDecay: f.weightDecay, outputLoss: f.outputLoss, seed: f.seed,
     ...(pc ?? {}),
+    ...(f.model === "snn" ? { simulation } : {}),
     dataset: f.dataset, dataDir: f.dataDir ?? null, limit: f.limit ?? null, trainSamples: data.count,
   };
   await init();
   const model = pc
-    ? new PCN({ layers, activation: f.activation, seed: f.seed, ...pc })
-    : new MLP({ layers, activation: f.activation, batchNorm: f.batchNorm, seed: f.seed });
-  const what = pc ? `pcn/${pc.algo}${pc.algo === "zil" ? "" : ` T=${pc.T} gamma=${pc.gamma}`}` : "mlp";
-  info(`training ${what} ${layers.join("-")} (${f.activation}${f.batchNorm ? ", batch norm" : ""}, ${f.outputLoss} output) on ${data.count} ${f.dataset} samples, ${f.epochs} epochs, ${f.optimizer} lr ${lr}`);
+    ? new PCN({ layers, activation, neuron, seed: f.seed, ...pc })
+    : new MLP({ layers, activation, neuron, batchNorm: f.batchNorm, seed: f.seed });
+  const what = pc ? `pcn/${pc.algo}${pc.algo === "zil" ? "" : ` T=${pc.T} gamma=${pc.gamma}`}` : f.model === "snn" ? "snn (soft-LIF shadow network)" : "mlp";
+  info(`training ${what} ${layers.join("-")} (${activation}${f.batchNorm ? ", batch norm" : ""}, ${f.outputLoss} output) on ${data.count} ${f.dataset} samples, ${f.epochs} epochs, ${f.optimizer} lr ${lr}`);
   // One progress line per epoch; onBatch reports cumulative sample counts.
   let progress: Progress | undefined;
   let counted = 0;
@@ -105,11 +115,21 @@ export async function trainCommand(argv: string[]): Promise<void> {
       counted = 0;
     },
   });
-  const test = evaluate(model, testSet, { outputLoss: f.outputLoss });
-  const paramsSha256 = await model.params.sha256();
+  let test = evaluate(model, testSet, { outputLoss: f.outputLoss });
+  // A spiking network has no batch norm: the saved and simulated network has it folded in.
+  const trained = model instanceof PCN ? model.mlp : f.model === "snn" && f.batchNorm ? fuseBatchNorm(model) : model;
+  let spiking: SpikingSummary | undefined;
+  if (f.model === "snn") {
+    info(`rate network: test accuracy ${percent(test.accuracy)}`);
+    if (trained !== model) test = evaluate(trained, testSet, { outputLoss: f.outputLoss });
+    spiking = runSpiking(trained, testSet, simulation);
+  }
+  const paramsSha256 = await trained.params.sha256();
   const summary = {
     command: "train",
-    test_accuracy: test.accuracy,
+    // For an snn, the spiking network's accuracy at the full presentation time.
+    test_accuracy: spiking ? spiking.accuracy : test.accuracy,
+    ...(spiking ? { rate_test_accuracy: test.accuracy, spiking } : {}),
     test_loss: test.loss,
     epochs: f.epochs,
     seconds: result.seconds,
@@ -124,9 +144,11 @@ export async function trainCommand(argv: string[]): Promise<void> {
     out: f.out ?? null,
   };
   if (f.out) {
-    await writeFileAtomic(f.out, encodeModel(model instanceof PCN ? model.mlp : model, { training: { config, test_accuracy: test.accuracy, params_sha256: paramsSha256, ...provenance() } }));
+    await writeFileAtomic(f.out, encodeModel(trained, { training: { config, test_accuracy: test.accuracy, params_sha256: paramsSha256, ...provenance() } }));
     info(`saved ${f.out}`);
   }
-  emitResult(f.json, summary,
-    `test accuracy ${percent(test.accuracy)} (${Math.round(test.accuracy * test.count)}/${test.count}) after ${f.epochs} epochs in ${result.seconds.toFixed(1)} s`);
+  const rate = `test accuracy ${percent(test.accuracy)} (${Math.round(test.accuracy * test.count)}/${test.count}) after ${f.epochs} epochs in ${result.seconds.toFixed(1)} s`;
+  emitResult(f.json, summary, spiking
+    ? `rate network ${rate}; ${describeSpiking(spiking)}`
+    : rate);
 }

@@ -35,7 +35,7 @@ export function decodeModel(bytes: Uint8Array, file: string, runtime?: Runtime):
   }
   let model: MLP;
   try {
-    model = new MLP({ layers: config.layers, activation: config.activations, batchNorm: config.batchNorm, runtime });
+    model = new MLP({ layers: config.layers, activation: config.activations, batchNorm: config.batchNorm, neuron: config.neuron, runtime });
   } catch (error) {
     throw new Error(`${file}: invalid architecture in __metadata__: ${(error as Error).message}`);
   }
