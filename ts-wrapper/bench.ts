@@ -5,6 +5,7 @@
 
 import { MLP } from "./models/mlp.js";
 import { PCN } from "./models/pcn.js";
+import { SNN, type SimulationOptions } from "./models/snn.js";
 import { BatchBuffer } from "./training/batches.js";
 import { Optimizer } from "./training/optimizers.js";
 import type { Runtime } from "./wasm/load.js";
@@ -106,6 +107,41 @@ export function benchLif(rt: Runtime, repeats: number): { neuron_updates_per_s: 
   }, repeats);
   for (const p of [rng, current, voltage, refractory, spikes]) heap.free(p);
   return { neuron_updates_per_s: Math.round((n * steps) / s), neurons: n, steps };
+}
+
+/**
+ * Spiking inference of a 784-256-256-10 LIF network, as ../shared/baselines/torch_snn.py runs it:
+ * a batch of 100 uniform random images, Poisson input, 0.2 s at dt 1 ms, τ_RC 0.02, t_ref 0.004,
+ * weights N(0, 2/fan_in), biases 0.5, no synaptic filter, spikes of value 1 (amplitude = dt). Our
+ * Poisson input spikes have area t_ref (value t_ref/dt = 4 where the baseline's are 1), so the first
+ * layer's weights are divided by t_ref/dt: every current is the baseline's.
+ */
+export function benchSnn(rt: Runtime, repeats: number): { images_per_s: number; time: number; dt: number; batch: number; layers: number[]; firing_rates_hz: number[] } {
+  const { kernels, heap } = rt;
+  const batch = 100, time = 0.2, dt = 0.001, tRef = 0.004;
+  const rng = heap.alloc(16);
+  kernels.rngSeed(rng, 0, 0);
+  const draw = (n: number, sample: (p: number) => void) => {
+    const p = heap.alloc(n * 4);
+    sample(p);
+    const values = heap.f32(p, n).slice();
+    heap.free(p);
+    return values;
+  };
+  const linear = LAYERS.slice(1).map((outputs, l) => {
+    const inputs = LAYERS[l];
+    const weight = draw(outputs * inputs, (p) => kernels.rngNormal(rng, outputs * inputs, 0, Math.sqrt(2 / inputs), p));
+    if (l === 0) for (let i = 0; i < weight.length; i++) weight[i] /= tRef / dt;
+    return { weight, bias: new Float32Array(outputs).fill(0.5) };
+  });
+  const images = draw(batch * IN, (p) => kernels.rngUniform(rng, batch * IN, 0, 1, p));
+  heap.free(rng);
+  const snn = new SNN(LAYERS, { tauRc: 0.02, tRef, amplitude: dt, gain: 1, smoothing: 0 }, linear, rt);
+  const options: SimulationOptions = { time, dt, encoding: "poisson", synapse: "none", batchSize: batch, checkpoints: [time] };
+  let rates: number[] = [];
+  const s = medianSeconds(() => (rates = snn.simulate(images, batch, options).firingRates), repeats, 1);
+  snn.free();
+  return { images_per_s: round(batch / s, 2), time, dt, batch, layers: LAYERS, firing_rates_hz: rates.map((r) => round(r, 1)) };
 }
 
 // Median milliseconds of model.trainBatch on one random batch of 128 (uniform inputs, random labels).

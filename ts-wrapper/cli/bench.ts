@@ -5,7 +5,7 @@ import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { benchGemm, benchLif, benchMlpStep, benchPcStep } from "../bench.js";
+import { benchGemm, benchLif, benchMlpStep, benchPcStep, benchSnn } from "../bench.js";
 import { init } from "../runtime.js";
 import type { Runtime } from "../wasm/load.js";
 import { helpText, parseFlags, UsageError, type FlagSpec } from "./args.js";
@@ -37,6 +37,11 @@ const SUITES: Record<string, Suite> = {
     ours: (rt, repeats) => benchPcStep(rt, repeats),
     baseline: "torch_pc.py",
     compare: [{ key: "ms_per_step", higherIsBetter: false }],
+  },
+  snn: {
+    ours: (rt, repeats) => benchSnn(rt, repeats),
+    baseline: "torch_snn.py",
+    compare: [{ key: "images_per_s", higherIsBetter: true }],
   },
   lif: {
     ours: (rt, repeats) => benchLif(rt, repeats),

@@ -1,0 +1,112 @@
+// `bioplausible train --model snn` and `eval --spiking` end to end: shadow training, conversion,
+// spiking evaluation, the neuron and simulation flags and their validation.
+
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { decodeSafetensors } from "../../ts-wrapper/index.js";
+import { makeIdxFixture, writeIdxDir } from "../helpers/idx-fixtures.js";
+import { lastJson, runCli, tempDir } from "./e2e-cli.js";
+
+const BASE = ["--layers", "64,32,10", "--epochs", "4", "--batch-size", "16", "--optimizer", "adam", "--lr", "0.01", "--json"];
+const SIM = ["--time", "0.1", "--checkpoint-ms", "20,100"];
+
+let tmp: ReturnType<typeof tempDir>;
+let dir: string;
+
+beforeAll(() => {
+  tmp = tempDir("train-snn");
+  dir = writeIdxDir(join(tmp.dir, "raw"), makeIdxFixture({ train: 300, test: 100, side: 8, classes: 10, seed: 11 }));
+});
+
+afterAll(() => tmp?.cleanup());
+
+describe("train --model snn", () => {
+  it("trains a soft-LIF network, converts it, and reports spiking accuracy by presentation time", async () => {
+    const out = join(tmp.dir, "snn.safetensors");
+    const r = await runCli(["train", "--data-dir", dir, "--model", "snn", ...SIM, "--out", out, ...BASE], { timeout: 60_000 });
+    expect(r.code, r.stderr).toBe(0);
+    const json = lastJson(r);
+    expect(json.config).toMatchObject({
+      model: "snn", activation: "softlif",
+      neuron: { tauRc: 0.02, tRef: 0.004, amplitude: 0.05, gain: 1, smoothing: 0.02 },
+      simulation: { time: 0.1, checkpoints: [0.02, 0.1] },
+    });
+    expect(Object.keys(json.spiking.accuracy_by_time_ms)).toEqual(["20", "100"]);
+    expect(json.test_accuracy).toBe(json.spiking.accuracy_by_time_ms["100"]);
+    expect(json.spiking).toMatchObject({ time: 0.1, dt: 0.001, encoding: "poisson", readout: "count", synapse: "lowpass" });
+    // The fixture's classes are 2×2 patches at different positions: far above chance (0.1) both
+    // as rates and as spikes after 100 ms.
+    expect(json.rate_test_accuracy).toBeGreaterThan(0.5);
+    expect(json.spiking.accuracy).toBeGreaterThan(0.5);
+    expect(json.spiking.firing_rates_hz).toHaveLength(3);
+    expect(json.spiking.firing_rates_hz.every((rate: number) => rate > 0)).toBe(true);
+
+    // The saved network simulates to the same figures (same spike seed) and has the same parameters.
+    const e = await runCli(["eval", out, "--data-dir", dir, "--spiking", ...SIM, "--json"], { timeout: 60_000 });
+    expect(e.code, e.stderr).toBe(0);
+    const ev = lastJson(e);
+    expect(ev.accuracy).toBe(json.rate_test_accuracy);
+    expect(ev.spiking.accuracy_by_time_ms).toEqual(json.spiking.accuracy_by_time_ms);
+    expect(ev.params_sha256).toBe(json.params_sha256);
+  });
+
+  it("folds batch norm into the saved network", async () => {
+    const out = join(tmp.dir, "snn-bn.safetensors");
+    const r = await runCli(["train", "--data-dir", dir, "--model", "snn", "--batch-norm", ...SIM, "--out", out, ...BASE], { timeout: 60_000 });
+    expect(r.code, r.stderr).toBe(0);
+    const json = lastJson(r);
+    const { tensors, metadata } = decodeSafetensors(readFileSync(out), out);
+    expect([...tensors.keys()].sort()).toEqual(["layers.0.bias", "layers.0.weight", "layers.2.bias", "layers.2.weight"]);
+    expect(JSON.parse(metadata.config)).toMatchObject({ batchNorm: false, activations: ["softlif"] });
+    const e = await runCli(["eval", out, "--data-dir", dir, "--json"]);
+    expect(lastJson(e).accuracy).toBe(json.rate_test_accuracy);
+  });
+
+  it("takes a preset and overrides, and records them", async () => {
+    const r = await runCli(["train", "--data-dir", dir, "--model", "snn", "--preset", "cifar", "--smoothing", "0.05", "--dt", "0.0005", ...SIM, ...BASE, "--epochs", "1"], { timeout: 60_000 });
+    expect(r.code, r.stderr).toBe(0);
+    expect(lastJson(r).config.neuron).toEqual({ tauRc: 0.05, tRef: 0.001, amplitude: 0.063, gain: 0.825, smoothing: 0.05 });
+    expect(lastJson(r).spiking.dt).toBe(0.0005);
+  });
+
+  it.each([
+    [["--model", "snn", "--dt", "0.004"], /^bioplausible: --dt: must be below the refractory period t_ref = 0\.004 s/],
+    [["--model", "snn", "--preset", "mnist", "--dt", "0.002"], /^bioplausible: --dt: must be below the refractory period t_ref = 0\.002 s/],
+    [["--model", "snn", "--time", "0.0005"], /^bioplausible: --time: the presentation time 0\.0005 s is shorter than one step/],
+    [["--model", "snn", "--checkpoint-ms", "50,2000"], /^bioplausible: --checkpoint-ms: must be a time in \(0, 1\] s, got 2/],
+    [["--model", "snn", "--activation", "relu"], /^bioplausible: --activation: an snn converts from soft-LIF rate neurons, got relu$/],
+    [["--model", "snn", "--tau-rc", "0"], /^bioplausible: --tau-rc: must be greater than 0, got 0$/],
+    [["--model", "snn", "--smoothing", "-0.1"], /^bioplausible: --smoothing: must be ≥ 0, got -0\.1$/],
+    [["--model", "snn", "--encoding", "rate"], /^bioplausible: --encoding: /],
+    [["--tau-rc", "0.02"], /^bioplausible: --tau-rc: only with --activation softlif or --model snn$/],
+    [["--time", "0.2"], /^bioplausible: --time: only with --model snn$/],
+    [["--activation", "softlif", "--readout", "count"], /^bioplausible: --readout: only with --model snn$/],
+  ])("rejects %j before any work (exit 2)", async (args, message) => {
+    const r = await runCli(["train", "--data-dir", dir, ...args, ...BASE]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split("\n").pop()).toMatch(message);
+    expect(r.stdout).toBe("");
+  });
+});
+
+describe("eval --spiking", () => {
+  let relu: string;
+  beforeAll(async () => {
+    relu = join(tmp.dir, "relu.safetensors");
+    const r = await runCli(["train", "--data-dir", dir, "--out", relu, ...BASE, "--epochs", "1"]);
+    expect(r.code, r.stderr).toBe(0);
+  });
+
+  it("refuses a network without soft-LIF activations, naming the file", async () => {
+    const r = await runCli(["eval", relu, "--data-dir", dir, "--spiking"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`--spiking: ${relu} has relu hidden activations`);
+  });
+
+  it("refuses simulation flags without --spiking", async () => {
+    const r = await runCli(["eval", relu, "--data-dir", dir, "--time", "0.5"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe("bioplausible: --time: only with --spiking");
+  });
+});
