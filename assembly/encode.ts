@@ -1,7 +1,7 @@
 // Input encodings for spiking networks (SCIENCE.md §2): Poisson rate coding (thesis eq. 35) and
 // constant-current input. Every random draw comes from the project's PCG32 (rng.ts).
 
-import { rngNextU32 } from "./rng";
+import { pcgAdvance, pcgOutput } from "./rng";
 
 /**
  * One simulation step of Poisson rate coding. Input i fires in this step with probability
@@ -18,16 +18,23 @@ export function poissonSpikes(g: usize, n: i32, x: usize, dt: f32, tRef: f32, am
   const ratio = dt / tRef;
   const value = amplitude / dt;
   let count = 0;
+  // The generator state lives in a local for the loop: through memory, every draw would wait for
+  // the previous one's store.
+  let state = load<u64>(g);
+  const increment = load<u64>(g, 8);
   for (let i = 0; i < n; i++) {
     const o = <usize>i << 2;
     const raw = load<f32>(x + o) * ratio;
     // NaN > 0 is false: a NaN probability becomes 0.
     const p: f32 = raw > 0 ? min<f32>(raw, 1) : 0;
-    const u = <f32>(rngNextU32(g) >> 8) * (1.0 / 16777216.0);
+    // 24 bits fit an i32: a signed conversion, which x86 has, where an unsigned one is a sequence.
+    const u = <f32><i32>(pcgOutput(state) >> 8) * (1.0 / 16777216.0);
+    state = pcgAdvance(state, increment);
     const fire = u < p;
     store<f32>(out + o, fire ? value : 0);
     count += <i32>fire;
   }
+  store<u64>(g, state);
   return count;
 }
 

@@ -4,13 +4,26 @@
 
 const MULTIPLIER: u64 = 6364136223846793005;
 
+/** The LCG's next state. */
+// @ts-ignore: decorator
+@inline
+export function pcgAdvance(state: u64, increment: u64): u64 {
+  return state * MULTIPLIER + increment;
+}
+
+/** The output for a state (XSH-RR), computed from the state before it advances. */
+// @ts-ignore: decorator
+@inline
+export function pcgOutput(state: u64): u32 {
+  const xorShifted = <u32>(((state >> 18) ^ state) >> 27);
+  return rotr<u32>(xorShifted, <u32>(state >> 59));
+}
+
 @inline
 function next(g: usize): u32 {
   const old = load<u64>(g);
-  store<u64>(g, old * MULTIPLIER + load<u64>(g, 8));
-  const xorShifted = <u32>(((old >> 18) ^ old) >> 27);
-  const rot = <u32>(old >> 59);
-  return rotr<u32>(xorShifted, rot);
+  store<u64>(g, pcgAdvance(old, load<u64>(g, 8)));
+  return pcgOutput(old);
 }
 
 /** Seed generator g from (seed, stream); different streams give independent sequences. */
@@ -30,7 +43,7 @@ export function rngNextU32(g: usize): u32 {
 // Uniform in [0, 1) with 24 random bits: every value is an exact float32.
 @inline
 function uniform01(g: usize): f32 {
-  return <f32>(next(g) >> 8) * (1.0 / 16777216.0);
+  return <f32><i32>(next(g) >> 8) * (1.0 / 16777216.0);
 }
 
 /** out[0..n) uniform in [low, high). */

@@ -7,54 +7,69 @@
  * input of one simulation step. wT is the transposed weight matrix (nIn × nOut, row i holds input
  * i's outgoing weights), so each spike adds one contiguous row. Spikes are sparse — a few percent
  * of neurons fire in a 1 ms step — so this costs events·nOut where the dense product costs
- * nIn·nOut; inputs are visited in index order, so the sum has a fixed order. Returns the number of
- * events.
+ * nIn·nOut. `scratch` holds nIn indices of the row's events. Each output sums its events in index
+ * order from 0, whatever the blocking, so the result has fixed bits. Returns the number of events.
  */
-export function propagateSpikes(B: i32, nIn: i32, nOut: i32, spikes: usize, wT: usize, out: usize): i32 {
+export function propagateSpikes(B: i32, nIn: i32, nOut: i32, spikes: usize, wT: usize, out: usize, scratch: usize): i32 {
   let events = 0;
   const rowBytes = <usize>nOut << 2;
   const zero = f32x4.splat(0);
   for (let b = 0; b < B; b++) {
     const s = spikes + (<usize>b * <usize>nIn << 2);
     const y = out + <usize>b * rowBytes;
-    memory.fill(y, 0, rowBytes);
+    // Gather the events, skipping silent inputs four at a time.
+    let m = 0;
     let i = 0;
-    // Skip silent inputs four at a time.
     for (; i + 4 <= nIn; i += 4) {
       if (!v128.any_true(f32x4.ne(v128.load(s + (<usize>i << 2)), zero))) continue;
       for (let k = i; k < i + 4; k++) {
-        const value = load<f32>(s + (<usize>k << 2));
-        if (value != 0) {
-          addRow(nOut, value, wT + <usize>k * rowBytes, y);
-          events++;
-        }
+        if (load<f32>(s + (<usize>k << 2)) != 0) store<i32>(scratch + (<usize>(m++) << 2), k);
       }
     }
     for (; i < nIn; i++) {
-      const value = load<f32>(s + (<usize>i << 2));
-      if (value != 0) {
-        addRow(nOut, value, wT + <usize>i * rowBytes, y);
-        events++;
+      if (load<f32>(s + (<usize>i << 2)) != 0) store<i32>(scratch + (<usize>(m++) << 2), i);
+    }
+    events += m;
+    // Sixteen outputs at a time stay in registers while every event adds to them: the weights are
+    // read once and the outputs written once.
+    let j = 0;
+    for (; j + 16 <= nOut; j += 16) {
+      const o = <usize>j << 2;
+      let a0 = zero, a1 = zero, a2 = zero, a3 = zero;
+      for (let e = 0; e < m; e++) {
+        const k = load<i32>(scratch + (<usize>e << 2));
+        const v = f32x4.splat(load<f32>(s + (<usize>k << 2)));
+        const w = wT + <usize>k * rowBytes + o;
+        a0 = f32x4.add(a0, f32x4.mul(v, v128.load(w)));
+        a1 = f32x4.add(a1, f32x4.mul(v, v128.load(w, 16)));
+        a2 = f32x4.add(a2, f32x4.mul(v, v128.load(w, 32)));
+        a3 = f32x4.add(a3, f32x4.mul(v, v128.load(w, 48)));
       }
+      v128.store(y + o, a0);
+      v128.store(y + o, a1, 16);
+      v128.store(y + o, a2, 32);
+      v128.store(y + o, a3, 48);
+    }
+    for (; j + 4 <= nOut; j += 4) {
+      const o = <usize>j << 2;
+      let a = zero;
+      for (let e = 0; e < m; e++) {
+        const k = load<i32>(scratch + (<usize>e << 2));
+        a = f32x4.add(a, f32x4.mul(f32x4.splat(load<f32>(s + (<usize>k << 2))), v128.load(wT + <usize>k * rowBytes + o)));
+      }
+      v128.store(y + o, a);
+    }
+    for (; j < nOut; j++) {
+      const o = <usize>j << 2;
+      let a: f32 = 0;
+      for (let e = 0; e < m; e++) {
+        const k = load<i32>(scratch + (<usize>e << 2));
+        a += load<f32>(s + (<usize>k << 2)) * load<f32>(wT + <usize>k * rowBytes + o);
+      }
+      store<f32>(y + o, a);
     }
   }
   return events;
-}
-
-/** y += value·w over n floats. */
-// @ts-ignore: decorator
-@inline
-function addRow(n: i32, value: f32, w: usize, y: usize): void {
-  const a = f32x4.splat(value);
-  let j = 0;
-  for (; j + 4 <= n; j += 4) {
-    const o = <usize>j << 2;
-    v128.store(y + o, f32x4.add(v128.load(y + o), f32x4.mul(a, v128.load(w + o))));
-  }
-  for (; j < n; j++) {
-    const o = <usize>j << 2;
-    store<f32>(y + o, load<f32>(y + o) + value * load<f32>(w + o));
-  }
 }
 
 /**

@@ -195,6 +195,7 @@ export class SNN {
       x: arena.allocF32(B * this.inputs),
       inputSpikes: arena.allocF32(B * this.inputs),
       generators: arena.alloc(B * GENERATOR_BYTES),
+      eventList: arena.alloc(4 * Math.max(...this.layers)),
       counts: arena.allocF32(outputs),
       first: arena.allocF32(outputs),
       drive: arena.allocF32(outputs),
@@ -240,7 +241,7 @@ export class SNN {
         const layer = ws.layers[l];
         const n = B * layer.outputs;
         if (l > 0 || encoding === "poisson") {
-          events += kernels.propagateSpikes(B, layer.inputs, layer.outputs, spikes, layer.weightT, layer.u);
+          events += kernels.propagateSpikes(B, layer.inputs, layer.outputs, spikes, layer.weightT, layer.u, ws.eventList);
           if (synapse === "alpha") kernels.alphaStep(n, dt, tauS, layer.u, layer.y, layer.z);
           else kernels.lowpassStep(n, dt, synapse === "none" ? 0 : tauS, layer.u, layer.y);
           kernels.neuronCurrent(B, layer.outputs, layer.y, layer.bias, gain, layer.current);

@@ -35,7 +35,7 @@ export interface Kernels {
   constantCurrent(n: number, x: Ptr, gain: number, bias: number, out: Ptr): void;
   lowpassStep(n: number, dt: number, tauS: number, u: Ptr, y: Ptr): void;
   alphaStep(n: number, dt: number, tauS: number, u: Ptr, y: Ptr, z: Ptr): void;
-  propagateSpikes(B: number, nIn: number, nOut: number, spikes: Ptr, wT: Ptr, out: Ptr): number;
+  propagateSpikes(B: number, nIn: number, nOut: number, spikes: Ptr, wT: Ptr, out: Ptr, scratch: Ptr): number;
   neuronCurrent(B: number, n: number, y: Ptr, bias: Ptr, gain: number, out: Ptr): void;
   recordSpikes(n: number, tEnd: number, dt: number, tRef: number, spikes: Ptr, refractory: Ptr, counts: Ptr, first: Ptr): void;
   rngSeed(g: Ptr, seed: number, stream: number): void;
