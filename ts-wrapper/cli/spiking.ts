@@ -67,7 +67,6 @@ export function simulationOptions(f: SimulationFlagValues, allowed: boolean, why
     synapse: f.synapse as SimulationOptions["synapse"], tauS: f.tauS, seed: f.spikeSeed,
     checkpoints: f.checkpointMs?.map((ms) => ms / 1000),
   };
-  for (const key of Object.keys(options) as (keyof SimulationOptions)[]) if (options[key] === undefined) delete options[key];
   try {
     resolveSimulation(options, { tauRc: 1, tRef, amplitude: 1, gain: 1, smoothing: 0 });
   } catch (error) {

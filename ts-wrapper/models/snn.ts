@@ -285,7 +285,9 @@ export class SNN {
 
 /** Fill in defaults and reject settings that make no sense, naming them. */
 export function resolveSimulation(options: SimulationOptions, neuron: NeuronParams): Simulation {
-  const sim = { ...SIMULATION_DEFAULTS, ...options } as Simulation;
+  // An option given as undefined takes its default, as everywhere else in the API.
+  const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
+  const sim = { ...SIMULATION_DEFAULTS, ...defined } as Simulation;
   const positive = (name: string, v: number) => {
     if (typeof v !== "number" || !Number.isFinite(v) || v <= 0) throw new RangeError(`${name}: must be a finite number > 0, got ${v}`);
   };
