@@ -51,7 +51,7 @@ describe("MLP options", () => {
     ["too few activations", { layers: [3, 4, 5, 2], activation: ["relu"] }, /MLP activation: 1 activations given for 2 hidden layers/],
     ["too many activations", { layers: [3, 4, 2], activation: ["relu", "tanh"] }, /MLP activation: 2 activations given for 1 hidden layers/],
     ["activations for a model without hidden layers", { layers: [3, 2], activation: ["relu"] }, /1 activations given for 0 hidden layers/],
-    ["an unknown activation", { layers: [3, 4, 2], activation: "gelu" as never }, /MLP activation: unknown activation "gelu" \(expected relu, sigmoid, tanh, identity\)/],
+    ["an unknown activation", { layers: [3, 4, 2], activation: "gelu" as never }, /MLP activation: unknown activation "gelu" \(expected relu, sigmoid, tanh, identity, softlif\)/],
     ["an unknown activation in a list", { layers: [3, 4, 4, 2], activation: ["tanh", "swish" as never] }, /MLP activation\[1\]: unknown activation "swish"/],
   ];
   it.each(invalid)("rejects %s", (_name, options, message) => {
