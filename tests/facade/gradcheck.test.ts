@@ -30,6 +30,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { init, MLP, type ActivationName, type Runtime } from "../../ts-wrapper/index.js";
 import { lossAndGradient, type OutputLoss } from "../../ts-wrapper/training/losses.js";
 import { Lcg } from "../helpers/lcg.js";
+import { softLif64 } from "../helpers/softlif.js";
 
 type Params = Map<string, Float64Array>;
 
@@ -83,18 +84,10 @@ function act(kind: ActivationName, v: number, neuron: Neuron): number {
     case "sigmoid": return 1 / (1 + Math.exp(-v));
     case "tanh": return Math.tanh(v);
     case "identity": return v;
-    case "softlif": return softLif(v, neuron);
+    case "softlif": return softLif64(v, neuron);
   }
 }
 
-/** amplitude / (t_ref + τ log(1 + 1/ρ)), ρ = γ softplus((gain·v − 1)/γ): SCIENCE.md §2 in float64. */
-function softLif(v: number, { tauRc, tRef, amplitude, gain, smoothing }: Neuron): number {
-  const y = (gain * v - 1) / smoothing;
-  const rho = smoothing * (y > 0 ? y + Math.log1p(Math.exp(-y)) : Math.log1p(Math.exp(y)));
-  // Where ρ underflows, log(1 + 1/ρ) = −log ρ = −(log γ + y) to double precision.
-  const logTerm = rho > 0 ? Math.log1p(1 / rho) : -(Math.log(smoothing) + y);
-  return amplitude / (tRef + tauRc * logTerm);
-}
 
 interface Reference {
   loss: number;

@@ -24,6 +24,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import {
   fuseBatchNorm, fusedLinearLayers, init, MLP, type ActivationName, type NeuronParams, type Runtime,
 } from "../../ts-wrapper/index.js";
+import { softLif64 } from "../helpers/softlif.js";
 import { Lcg } from "../helpers/lcg.js";
 
 const U = 2 ** -24;
@@ -35,16 +36,6 @@ beforeAll(async () => {
   rt = await init();
 });
 
-/** Soft-LIF activation (SCIENCE.md §2) in float64 with the float32-rounded neuron parameters. */
-function softlif64(z: number, n: NeuronParams): number {
-  const [tau, tRef, amplitude, gain, gamma] = [n.tauRc, n.tRef, n.amplitude, n.gain, n.smoothing].map(f);
-  const x = gain * z - 1;
-  if (gamma === 0) return x > 0 ? amplitude / (tRef + tau * Math.log1p(1 / x)) : 0;
-  const y = x / gamma;
-  const rho = gamma * (y > 0 ? y + Math.log1p(Math.exp(-y)) : Math.log1p(Math.exp(y)));
-  if (y > -30) return amplitude / (tRef + tau * Math.log1p(1 / rho));
-  return amplitude / (tRef + tau * (Math.log1p(rho) - (Math.log(gamma) + y)));
-}
 
 function act64(kind: ActivationName, v: number, n?: NeuronParams): number {
   switch (kind) {
@@ -52,7 +43,7 @@ function act64(kind: ActivationName, v: number, n?: NeuronParams): number {
     case "tanh": return Math.tanh(v);
     case "sigmoid": return 1 / (1 + Math.exp(-v));
     case "identity": return v;
-    case "softlif": return softlif64(v, n!);
+    case "softlif": return softLif64(v, n!);
   }
 }
 

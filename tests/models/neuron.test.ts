@@ -19,6 +19,7 @@
 
 import { beforeAll, describe, expect, it } from "vitest";
 import { init, MLP, resolveNeuron, NEURON_PRESETS, type NeuronParams, type Runtime } from "../../ts-wrapper/index.js";
+import { softLif64 } from "../helpers/softlif.js";
 
 const U = 2 ** -24;
 const f = Math.fround;
@@ -32,24 +33,6 @@ const THESIS = { tauRc: 0.02, tRef: 0.004, amplitude: 0.05, gain: 1, smoothing: 
 const MNIST = { tauRc: 0.022, tRef: 0.002, amplitude: 0.05, gain: 1, smoothing: 0.02 };
 const CIFAR = { tauRc: 0.05, tRef: 0.001, amplitude: 0.063, gain: 0.825, smoothing: 0.02 };
 
-/** SCIENCE.md §2's soft-LIF (γ_s > 0) or LIF (γ_s = 0) activation, float64, parameters rounded to float32. */
-function activation64(z: number, n: NeuronParams): number {
-  const tau = f(n.tauRc);
-  const tRef = f(n.tRef);
-  const amplitude = f(n.amplitude);
-  const gain = f(n.gain);
-  const gamma = f(n.smoothing);
-  const x = gain * z - 1;
-  if (gamma === 0) return x > 0 ? amplitude / (tRef + tau * Math.log1p(1 / x)) : 0;
-  const y = x / gamma;
-  // softplus(y) = log(1 + e^y), written stably for y > 0.
-  const softplus = y > 0 ? y + Math.log1p(Math.exp(-y)) : Math.log1p(Math.exp(y));
-  const rho = gamma * softplus;
-  if (y > -30) return amplitude / (tRef + tau * Math.log1p(1 / rho));
-  // Far below threshold ρ may underflow: log(1 + 1/ρ) = log1p(ρ) − log ρ, and for y ≤ −30
-  // log softplus(y) = y + log(1 − e^y/2 + …) = y to 1e-13 relative, so log ρ = log γ + y.
-  return amplitude / (tRef + tau * (Math.log1p(rho) - (Math.log(gamma) + y)));
-}
 
 /** Hidden activations of an [n, n, n] MLP with identity weights and zero biases: predict() = σ(z). */
 function activationsByMlp(z: Float32Array, neuron: Parameters<typeof resolveNeuron>[0]): { a: Float32Array; params: NeuronParams } {
@@ -177,7 +160,7 @@ describe("softlif activation forward against the float64 formula", () => {
     expect(stored).toEqual(params);
     let positive = 0;
     z.forEach((v, i) => {
-      const expected = activation64(v, params);
+      const expected = softLif64(v, params);
       expect(Math.abs(a[i] - expected), `z = ${v}: ${a[i]} vs ${expected}`).toBeLessThanOrEqual(2 * U * Math.abs(expected) + 2 ** -126);
       // Soft-LIF is positive everywhere (ρ > 0), and below the hard-LIF ceiling amplitude/t_ref.
       expect(a[i]).toBeGreaterThan(0);
@@ -193,12 +176,12 @@ describe("softlif activation forward against the float64 formula", () => {
     const { a } = activationsByMlp(z, { preset: "thesis" });
     for (let i = 1; i < z.length; i++) expect(a[i]).toBeGreaterThan(a[i - 1]);
     // At x = 5, softplus(x/γ)·γ = x + γ·log1p(e^{−250}) = x to float64: the two rates coincide.
-    const lif = activation64(6, { ...params, smoothing: 0 });
+    const lif = softLif64(6, { ...params, smoothing: 0 });
     const { a: at6 } = activationsByMlp(Float32Array.of(6), { preset: "thesis" });
     expect(Math.abs(at6[0] - lif)).toBeLessThanOrEqual(2 * U * lif);
     // …while closer to threshold the smoothing shows: at x = 0.02 (y = 1) ρ = γ·log(1 + e) ≈ 1.31·x.
     const { a: near } = activationsByMlp(Float32Array.of(1.02), { preset: "thesis" });
-    expect(near[0] / activation64(1.02, { ...params, smoothing: 0 })).toBeGreaterThan(1.01);
+    expect(near[0] / softLif64(1.02, { ...params, smoothing: 0 })).toBeGreaterThan(1.01);
   });
 
   it.each([

@@ -22,6 +22,7 @@ import {
   BatchBuffer, init, MLP, oneHot, Optimizer, PCN, resolveNeuron, type ActivationName, type NeuronOptions, type NeuronParams, type Runtime,
 } from "../../ts-wrapper/index.js";
 import type { OutputLoss } from "../../ts-wrapper/training/losses.js";
+import { softLif64 } from "../helpers/softlif.js";
 import { Lcg } from "../helpers/lcg.js";
 
 const U = 2 ** -24;
@@ -33,18 +34,9 @@ beforeAll(async () => {
   rt = await init();
 });
 
-function softlif64(z: number, n: NeuronParams): number {
-  const [tau, tRef, amplitude, gain, gamma] = [n.tauRc, n.tRef, n.amplitude, n.gain, n.smoothing].map(f);
-  const x = gain * z - 1;
-  const y = x / gamma;
-  const rho = gamma * (y > 0 ? y + Math.log1p(Math.exp(-y)) : Math.log1p(Math.exp(y)));
-  if (y > -30) return amplitude / (tRef + tau * Math.log1p(1 / rho));
-  // log(1 + 1/ρ) = log1p(ρ) − log ρ, log ρ = log γ + y (+ O(e^y)) where ρ may underflow.
-  return amplitude / (tRef + tau * (Math.log1p(rho) - (Math.log(gamma) + y)));
-}
 
 function act64(kind: ActivationName, z: number, n: NeuronParams): number {
-  if (kind === "softlif") return softlif64(z, n);
+  if (kind === "softlif") return softLif64(z, n);
   if (kind === "tanh") return Math.tanh(z);
   throw new Error(`no reference for ${kind}`);
 }
