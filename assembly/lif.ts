@@ -1,11 +1,12 @@
 // Leaky integrate-and-fire neurons (SCIENCE.md §2): one exact simulation step, and the LIF and
 // soft-LIF rate curves with their derivatives. Threshold 1, reset 0, times in seconds.
 //
-// The step is SIMD over four neurons with a scalar tail that performs the same float32 operations
-// in the same order, so a neuron's trajectory has the same bits whichever lane it sits in. Its
-// exponential is a polynomial below (plain SIMD arithmetic, no relaxed ops, no host Math): the same
-// bits in every runtime. The rate functions run in float64 (log1p of values spanning hundreds of
-// orders of magnitude) with AssemblyScript's own Math, then round once to float32.
+// The step is SIMD over four neurons, in passes that avoid unpredictable branches (see below); the
+// last n mod 4 neurons go through the same vector code in a padded vector, so a neuron's trajectory
+// has the same bits whichever lane it sits in. Its exponential and logarithm are polynomials below
+// (plain SIMD arithmetic, no relaxed ops, no host Math): the same bits in every runtime. The rate
+// functions run in float64 (log1p of values spanning hundreds of orders of magnitude) with
+// AssemblyScript's own Math, then round once to float32.
 
 // Cody–Waite split of ln 2 (musl's expf constants): LN2_HI has 9 trailing zero bits, so k·LN2_HI is
 // exact for |k| ≤ 126 and the reduced argument keeps full precision.
@@ -18,6 +19,9 @@
 // Below this expm1 is −1 in float32 and 2^k would leave the normal range (k ≥ −126 needed).
 // @ts-ignore: decorator
 @inline const EXPM1_MIN: f32 = -87.0;
+// For |x| up to this, x·INV_LN2 + 0.5 stays in (0, 1): the reduction has k = 0 and is the identity.
+// @ts-ignore: decorator
+@inline const EXPM1_NO_REDUCTION: f32 = 0.34;
 
 // Taylor coefficients 1/n! of expm1 on the reduced range |r| ≤ ln2/2: the first omitted term,
 // r^8/8!, is ≤ 5.2e-9 there, below a third of an ulp of expm1(r).
@@ -34,6 +38,18 @@
 // @ts-ignore: decorator
 @inline const C7: f32 = 1.9841269841e-04;
 
+/** expm1(r) for |r| ≤ ln2/2, four lanes. */
+// @ts-ignore: decorator
+@inline
+function expm1Reduced4(r: v128): v128 {
+  let q = f32x4.add(f32x4.mul(f32x4.splat(C7), r), f32x4.splat(C6));
+  q = f32x4.add(f32x4.mul(q, r), f32x4.splat(C5));
+  q = f32x4.add(f32x4.mul(q, r), f32x4.splat(C4));
+  q = f32x4.add(f32x4.mul(q, r), f32x4.splat(C3));
+  q = f32x4.add(f32x4.mul(q, r), f32x4.splat(C2));
+  return f32x4.add(r, f32x4.mul(f32x4.mul(r, r), q));
+}
+
 /**
  * expm1(x) for x ≤ 0, four lanes. x = k·ln2 + r with |r| ≤ ln2/2, expm1(x) = 2^k·expm1(r) + (2^k − 1);
  * 2^k − 1 is exact for k ≥ −24 and rounds to −1 below, where it dominates anyway. A few ulp.
@@ -41,15 +57,11 @@
 // @ts-ignore: decorator
 @inline
 function expm1Neg4(x: v128): v128 {
-  x = f32x4.max(x, f32x4.splat(EXPM1_MIN));
+  // pmax is one instruction where max costs V8 eight (NaN and ±0 fix-ups); a NaN x stays NaN.
+  x = f32x4.pmax(x, f32x4.splat(EXPM1_MIN));
   const k = f32x4.floor(f32x4.add(f32x4.mul(x, f32x4.splat(INV_LN2)), f32x4.splat(0.5)));
   const r = f32x4.sub(f32x4.sub(x, f32x4.mul(k, f32x4.splat(LN2_HI))), f32x4.mul(k, f32x4.splat(LN2_LO)));
-  let q = f32x4.add(f32x4.mul(f32x4.splat(C7), r), f32x4.splat(C6));
-  q = f32x4.add(f32x4.mul(q, r), f32x4.splat(C5));
-  q = f32x4.add(f32x4.mul(q, r), f32x4.splat(C4));
-  q = f32x4.add(f32x4.mul(q, r), f32x4.splat(C3));
-  q = f32x4.add(f32x4.mul(q, r), f32x4.splat(C2));
-  const p = f32x4.add(r, f32x4.mul(f32x4.mul(r, r), q));
+  const p = expm1Reduced4(r);
   // 2^k from its exponent bits (k is an integer in [−126, 0], so k + 127 is a normal exponent).
   // k + 127 + 2^23 holds the integer k + 127 in its low mantissa bits (0 ≤ k + 127 < 2^23): integer
   // operations only, where a float-to-int conversion costs V8 a long saturating sequence.
@@ -58,51 +70,321 @@ function expm1Neg4(x: v128): v128 {
   return f32x4.add(f32x4.mul(twoK, p), f32x4.sub(twoK, f32x4.splat(1)));
 }
 
-/** expm1Neg4 for one value: the same operations in the same order, so the same bits. */
+// musl's log1pf, as AssemblyScript's Mathf.log1p has it: ln 2 split for k·ln2, and the
+// coefficients of log(1 + f) = 2·atanh(s), s = f/(2 + f), as a polynomial in s².
+// @ts-ignore: decorator
+@inline const LOG_LN2_HI: f32 = 6.9313812256e-01; // 0x3F317180
+// @ts-ignore: decorator
+@inline const LOG_LN2_LO: f32 = 9.0580006145e-06; // 0x3717F7D1
+// @ts-ignore: decorator
+@inline const LG1: f32 = 0.66666662693; // 0x3F2AAAAA
+// @ts-ignore: decorator
+@inline const LG2: f32 = 0.40000972152; // 0x3ECCCE13
+// @ts-ignore: decorator
+@inline const LG3: f32 = 0.28498786688; // 0x3E91E9EE
+// @ts-ignore: decorator
+@inline const LG4: f32 = 0.24279078841; // 0x3E789E26
+// musl's branch points for x < 0: below −0.29289 (bits 0xBE95F619) 1 + x is split into 2^k·(1 + f);
+// above −2^-24 log1p(x) rounds to x.
+// @ts-ignore: decorator
+@inline const LOG1P_SPLIT: f32 = -0.29289321601; // 0xBE95F619
+// @ts-ignore: decorator
+@inline const LOG1P_TINY: f32 = -5.9604644775390625e-8; // −2^-24
+
+/** musl's s·(hfsq + R) for log(1 + f): s = f/(2 + f), R its polynomial in s², hfsq = f²/2. */
 // @ts-ignore: decorator
 @inline
-function expm1Neg(x: f32): f32 {
-  x = max<f32>(x, EXPM1_MIN);
-  const k = Mathf.floor(x * INV_LN2 + 0.5);
-  const r = (x - k * LN2_HI) - k * LN2_LO;
-  let q = C7 * r + C6;
-  q = q * r + C5;
-  q = q * r + C4;
-  q = q * r + C3;
-  q = q * r + C2;
-  const p = r + (r * r) * q;
-  const twoK = reinterpret<f32>((<i32>k + 127) << 23);
-  return twoK * p + (twoK - 1);
+function log1pCore4(f: v128, hfsq: v128): v128 {
+  const s = f32x4.div(f, f32x4.add(f32x4.splat(2), f));
+  const z = f32x4.mul(s, s);
+  const w = f32x4.mul(z, z);
+  const t1 = f32x4.mul(w, f32x4.add(f32x4.splat(LG2), f32x4.mul(w, f32x4.splat(LG4))));
+  const t2 = f32x4.mul(z, f32x4.add(f32x4.splat(LG1), f32x4.mul(w, f32x4.splat(LG3))));
+  return f32x4.mul(s, f32x4.add(hfsq, f32x4.add(t2, t1)));
 }
 
 /**
- * Refractory time left at the end of the step for a neuron whose voltage ended the step at v > 1
- * after integrating for `delta` seconds toward current j. With v(t) = j + (1 − j)e^{−t/τ} counted
- * from the crossing, the crossing happened s = −τ·log1p(−(v − 1)/(j − 1)) before the end of the
- * step, so t_ref − s of the refractory period remains. When j ≤ v the voltage was above threshold
- * already when integration began (a caller-set voltage, or v rounded to j): the crossing is taken
- * at that start, s = delta. s never exceeds delta, and a refractory period shorter than s (only
- * possible with dt > t_ref) leaves 0.
+ * log1p(x) for LOG1P_SPLIT ≤ x ≤ 0, four lanes: musl's branch for that range, the same operations in
+ * the same order, so the same bits as Mathf.log1p (< 1 ulp). musl also adds k·ln2_lo + c and
+ * k·ln2_hi there, both +0 (k = c = 0): they cannot change the nonzero sum, and where it could be 0
+ * (|x| < 2^-24) the result is x itself.
  */
 // @ts-ignore: decorator
 @inline
-function refractoryAfterSpike(v: f32, j: f32, delta: f32, tauRc: f32, tRef: f32): f32 {
-  let s = delta;
-  if (j > v) s = min<f32>(-tauRc * Mathf.log1p(-(v - 1) / (j - 1)), delta);
-  return max<f32>(tRef - s, 0);
-}
-
-// @ts-ignore: decorator
-@inline
-function fireLane(o: usize, v: f32, j: f32, delta: f32, tauRc: f32, tRef: f32, voltage: usize, refractory: usize): void {
-  if (v > 1) {
-    store<f32>(voltage + o, 0);
-    store<f32>(refractory + o, refractoryAfterSpike(v, j, delta, tauRc, tRef));
-  }
+export function log1pNear4(x: v128): v128 {
+  const hfsq = f32x4.mul(f32x4.mul(f32x4.splat(0.5), x), x);
+  const y = f32x4.add(f32x4.sub(log1pCore4(x, hfsq), hfsq), x);
+  return v128.bitselect(x, y, f32x4.gt(x, f32x4.splat(LOG1P_TINY)));
 }
 
 /**
- * One step of dt seconds for n LIF neurons (τ_RC dv/dt = j − v, threshold 1, reset 0), input
+ * log1p(x) for −1 ≤ x ≤ 0, four lanes: all of musl's log1pf with its branches as lane selects, the
+ * same operations in the same order, so the same bits as Mathf.log1p. Out of line: the step needs
+ * it only for caller-set voltages above threshold and long steps (see fire4).
+ */
+// @ts-ignore: decorator
+@noinline
+function log1pFar4(x: v128): v128 {
+  const one = f32x4.splat(1);
+  // Below LOG1P_SPLIT: k from the exponent of u = 1 + x (integer to float, a cheap conversion), f
+  // from its mantissa, and c = (x − (u − 1))/u, the rounding error of u relative to u. Above it,
+  // f = x and k = c = 0. (x = −1 makes c NaN in its lane; that lane's result is replaced below.)
+  const far = f32x4.lt(x, f32x4.splat(LOG1P_SPLIT));
+  const u = f32x4.add(one, x);
+  const iu = i32x4.add(u, i32x4.splat(0x3F800000 - 0x3F3504F3));
+  const k = v128.and(f32x4.convert_i32x4_s(i32x4.sub(i32x4.shr_s(iu, 23), i32x4.splat(0x7F))), far);
+  const c = v128.and(f32x4.div(f32x4.sub(x, f32x4.sub(u, one)), u), far);
+  const fFar = f32x4.sub(i32x4.add(v128.and(iu, i32x4.splat(0x007FFFFF)), i32x4.splat(0x3F3504F3)), one);
+  const f = v128.bitselect(fFar, x, far);
+  const hfsq = f32x4.mul(f32x4.mul(f32x4.splat(0.5), f), f);
+  // s·(hfsq + R) + (k·ln2_lo + c) − hfsq + f + k·ln2_hi, left to right.
+  let y = f32x4.add(log1pCore4(f, hfsq), f32x4.add(f32x4.mul(k, f32x4.splat(LOG_LN2_LO)), c));
+  y = f32x4.add(f32x4.add(f32x4.sub(y, hfsq), f), f32x4.mul(k, f32x4.splat(LOG_LN2_HI)));
+  y = v128.bitselect(x, y, f32x4.gt(x, f32x4.splat(LOG1P_TINY)));
+  return v128.bitselect(f32x4.splat(-Infinity), y, f32x4.eq(x, f32x4.splat(-1)));
+}
+
+/** log1pFar4, for the specs. */
+// @ts-ignore: decorator
+@inline
+export function log1pNeg4(x: v128): v128 {
+  return log1pFar4(x);
+}
+
+// The step runs in passes over chunks of up to CHUNK vectors (4 KiB of each array), so that the
+// common case needs neither polynomial nor an unpredictable branch. At the rates the networks use
+// (up to ~80 Hz at dt = 1 ms, 4 ms refractory) about one vector in seven has a lane that integrates
+// only part of the step (a "partial" lane: its refractory period ends inside it) and one in seven a
+// lane that spikes, mostly a single lane: a test per vector mispredicts often, and polynomials on
+// every lane keep long dependency chains in the loop.
+// 1. integrate4, every vector: lanes that integrate the whole step (Δt = dt: the shared factor
+//    expm1(−dt/τ)) or none of it (Δt = 0: factor 0) are finished unless they fired; a flag byte
+//    marks the vector's partial and fired lanes.
+// 2. For the flagged vectors, the byte offsets of the partial lanes are listed in PARTIAL and those
+//    of the lanes that fired in FIRED.
+// 3. integratePartial4, four PARTIAL lanes at a time (gathered, so that every lane does useful
+//    work): each integrates with its own expm1(−Δt/τ); those that fire join FIRED.
+// 4. fire4, four FIRED lanes at a time: reset, spike, and the refractory time left from the
+//    interpolated crossing.
+// Meanwhile a listed lane's Δt waits in its spikes slot, and its voltage slot holds a partial lane's
+// starting voltage or a fired lane's voltage above 1. Every lane goes through the same operations as
+// in a one-pass step, so the bits do not depend on the passes.
+
+/**
+ * Pass 1 for the four neurons at byte offset o; returns its partial and fired lanes as a bit mask.
+ * `fullStep` is expm1(−dt/τ), as expm1Neg4 gives it; dt > 0.
+ */
+// @ts-ignore: decorator
+@inline
+function integrate4(
+  o: usize, current: usize, voltage: usize, refractory: usize, spikes: usize, dt: v128, fullStep: v128,
+): i32 {
+  const zero = f32x4.splat(0);
+  const j = v128.load(current + o);
+  const v0 = v128.load(voltage + o);
+  const ref = v128.load(refractory + o);
+  // pmax is max here: NaN stays in the first operand's place, and no difference below is −0 for
+  // dt > 0 (only a caller-set −0 voltage stays −0 where max would give +0). Δt > dt (a negative
+  // refractory time) counts as partial here and is clamped to dt in pass 3.
+  const delta = f32x4.pmax(f32x4.sub(dt, ref), zero);
+  // expm1Neg4(−Δt/τ) is fullStep at Δt = dt and +0 at Δt = 0; the other lanes (NaN included) are
+  // partial and get 0 here, to be redone in pass 3.
+  const notFull = f32x4.ne(delta, dt);
+  const partial = v128.and(notFull, f32x4.ne(delta, zero));
+  const e = v128.andnot(fullStep, notFull);
+  const v = f32x4.sub(v0, f32x4.mul(f32x4.sub(j, v0), e));
+  const flagged = v128.or(f32x4.gt(v, f32x4.splat(1)), partial);
+  // A lane that fired keeps v > 1: the floor does not touch it.
+  v128.store(voltage + o, v128.bitselect(v0, f32x4.pmax(v, zero), partial));
+  v128.store(refractory + o, f32x4.pmax(f32x4.sub(ref, dt), zero));
+  v128.store(spikes + o, v128.and(delta, flagged));
+  return i32x4.bitmask(flagged);
+}
+
+/** Bit k of the result: whether flag byte k of the 64 at p is nonzero. */
+// @ts-ignore: decorator
+@inline
+function flagBits(p: usize): u64 {
+  const zero = i8x16.splat(0);
+  let r: u64 = 0;
+  for (let q: usize = 0; q < 4; q++) {
+    r |= <u64>(~i8x16.bitmask(i8x16.eq(v128.load(p + (q << 4)), zero)) & 0xFFFF) << (q << 4);
+  }
+  return r;
+}
+
+/** Appends the lanes of `offsets` selected by the 4-bit mask m to the list at p; returns how many. */
+// @ts-ignore: decorator
+@inline
+function append(p: usize, offsets: v128, m: i32): i32 {
+  v128.store(p, i8x16.swizzle(offsets, v128.load(PACK + (<usize>m << 4))));
+  return <i32>popcnt(m);
+}
+
+/** Copies entry n − 1 of the list at p into entries n to n + 3, so that its last vector is whole. */
+// @ts-ignore: decorator
+@inline
+function pad(p: usize, n: i32): void {
+  v128.store(p + (<usize>n << 2), v128.load32_splat(p + (<usize>(n - 1) << 2)));
+}
+
+/** Lane q of the result: the f32 at base + lane q of offsets. */
+// @ts-ignore: decorator
+@inline
+function gather4(base: usize, offsets: v128): v128 {
+  let x = v128.load32_zero(base + <usize>i32x4.extract_lane(offsets, 0));
+  x = v128.load32_lane(base + <usize>i32x4.extract_lane(offsets, 1), x, 1);
+  x = v128.load32_lane(base + <usize>i32x4.extract_lane(offsets, 2), x, 2);
+  return v128.load32_lane(base + <usize>i32x4.extract_lane(offsets, 3), x, 3);
+}
+
+/** Stores lane q of x at base + lane q of offsets, for the four lanes. */
+// @ts-ignore: decorator
+@inline
+function scatter4(base: usize, offsets: v128, x: v128): void {
+  v128.store32_lane(base + <usize>i32x4.extract_lane(offsets, 0), x, 0);
+  v128.store32_lane(base + <usize>i32x4.extract_lane(offsets, 1), x, 1);
+  v128.store32_lane(base + <usize>i32x4.extract_lane(offsets, 2), x, 2);
+  v128.store32_lane(base + <usize>i32x4.extract_lane(offsets, 3), x, 3);
+}
+
+/**
+ * Pass 3 for the four partial lanes listed at p, the first `valid` (≥ 1) of them distinct and the
+ * others copies (computed and stored alike, they change nothing): integrate for Δt, and append the
+ * valid lanes that fired to FIRED at index k; returns how many. `reduce` is false when dt/τ is
+ * within EXPM1_NO_REDUCTION, where expm1Neg4 comes down to expm1Reduced4(x) + 0.
+ */
+// @ts-ignore: decorator
+@inline
+function integratePartial4(
+  p: usize, valid: i32, k: i32, current: usize, voltage: usize, spikes: usize,
+  dt: v128, negInvTau: v128, reduce: bool,
+): i32 {
+  const offsets = v128.load(p);
+  const j = gather4(current, offsets);
+  const v0 = gather4(voltage, offsets);
+  const delta = f32x4.pmin(gather4(spikes, offsets), dt);
+  // −(Δt/τ) as Δt·(−1/τ): the same bits, rounding being symmetric.
+  const x = f32x4.mul(delta, negInvTau);
+  const e = reduce ? expm1Neg4(x) : f32x4.add(expm1Reduced4(x), f32x4.splat(0));
+  const v = f32x4.sub(v0, f32x4.mul(f32x4.sub(j, v0), e));
+  const fired = f32x4.gt(v, f32x4.splat(1));
+  scatter4(voltage, offsets, f32x4.pmax(v, f32x4.splat(0)));
+  scatter4(spikes, offsets, v128.and(delta, fired));
+  return append(FIRED + (<usize>k << 2), offsets, i32x4.bitmask(fired) & ((1 << min(valid, 4)) - 1));
+}
+
+/**
+ * Pass 4 for the four lanes listed at p, which fired (copies among them change nothing): reset,
+ * spike, and the refractory time left. With v(t) = j + (1 − j)e^{−t/τ} counted from the crossing, a
+ * neuron at v > 1 after integrating for Δt toward current j crossed s = −τ·log1p(−(v − 1)/(j − 1))
+ * before the end of the step, so t_ref − s of the refractory period remains. When j ≤ v the voltage
+ * was above threshold already when integration began (a caller-set voltage, or v rounded to j): the
+ * crossing is taken at that start, s = Δt. s never exceeds Δt, and a refractory period shorter than
+ * s (only possible with dt > t_ref) leaves 0.
+ */
+// @ts-ignore: decorator
+@inline
+function fire4(
+  p: usize, current: usize, voltage: usize, refractory: usize, spikes: usize,
+  negTau: v128, tRef: v128, spikeValue: v128,
+): void {
+  const one = f32x4.splat(1);
+  const offsets = v128.load(p);
+  const j = gather4(current, offsets);
+  const v = gather4(voltage, offsets);
+  const delta = gather4(spikes, offsets);
+  const x = f32x4.div(f32x4.neg(f32x4.sub(v, one)), f32x4.sub(j, one));
+  // A neuron that started the step at v ≤ 1 crossed within it, so (v − 1)/(j − 1) ≤ 1 − e^{−Δt/τ}
+  // and x ≥ LOG1P_SPLIT when dt/τ ≤ 0.34: musl's far branch only serves caller-set voltages above
+  // threshold and long steps.
+  const l = v128.any_true(f32x4.lt(x, f32x4.splat(LOG1P_SPLIT))) ? log1pFar4(x) : log1pNear4(x);
+  // (−τ)·log1p(x) ≥ +0 and Δt ≥ +0 are never NaN here, so pmin is min.
+  const s = v128.bitselect(f32x4.pmin(f32x4.mul(negTau, l), delta), delta, f32x4.gt(j, v));
+  scatter4(refractory, offsets, f32x4.pmax(f32x4.sub(tRef, s), f32x4.splat(0)));
+  scatter4(voltage, offsets, f32x4.splat(0));
+  scatter4(spikes, offsets, spikeValue);
+}
+
+// Vectors per chunk: 4 KiB of each array stays in L1 between the passes, and the fixed cost of a
+// chunk (the flag scan, the loop exits that mispredict) is spread over many vectors.
+// @ts-ignore: decorator
+@inline const CHUNK: usize = 256;
+
+/** The passes over the neurons at byte offsets [begin, end), at most CHUNK vectors. */
+// @ts-ignore: decorator
+@inline
+function stepChunk(
+  begin: usize, end: usize, current: usize, voltage: usize, refractory: usize, spikes: usize,
+  dt: v128, fullStep: v128, negInvTau: v128, reduce: bool, negTau: v128, tRef: v128, spikeValue: v128,
+): i32 {
+  // A flag byte per vector, read back 64 at a time as bit sets: cheaper in the loop than a test.
+  const words = (end - begin + 1023) >> 10;
+  for (let p = FLAGS; p < FLAGS + (words << 6); p += 16) v128.store(p, i8x16.splat(0));
+  let flag = FLAGS;
+  for (let o = begin; o < end; o += 16) {
+    store<u8>(flag++, integrate4(o, current, voltage, refractory, spikes, dt, fullStep));
+  }
+  let np = 0, nf = 0;
+  for (let w: usize = 0; w < words; w++) {
+    let flagged = flagBits(FLAGS + (w << 6));
+    while (flagged != 0) {
+      const o = begin + (w << 10) + (<usize>ctz(flagged) << 4);
+      flagged &= flagged - 1;
+      const delta = v128.load(spikes + o);
+      const partial = v128.and(f32x4.ne(delta, dt), f32x4.ne(delta, f32x4.splat(0)));
+      // A partial lane's voltage is still its starting one, which may exceed 1 (set by the caller).
+      const fired = v128.andnot(f32x4.gt(v128.load(voltage + o), f32x4.splat(1)), partial);
+      const offsets = i32x4.add(i32x4.splat(<i32>o), i32x4(0, 4, 8, 12));
+      np += append(PARTIAL + (<usize>np << 2), offsets, i32x4.bitmask(partial));
+      nf += append(FIRED + (<usize>nf << 2), offsets, i32x4.bitmask(fired));
+    }
+  }
+  if (np != 0) {
+    pad(PARTIAL, np);
+    for (let q = 0; q < np; q += 4) {
+      const p = PARTIAL + (<usize>q << 2);
+      nf += integratePartial4(p, np - q, nf, current, voltage, spikes, dt, negInvTau, reduce);
+    }
+  }
+  if (nf != 0) {
+    pad(FIRED, nf);
+    for (let q = 0; q < nf; q += 4) {
+      fire4(FIRED + (<usize>q << 2), current, voltage, refractory, spikes, negTau, tRef, spikeValue);
+    }
+  }
+  return nf;
+}
+
+// Scratch, fixed size (the step's signature has no workspace): a flag byte per vector of a chunk,
+// the two lists of byte offsets (at most one entry per lane, plus room for a whole vector written
+// at the end), and one padded vector of each of lifStep's four arrays for the last n mod 4 neurons.
+const FLAGS: usize = memory.data(<i32>CHUNK, 16);
+const PARTIAL: usize = memory.data((<i32>CHUNK + 2) << 4, 16);
+const FIRED: usize = memory.data((<i32>CHUNK + 2) << 4, 16);
+const TAIL: usize = memory.data(64, 16);
+// i8x16.swizzle patterns that move the 32-bit lanes selected by a 4-bit mask to the front.
+const PACK: usize = memory.data<u8>([
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 1, 2, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  4, 5, 6, 7, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 1, 2, 3, 4, 5, 6, 7, 0, 0, 0, 0, 0, 0, 0, 0,
+  8, 9, 10, 11, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 1, 2, 3, 8, 9, 10, 11, 0, 0, 0, 0, 0, 0, 0, 0,
+  4, 5, 6, 7, 8, 9, 10, 11, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0, 0, 0, 0,
+  12, 13, 14, 15, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 1, 2, 3, 12, 13, 14, 15, 0, 0, 0, 0, 0, 0, 0, 0,
+  4, 5, 6, 7, 12, 13, 14, 15, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 1, 2, 3, 4, 5, 6, 7, 12, 13, 14, 15, 0, 0, 0, 0,
+  8, 9, 10, 11, 12, 13, 14, 15, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 1, 2, 3, 8, 9, 10, 11, 12, 13, 14, 15, 0, 0, 0, 0,
+  4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 0, 0, 0, 0,
+  0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
+], 16);
+
+/**
+ * One step of dt > 0 seconds for n LIF neurons (τ_RC dv/dt = j − v, threshold 1, reset 0), input
  * current[i] constant over the step. voltage and refractory (seconds of refractory period left)
  * are state, updated in place; spikes[i] becomes amplitude/dt for a neuron that fired (an impulse
  * of area `amplitude`) and 0 otherwise. Returns the number of neurons that fired.
@@ -122,56 +404,42 @@ export function lifStep(
   n: i32, dt: f32, tauRc: f32, tRef: f32,
   current: usize, voltage: usize, refractory: usize, spikes: usize, amplitude: f32,
 ): i32 {
-  const spikeValue = amplitude / dt;
-  const zero = f32x4.splat(0);
-  const one = f32x4.splat(1);
-  const dtv = f32x4.splat(dt);
-  const invTau: f32 = 1 / tauRc;
-  const invTauV = f32x4.splat(invTau);
-  const spikeV = f32x4.splat(spikeValue);
-  // Most neurons integrate the whole step: their factor expm1(−dt/τ) is the same for all.
-  const fullStep = expm1Neg(-(dt * invTau));
-  const fullStepV = f32x4.splat(fullStep);
+  const negInvTau: f32 = -(1 / tauRc);
+  const dtV = f32x4.splat(dt);
+  const negInvTauV = f32x4.splat(negInvTau);
+  const fullStep = expm1Neg4(f32x4.mul(dtV, negInvTauV));
+  // Every Δt in the step is within [0, dt], so |Δt/τ| ≤ |dt/τ| (rounding is monotonic).
+  const reduce = !(Mathf.abs(dt * negInvTau) <= EXPM1_NO_REDUCTION);
+  const negTau = f32x4.splat(-tauRc);
+  const tRefV = f32x4.splat(tRef);
+  const spikeV = f32x4.splat(amplitude / dt);
   let count = 0;
-  let i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const o = <usize>i << 2;
-    const j = v128.load(current + o);
-    let v = v128.load(voltage + o);
-    const ref = v128.load(refractory + o);
-    const delta = f32x4.min(f32x4.max(f32x4.sub(dtv, ref), zero), dtv);
-    const e = i32x4.all_true(f32x4.eq(delta, dtv)) ? fullStepV : expm1Neg4(f32x4.neg(f32x4.mul(delta, invTauV)));
-    v = f32x4.sub(v, f32x4.mul(f32x4.sub(j, v), e));
-    const fired = f32x4.gt(v, one);
-    v128.store(voltage + o, f32x4.max(v, zero));
-    v128.store(refractory + o, f32x4.max(f32x4.sub(ref, dtv), zero));
-    v128.store(spikes + o, v128.and(spikeV, fired));
-    if (v128.any_true(fired)) {
-      count += <i32>popcnt(i32x4.bitmask(fired));
-      // Spikes are rare per step: the crossing time is computed lane by lane, overwriting the
-      // stored voltage and refractory time of the lanes that fired.
-      fireLane(o, f32x4.extract_lane(v, 0), f32x4.extract_lane(j, 0), f32x4.extract_lane(delta, 0), tauRc, tRef, voltage, refractory);
-      fireLane(o + 4, f32x4.extract_lane(v, 1), f32x4.extract_lane(j, 1), f32x4.extract_lane(delta, 1), tauRc, tRef, voltage, refractory);
-      fireLane(o + 8, f32x4.extract_lane(v, 2), f32x4.extract_lane(j, 2), f32x4.extract_lane(delta, 2), tauRc, tRef, voltage, refractory);
-      fireLane(o + 12, f32x4.extract_lane(v, 3), f32x4.extract_lane(j, 3), f32x4.extract_lane(delta, 3), tauRc, tRef, voltage, refractory);
-    }
+  const full = <usize>(n & ~3) << 2;
+  for (let begin: usize = 0; begin < full; begin += CHUNK << 4) {
+    const end = min<usize>(begin + (CHUNK << 4), full);
+    count += stepChunk(
+      begin, end, current, voltage, refractory, spikes, dtV, fullStep, negInvTauV, reduce, negTau, tRefV, spikeV,
+    );
   }
-  for (; i < n; i++) {
-    const o = <usize>i << 2;
-    const j = load<f32>(current + o);
-    let v = load<f32>(voltage + o);
-    const ref = load<f32>(refractory + o);
-    const delta = min<f32>(max<f32>(dt - ref, 0), dt);
-    const e = delta == dt ? fullStep : expm1Neg(-(delta * invTau));
-    v = v - (j - v) * e;
-    store<f32>(voltage + o, max<f32>(v, 0));
-    store<f32>(refractory + o, max<f32>(ref - dt, 0));
-    if (v > 1) {
-      store<f32>(spikes + o, spikeValue);
-      count++;
-      fireLane(o, v, j, delta, tauRc, tRef, voltage, refractory);
-    } else {
-      store<f32>(spikes + o, 0);
+  const tail = (<usize>n << 2) - full;
+  if (tail != 0) {
+    // The padding lanes are idle neurons (j = v = 0, not refractory: they never fire).
+    const zero = f32x4.splat(0);
+    v128.store(TAIL, zero);
+    v128.store(TAIL + 16, zero);
+    v128.store(TAIL + 32, zero);
+    for (let o: usize = 0; o < tail; o += 4) {
+      store<f32>(TAIL + o, load<f32>(current + full + o));
+      store<f32>(TAIL + 16 + o, load<f32>(voltage + full + o));
+      store<f32>(TAIL + 32 + o, load<f32>(refractory + full + o));
+    }
+    count += stepChunk(
+      0, 16, TAIL, TAIL + 16, TAIL + 32, TAIL + 48, dtV, fullStep, negInvTauV, reduce, negTau, tRefV, spikeV,
+    );
+    for (let o: usize = 0; o < tail; o += 4) {
+      store<f32>(voltage + full + o, load<f32>(TAIL + 16 + o));
+      store<f32>(refractory + full + o, load<f32>(TAIL + 32 + o));
+      store<f32>(spikes + full + o, load<f32>(TAIL + 48 + o));
     }
   }
   return count;

@@ -21,10 +21,12 @@
 //   ~(h/scale)²·O(1) ≈ 1e-8 relative and cancellation error ~1e-16·r/(h·r') ≤ 1e-6 relative over
 //   these grids; with the float32 rounding (u) we allow 1e-5 relative (+ 2^-126).
 
-import { lifStep, lifRate, lifRateDerivative, softLifRate, softLifRateDerivative } from "../../assembly/lif";
 import {
-  U, MIN_NORMAL, GUARD, allocF32, expectAllBits, expectClose, expectGuard, free, getD, getF, getBits, setF,
-  seedData, dataF32, fillValue,
+  lifStep, lifRate, lifRateDerivative, softLifRate, softLifRateDerivative, log1pNear4, log1pNeg4,
+} from "../../assembly/lif";
+import {
+  U, MIN_NORMAL, SUBNORMAL_STEP, GUARD, allocF32, copyF32, expectAllBits, expectClose, expectGuard, expectSameBits,
+  free, getD, getF, getBits, setF, seedData, dataF32, dataIndex, fillValue,
 } from "./helpers";
 
 // Thesis defaults and Hunsberger's MNIST setting.
@@ -211,6 +213,204 @@ describe("lifStep: determinism across lanes", () => {
       }
     }
     free(J); free(V); free(R); free(S);
+  });
+});
+
+// ---- lifStep: the passes against a one-pass scalar reference ------------------------------------
+
+// The step as one scalar pass per neuron, operation for operation the kernel's former scalar tail
+// (which its specs held to the SIMD lanes bit for bit): the float32 expm1 polynomial below and
+// Mathf.log1p. The kernel splits the work into passes over lists of lanes; it must give the same
+// bits, spike counts included.
+const R_LN2_HI: f32 = 6.9314575195e-01, R_LN2_LO: f32 = 1.4286067653e-06, R_INV_LN2: f32 = 1.4426950216e+00;
+
+function refExpm1Neg(x: f32): f32 {
+  x = max<f32>(x, -87.0);
+  const k = Mathf.floor(x * R_INV_LN2 + 0.5);
+  const r = (x - k * R_LN2_HI) - k * R_LN2_LO;
+  let q: f32 = <f32>1.9841269841e-04 * r + <f32>1.3888888889e-03;
+  q = q * r + <f32>8.3333333333e-03;
+  q = q * r + <f32>4.1666666667e-02;
+  q = q * r + <f32>1.6666666667e-01;
+  q = q * r + <f32>0.5;
+  const p = r + (r * r) * q;
+  const twoK = reinterpret<f32>((<i32>k + 127) << 23);
+  return twoK * p + (twoK - 1);
+}
+
+function refStep(n: i32, dt: f32, tau: f32, tRef: f32, J: usize, V: usize, R: usize, S: usize, amplitude: f32): i32 {
+  const invTau: f32 = 1 / tau;
+  const fullStep = refExpm1Neg(-(dt * invTau));
+  let count = 0;
+  for (let i = 0; i < n; i++) {
+    const j = getF(J, i), ref = getF(R, i);
+    let v = getF(V, i);
+    const delta = min<f32>(max<f32>(dt - ref, 0), dt);
+    const e = delta == dt ? fullStep : refExpm1Neg(-(delta * invTau));
+    v = v - (j - v) * e;
+    setF(V, i, max<f32>(v, 0));
+    setF(R, i, max<f32>(ref - dt, 0));
+    setF(S, i, 0);
+    if (v > 1) {
+      let s = delta;
+      if (j > v) s = min<f32>(-tau * Mathf.log1p(-(v - 1) / (j - 1)), delta);
+      setF(V, i, 0);
+      setF(R, i, max<f32>(tRef - s, 0));
+      setF(S, i, amplitude / dt);
+      count++;
+    }
+  }
+  return count;
+}
+
+/** Same bits, or both NaN (NaN payloads are not deterministic in wasm). */
+function sameF32(a: f32, b: f32): bool {
+  return reinterpret<u32>(a) == reinterpret<u32>(b) || (isNaN(a) && isNaN(b));
+}
+
+/**
+ * A state with every case the passes sort: whole, partial and idle steps, spikes, odd inputs. No −0
+ * voltage: the kernel's floor (pmax) keeps a caller-set −0 where the reference's max gives +0.
+ */
+function fillState(n: i32, dt: f32, J: usize, V: usize, R: usize): void {
+  for (let i = 0; i < n; i++) {
+    const c = dataIndex(40);
+    setF(J, i, c == 0 ? 1 : c == 1 ? 1e6 : c == 2 ? Infinity : c == 3 ? -Infinity : c == 4 ? NaN
+      : c < 10 ? dataF32(-2, 1) : c < 15 ? dataF32(1, 1.01) : dataF32(1, 12));
+    const d = dataIndex(20);
+    // Voltages above 1 are caller-set: they fire at once (crossing at the start of integration).
+    setF(V, i, d == 0 ? dataF32(1, 3) : d == 1 ? <f32>1.0000001 : d == 2 ? <f32>0 : dataF32(0, 1));
+    const r = dataIndex(10);
+    setF(R, i, r < 4 ? <f32>0 : r < 6 ? dataF32(0, <f64>dt) : r == 6 ? dt : r == 7 ? dataF32(<f64>dt, 0.01)
+      : r == 8 ? dataF32(-0.001, 0) : dataF32(0, 0.006));
+  }
+}
+
+function checkAgainstReference(n: i32, dt: f32, tau: f32, tRef: f32, steps: i32): void {
+  const name = "lifStep vs reference n=" + n.toString() + " dt=" + dt.toString() + " tau=" + tau.toString();
+  seedData(<u64>n * 31 + <u64>(dt * 1e7));
+  const J = allocF32(n), V = allocF32(n), R = allocF32(n), S = allocF32(n);
+  const V2 = allocF32(n), R2 = allocF32(n), S2 = allocF32(n);
+  fillState(n, dt, J, V, R);
+  copyF32(V, V2, n); copyF32(R, R2, n);
+  for (let k = 0; k < steps; k++) {
+    const count = lifStep(n, dt, tau, tRef, J, V, R, S, 0.05);
+    const expected = refStep(n, dt, tau, tRef, J, V2, R2, S2, 0.05);
+    if (count != expected) { expect<i32>(count).toBe(expected, name + ": count at step " + k.toString()); return; }
+    for (let i = 0; i < n; i++) {
+      if (!sameF32(getF(V, i), getF(V2, i)) || !sameF32(getF(R, i), getF(R2, i)) || !sameF32(getF(S, i), getF(S2, i))) {
+        const what = name + " step " + k.toString() + " neuron " + i.toString() + " (v, refractory, spike)";
+        if (!expectSameBits(getF(V, i), getF(V2, i), what)) return;
+        if (!expectSameBits(getF(R, i), getF(R2, i), what)) return;
+        expectSameBits(getF(S, i), getF(S2, i), what);
+        return;
+      }
+    }
+  }
+  expectGuard(V, n << 2, name + " V"); expectGuard(R, n << 2, name + " R"); expectGuard(S, n << 2, name + " S");
+  free(J); free(V); free(R); free(S); free(V2); free(R2); free(S2);
+}
+
+// Sizes around a vector and around the kernel's chunk of 256 vectors (1024 neurons), with tails;
+// dt/τ on both sides of 0.34, where the partial-step exponential switches to the reduced form.
+const REF_SIZES: i32[] = [1, 2, 3, 4, 5, 13, 255, 1023, 1024, 1025, 1027, 2051];
+
+describe("lifStep: the same bits as a one-pass scalar reference", () => {
+  it("at dt 1 ms, τ 0.02, t_ref 0.004 (dt/τ = 0.05)", () => {
+    for (let a = 0; a < REF_SIZES.length; a++) checkAgainstReference(REF_SIZES[a], 0.001, 0.02, 0.004, 40);
+  });
+  it("at dt 0.1 ms and 2 ms, and at dt/τ = 0.34 and 0.35", () => {
+    const dts: f32[] = [0.0001, 0.002, 0.0068, 0.007];
+    for (let b = 0; b < dts.length; b++) {
+      for (let a = 0; a < REF_SIZES.length; a += 2) checkAgainstReference(REF_SIZES[a], dts[b], 0.02, 0.004, 20);
+    }
+  });
+  it("with long steps (dt/τ = 2.5 and 100), t_ref 0.004 and 0.1", () => {
+    // With t_ref > 0.35·τ a crossing before e^{−Δt/τ} < 0.71 (musl's far branch) still leaves
+    // part of the refractory period, so its time shows in the result.
+    const dts: f32[] = [0.05, 2.0];
+    const tRefs: f32[] = [0.004, 0.1];
+    for (let b = 0; b < dts.length; b++) {
+      for (let c = 0; c < tRefs.length; c++) {
+        for (let a = 0; a < REF_SIZES.length; a += 2) checkAgainstReference(REF_SIZES[a], dts[b], 0.02, tRefs[c], 10);
+      }
+    }
+  });
+});
+
+// ---- the step's log1p ------------------------------------------------------------------------
+
+// The refractory time after a spike needs log1p(x) for x = −(v − 1)/(j − 1) in [−1, 0]. The kernel
+// evaluates musl's log1pf in four lanes: log1pNear4 for musl's branch x ≥ −0.29289 (the only one
+// reached from a voltage at or below threshold when dt/τ ≤ 0.34), log1pNeg4 for all of [−1, 0].
+// Tolerance: musl's log1pf is accurate to < 1 ulp, so the float32 result may be either neighbour of
+// the true value: |y − log1p(x)| ≤ 1 ulp(y), against float64 log1p (its own error, ~1e-16 relative,
+// is far below a float32 ulp). They must also give exactly Mathf.log1p's bits, the scalar function
+// the step used before (the same algorithm, one lane at a time).
+
+/** Spacing of float32 values at |y| (y finite): 2^(e − 150) for a biased exponent e ≥ 1, else 2^-149. */
+function ulpF32(y: f32): f64 {
+  const e = <i32>((reinterpret<u32>(y) >> 23) & 0xFF);
+  return e == 0 ? SUBNORMAL_STEP : Math.pow(2, <f64>(e - 150));
+}
+
+/** Checks y = log1p(x) lane by lane; x and y are four float32 each. */
+function checkLog1pLanes(x: usize, y: usize, what: string): bool {
+  for (let q = 0; q < 4; q++) {
+    const xq = getF(x, q), yq = getF(y, q);
+    const expected: f64 = xq == -1 ? -Infinity : Math.log1p(<f64>xq);
+    const ok = reinterpret<u32>(yq) == reinterpret<u32>(Mathf.log1p(xq))
+      && (xq == -1 ? yq == -Infinity : Math.abs(<f64>yq - expected) <= ulpF32(yq));
+    if (ok) continue;
+    const where = what + " at x=" + xq.toString() + " (bits " + reinterpret<u32>(xq).toString() + ")";
+    if (!expectSameBits(yq, Mathf.log1p(xq), where + " vs Mathf.log1p")) return false;
+    expectClose(<f64>yq, expected, ulpF32(yq), where + " vs float64 log1p");
+    return false;
+  }
+  return true;
+}
+
+/** Four x at a time: every `stride`-th float32 bit pattern from −0 down to `lowest`, then `extra`. */
+function sweepLog1p(near: bool, lowest: f32, stride: u32, extra: f32[]): void {
+  const what = near ? "log1pNear4" : "log1pNeg4";
+  const last = reinterpret<u32>(lowest);
+  let xs = new Array<f32>(0);
+  for (let b: u32 = 0x80000000; b <= last && b >= 0x80000000; b += stride) xs.push(reinterpret<f32>(b));
+  xs.push(lowest);
+  for (let i = 0; i < extra.length; i++) xs.push(extra[i]);
+  while (xs.length % 4 != 0) xs.push(lowest);
+  const X = allocF32(4), Y = allocF32(4);
+  for (let i = 0; i < xs.length; i += 4) {
+    const x = f32x4(xs[i], xs[i + 1], xs[i + 2], xs[i + 3]);
+    v128.store(X, x);
+    v128.store(Y, near ? log1pNear4(x) : log1pNeg4(x));
+    if (!checkLog1pLanes(X, Y, what)) break;
+  }
+  free(X); free(Y);
+}
+
+/** The float32 neighbours of x, a few ulp either way (x not 0). */
+function around(x: f32, out: f32[]): void {
+  for (let d = -3; d <= 3; d++) out.push(reinterpret<f32>(<u32>(<i32>reinterpret<u32>(x) + d)));
+}
+
+describe("the step's log1p: musl's log1pf in four lanes", () => {
+  it("log1pNear4 on [−0.29289, 0]: every 509th float32, the branch points, a uniform grid", () => {
+    const split = reinterpret<f32>(0xBE95F619), tiny = reinterpret<f32>(0xB3800000);
+    const extra = new Array<f32>(0);
+    around(tiny, extra);
+    for (let d = 0; d <= 3; d++) extra.push(reinterpret<f32>(0xBE95F619 - <u32>d));
+    for (let k = 0; k <= 65536; k++) extra.push(<f32>(<f64>split * <f64>k / 65536));
+    sweepLog1p(true, split, 509, extra);
+  });
+
+  it("log1pNeg4 on [−1, 0]: every 509th float32, the branch points, near −1, a uniform grid", () => {
+    const extra = new Array<f32>(0);
+    around(reinterpret<f32>(0xB3800000), extra);
+    around(reinterpret<f32>(0xBE95F619), extra);
+    for (let k = 1; k <= 1000; k++) extra.push(<f32>(-1 + <f64>k * 5.9604644775390625e-8));
+    for (let k = 0; k <= 65536; k++) extra.push(<f32>(-<f64>k / 65536));
+    sweepLog1p(false, -1, 509, extra);
   });
 });
 
