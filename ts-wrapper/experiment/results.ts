@@ -1,0 +1,123 @@
+// The shape of a comparison run's results.json (`bioplausible compare`): what the report draws
+// and what a replay checks. Keys are snake_case, as every JSON result of the CLI.
+
+/** One epoch of a row's training. */
+export interface EpochRecord {
+  epoch: number;
+  loss: number;
+  accuracy: number;
+  test_loss?: number;
+  test_accuracy?: number;
+  seconds: number;
+}
+
+/** The spiking evaluation of a converted row. */
+export interface SpikingRecord {
+  time: number;
+  dt: number;
+  encoding: string;
+  readout: string;
+  synapse: string;
+  tau_s: number;
+  spike_seed: number;
+  /** Accuracy at each presentation time, keyed by milliseconds ("10", "20", …). */
+  accuracy_by_time_ms: Record<string, number>;
+  /** Accuracy at the full presentation time. */
+  accuracy: number;
+  /** Mean firing rate (Hz) per layer, input first (0 for current input). */
+  firing_rates_hz: number[];
+  events: number;
+  seconds: number;
+  images_per_s: number;
+  /** Test samples simulated. */
+  count: number;
+}
+
+export interface RowResult {
+  /** Short id, e.g. "backprop", "pc-il", "pc-snn". */
+  name: string;
+  /** Human label, e.g. "Backprop MLP", "PC (IL) → spiking". */
+  label: string;
+  /** What the row is, in one sentence for the report's table. */
+  description: string;
+  /** The rate (non-spiking) network's test accuracy, a fraction. */
+  test_accuracy: number;
+  test_loss: number;
+  epochs: number;
+  /** Training time in seconds, and per epoch. */
+  seconds: number;
+  seconds_per_epoch: number;
+  params_sha256: string;
+  history: EpochRecord[];
+  /** Present for rows converted to spiking networks. */
+  spiking?: SpikingRecord;
+  /**
+   * Present for predictive-coding rows: the mean energy at the start of each inference step of one
+   * relaxation of the first test batch with its labels clamped, after training.
+   */
+  energy_trace?: number[];
+  /** The row's full resolved options (model, layers, activation, optimizer, …). */
+  config: Record<string, unknown>;
+}
+
+/** The thesis's figure 3: rate curves of one LIF neuron (preset of the run). */
+export interface RateCurves {
+  /** Input currents j. */
+  current: number[];
+  /** LIF rate r(j) (Hz) and soft-LIF rate r_ρ(j) (Hz) at each current. */
+  lif: number[];
+  softlif: number[];
+  /** Rate of a simulated LIF neuron at each constant current: spikes / `simulated_seconds` at dt 1 ms. */
+  simulated: number[];
+  simulated_seconds: number;
+  /** Scaled rate amplitude·r_ρ(z) and ReLU(z) on z ∈ [0, 10]. */
+  z: number[];
+  scaled: number[];
+  relu: number[];
+  neuron: { tauRc: number; tRef: number; amplitude: number; gain: number; smoothing: number };
+}
+
+/** Spikes of one test digit through every layer of a converted network. */
+export interface Raster {
+  /** Which row's network. */
+  row: string;
+  /** Test sample index, its label and the network's prediction at the end. */
+  sample: number;
+  label: number;
+  prediction: number;
+  dt: number;
+  time: number;
+  /** Input layer first (empty for current input), then hidden layers, then output. */
+  layers: { name: string; neurons: number; spikes: [number, number][] /* [time in ms, neuron] */ }[];
+}
+
+/** Z-IL against backprop from the same seed: per weight layer, how far the weights differ. */
+export interface WeightDifference {
+  layer: string;
+  /** max |W_zil − W_backprop| and the same for IL (for contrast), after training. */
+  zil_max_abs: number;
+  il_max_abs: number;
+  /** max |W_backprop| of the layer, for scale. */
+  backprop_max_abs: number;
+}
+
+export interface CompareResults {
+  command: "compare";
+  /** The experiment config as resolved (replaying it reproduces this run bit for bit). */
+  config: Record<string, unknown>;
+  /** Its name, e.g. "quick" or "full": the scale the run stands for. */
+  scale: string;
+  seed: number;
+  dataset: string;
+  train_samples: number;
+  test_samples: number;
+  seconds: number;
+  rows: RowResult[];
+  figures: {
+    rate_curves: RateCurves;
+    raster?: Raster;
+    weight_differences?: WeightDifference[];
+  };
+  version: string;
+  runtime: Record<string, unknown>;
+}
