@@ -4,7 +4,9 @@
 import type { Dataset } from "../datasets/dataset.js";
 import type { MLP } from "../models/mlp.js";
 import { PRESET_NAMES, resolveNeuron, type NeuronOptions } from "../models/neuron.js";
-import { ENCODINGS, READOUTS, resolveSimulation, SIMULATION_DEFAULTS, SNN, SYNAPSES, type SimulationOptions } from "../models/snn.js";
+import { ENCODINGS, READOUTS, resolveSimulation, SIMULATION_DEFAULTS, SYNAPSES, type SimulationOptions } from "../models/snn.js";
+import { evaluateSpiking } from "../evaluation/spiking.js";
+import type { SpikingRecord } from "../experiment/results.js";
 import { UsageError, type FlagSpec } from "./args.js";
 import { Progress } from "./progress.js";
 import { info, percent } from "./report.js";
@@ -77,59 +79,23 @@ export function simulationOptions(f: SimulationFlagValues, allowed: boolean, why
   return options;
 }
 
-export interface SpikingSummary {
-  time: number;
-  dt: number;
-  encoding: string;
-  readout: string;
-  synapse: string;
-  tau_s: number;
-  spike_seed: number;
-  /** Accuracy at each checkpoint, keyed by milliseconds. */
-  accuracy_by_time_ms: Record<string, number>;
-  accuracy: number;
-  /** Mean firing rate per layer (Hz), input first (0 for current input). */
-  firing_rates_hz: number[];
-  events: number;
-  seconds: number;
-  images_per_s: number;
-}
-
 /** One line: the accuracy at the full presentation time, then at every checkpoint. */
-export function describeSpiking(s: SpikingSummary): string {
+export function describeSpiking(s: SpikingRecord): string {
   const byTime = Object.entries(s.accuracy_by_time_ms).map(([ms, a]) => `${ms} ms ${percent(a)}`).join(", ");
   return `spiking ${percent(s.accuracy)} at ${s.time * 1000} ms (${byTime})`;
 }
 
-/** Convert a soft-LIF network, simulate `data`, report accuracy against presentation time. */
-export function runSpiking(mlp: MLP, data: Dataset, options: SimulationOptions): SpikingSummary {
-  const snn = SNN.fromMLP(mlp);
-  const sim = resolveSimulation(options, snn.neuron);
+/** Convert a soft-LIF network, simulate `data` with a progress bar, report as it goes. */
+export function runSpiking(mlp: MLP, data: Dataset, options: SimulationOptions): SpikingRecord {
+  const sim = resolveSimulation(options, mlp.config.neuron!);
   info(`spiking ${data.count} samples: ${sim.time} s each at dt ${sim.dt} s, ${sim.encoding} input, ${sim.synapse}${sim.synapse === "none" ? "" : ` τ_s ${sim.tauS} s`} synapses, ${sim.readout} readout`);
   const progress = new Progress({ label: "spiking", total: data.count, unit: "samples" });
   let done = 0;
-  const started = performance.now();
-  try {
-    const run = snn.simulate(data.images, data.count, sim, (n) => {
-      progress.tick(n - done);
-      done = n;
-    });
-    const seconds = (performance.now() - started) / 1000;
-    const accuracy_by_time_ms: Record<string, number> = {};
-    run.checkpoints.forEach((t, k) => {
-      let correct = 0;
-      run.predictions[k].forEach((c, i) => (correct += c === data.labels[i] ? 1 : 0));
-      accuracy_by_time_ms[String(Math.round(t * 1e6) / 1e3)] = data.count ? correct / data.count : 0;
-    });
-    const accuracy = accuracy_by_time_ms[String(Math.round(sim.time * 1e6) / 1e3)] ?? 0;
-    progress.done();
-    info(`firing rates (Hz, input first): ${run.firingRates.map((r) => r.toFixed(1)).join(", ")}`);
-    return {
-      time: sim.time, dt: sim.dt, encoding: sim.encoding, readout: sim.readout, synapse: sim.synapse, tau_s: sim.tauS, spike_seed: sim.seed,
-      accuracy_by_time_ms, accuracy, firing_rates_hz: run.firingRates, events: run.events, seconds,
-      images_per_s: seconds > 0 ? data.count / seconds : 0,
-    };
-  } finally {
-    snn.free();
-  }
+  const record = evaluateSpiking(mlp, data, sim, (n) => {
+    progress.tick(n - done);
+    done = n;
+  });
+  progress.done();
+  info(`firing rates (Hz, input first): ${record.firing_rates_hz.map((r) => r.toFixed(1)).join(", ")}`);
+  return record;
 }

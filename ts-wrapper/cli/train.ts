@@ -1,23 +1,22 @@
 // bioplausible train: train a model on a data set, evaluate it on the test split, save it.
 
 import { subset } from "../datasets/dataset.js";
+import { defaultLearningRate, epochRecords, runRow, type RowOptions } from "../experiment/row.js";
 import { ACTIVATIONS } from "../models/activations.js";
 import { encodeModel } from "../models/file.js";
-import { fuseBatchNorm } from "../models/fuse.js";
-import { MLP } from "../models/mlp.js";
-import { PC_ALGORITHMS, PCN } from "../models/pcn.js";
+import { resolveNeuron } from "../models/neuron.js";
+import { PC_ALGORITHMS } from "../models/pcn.js";
+import { resolveSimulation } from "../models/snn.js";
 import { init } from "../runtime.js";
-import { evaluate } from "../evaluation/metrics.js";
 import { OUTPUT_LOSSES } from "../training/losses.js";
 import { OPTIMIZERS } from "../training/optimizers.js";
-import { LR_SCHEDULES, train } from "../training/trainer.js";
+import { LR_SCHEDULES } from "../training/trainer.js";
 import { helpText, parseFlags, UsageError, type FlagSpec } from "./args.js";
 import { dataFlags, loadSplit } from "./data.js";
 import { checkWritable, writeFileAtomic } from "./files.js";
 import { Progress } from "./progress.js";
 import { emitResult, info, percent, provenance } from "./report.js";
-import { describeSpiking, neuronFlags, neuronOptions, runSpiking, simulationFlags, simulationOptions, type SpikingSummary } from "./spiking.js";
-import { resolveNeuron } from "../models/neuron.js";
+import { describeSpiking, neuronFlags, neuronOptions, simulationFlags, simulationOptions } from "./spiking.js";
 
 export const MODELS = ["mlp", "pcn", "snn"] as const;
 
@@ -27,6 +26,7 @@ const flags = {
   activation: { type: "string", choices: ACTIVATIONS, help: "hidden activation (default relu; softlif for snn)" },
   ...neuronFlags,
   "batch-norm": { type: "boolean", help: "batch norm between each hidden linear layer and its activation (mlp)" },
+  "feedback-alignment": { type: "boolean", help: "send errors backward through fixed random matrices instead of the transposed weights (Lillicrap et al.), in backprop and in PC relaxation" },
   algo: { type: "string", choices: PC_ALGORITHMS, help: "pcn: inference learning (il), Z-IL (zil, equals backprop) or incremental PC (ipc); default il" },
   T: { type: "int", min: 1, help: "pcn: inference steps per batch for il and ipc (default 20; zil takes one per layer)" },
   gamma: { type: "number", min: 0, minExclusive: true, help: "pcn: value-node step size (default 0.1; zil uses 1)" },
@@ -79,31 +79,33 @@ export async function trainCommand(argv: string[]): Promise<void> {
   if (f.model === "snn" && activation !== "softlif") throw new UsageError(`--activation: an snn converts from soft-LIF rate neurons, got ${activation}`);
   const neuron = neuronOptions(f, activation === "softlif", "only with --activation softlif or --model snn");
   const simulation = simulationOptions(f, f.model === "snn", "only with --model snn", resolveNeuron(neuron).tRef);
-  const lr = f.lr ?? (f.optimizer === "adam" ? 0.001 : f.model === "pcn" && (f.algo ?? "il") === "il" ? 0.2 : 0.05);
+  const lr = f.lr ?? defaultLearningRate(f.model === "pcn" ? "pcn" : "mlp", f.optimizer, f.algo);
   const pc = f.model === "pcn" ? { algo: f.algo ?? "il", T: f.T ?? 20, gamma: f.gamma ?? 0.1, tolerance: f.tolerance ?? 0 } : undefined;
   if (pc?.algo === "zil" && (f.T !== undefined || f.gamma !== undefined)) {
     throw new UsageError(`${f.T !== undefined ? "--T" : "--gamma"}: zil fixes T to the number of layers and gamma to 1`);
   }
+  const neuronParams = activation === "softlif" ? resolveNeuron(neuron) : undefined;
+  const row: RowOptions = {
+    model: pc ? "pcn" : "mlp", layers, activation, neuron: neuronParams, batchNorm: f.batchNorm, feedbackAlignment: f.feedbackAlignment, pc,
+    epochs: f.epochs, batchSize: f.batchSize, lr, lrSchedule: f.lrSchedule, momentum, optimizer: f.optimizer, weightDecay: f.weightDecay,
+    outputLoss: f.outputLoss, seed: f.seed, spiking: f.model === "snn" ? resolveSimulation(simulation, neuronParams!) : undefined,
+  };
 
   const config = {
-    model: f.model, layers, activation, ...(activation === "softlif" ? { neuron: resolveNeuron(neuron) } : {}), batchNorm: f.batchNorm, epochs: f.epochs, batchSize: f.batchSize,
+    model: f.model, layers, activation, ...(neuronParams ? { neuron: neuronParams } : {}), batchNorm: f.batchNorm,
+    ...(f.feedbackAlignment ? { feedbackAlignment: true } : {}), epochs: f.epochs, batchSize: f.batchSize,
     lr, lrSchedule: f.lrSchedule, momentum, optimizer: f.optimizer, weightDecay: f.weightDecay, outputLoss: f.outputLoss, seed: f.seed,
     ...(pc ?? {}),
     ...(f.model === "snn" ? { simulation } : {}),
     dataset: f.dataset, dataDir: f.dataDir ?? null, limit: f.limit ?? null, trainSamples: data.count,
   };
   await init();
-  const model = pc
-    ? new PCN({ layers, activation, neuron, seed: f.seed, ...pc })
-    : new MLP({ layers, activation, neuron, batchNorm: f.batchNorm, seed: f.seed });
   const what = pc ? `pcn/${pc.algo}${pc.algo === "zil" ? "" : ` T=${pc.T} gamma=${pc.gamma}`}` : f.model === "snn" ? "snn (soft-LIF shadow network)" : "mlp";
-  info(`training ${what} ${layers.join("-")} (${activation}${f.batchNorm ? ", batch norm" : ""}, ${f.outputLoss} output) on ${data.count} ${f.dataset} samples, ${f.epochs} epochs, ${f.optimizer} lr ${lr}`);
-  // One progress line per epoch; onBatch reports cumulative sample counts.
+  info(`training ${what} ${layers.join("-")} (${activation}${f.batchNorm ? ", batch norm" : ""}${f.feedbackAlignment ? ", feedback alignment" : ""}, ${f.outputLoss} output) on ${data.count} ${f.dataset} samples, ${f.epochs} epochs, ${f.optimizer} lr ${lr}`);
+  // One progress line per epoch, then one for the spiking simulation; onBatch reports cumulative counts.
   let progress: Progress | undefined;
   let counted = 0;
-  const result = train(model, data, {
-    epochs: f.epochs, batchSize: f.batchSize, lr, lrSchedule: f.lrSchedule, momentum, optimizer: f.optimizer, weightDecay: f.weightDecay,
-    outputLoss: f.outputLoss, seed: f.seed, test: testSet,
+  const run = await runRow(row, { train: data, test: testSet }, {
     onBatch: (done, total, epoch) => {
       progress ??= new Progress({ label: `epoch ${epoch}/${f.epochs}`, total, unit: "samples" });
       progress.tick(done - counted);
@@ -114,17 +116,20 @@ export async function trainCommand(argv: string[]): Promise<void> {
       progress = undefined;
       counted = 0;
     },
+    onSpikingStart: (count, rate) => {
+      const sim = row.spiking!;
+      info(`rate network: test accuracy ${percent(rate.accuracy)}`);
+      info(`spiking ${count} samples: ${sim.time} s each at dt ${sim.dt} s, ${sim.encoding} input, ${sim.synapse}${sim.synapse === "none" ? "" : ` τ_s ${sim.tauS} s`} synapses, ${sim.readout} readout`);
+      progress = new Progress({ label: "spiking", total: count, unit: "samples" });
+    },
+    onSpikingBatch: (done) => {
+      progress!.tick(done - counted);
+      counted = done;
+    },
   });
-  let test = evaluate(model, testSet, { outputLoss: f.outputLoss });
-  // A spiking network has no batch norm: the saved and simulated network has it folded in.
-  const trained = model instanceof PCN ? model.mlp : f.model === "snn" && f.batchNorm ? fuseBatchNorm(model) : model;
-  let spiking: SpikingSummary | undefined;
-  if (f.model === "snn") {
-    info(`rate network: test accuracy ${percent(test.accuracy)}`);
-    if (trained !== model) test = evaluate(trained, testSet, { outputLoss: f.outputLoss });
-    spiking = runSpiking(trained, testSet, simulation);
-  }
-  const paramsSha256 = await trained.params.sha256();
+  progress?.done();
+  const { test, spiking, paramsSha256, network: trained, history, seconds } = run;
+  if (spiking) info(`firing rates (Hz, input first): ${spiking.firing_rates_hz.map((r) => r.toFixed(1)).join(", ")}`);
   const summary = {
     command: "train",
     // For an snn, the spiking network's accuracy at the full presentation time.
@@ -132,12 +137,10 @@ export async function trainCommand(argv: string[]): Promise<void> {
     ...(spiking ? { rate_test_accuracy: test.accuracy, spiking } : {}),
     test_loss: test.loss,
     epochs: f.epochs,
-    seconds: result.seconds,
-    seconds_per_epoch: result.seconds / f.epochs,
+    seconds,
+    seconds_per_epoch: seconds / f.epochs,
     params_sha256: paramsSha256,
-    history: result.history.map((e) => ({
-      epoch: e.epoch, loss: e.loss, accuracy: e.accuracy, test_loss: e.testLoss, test_accuracy: e.testAccuracy, seconds: e.seconds,
-    })),
+    history: epochRecords(history),
     confusion: test.confusion,
     config,
     ...provenance(),
@@ -147,7 +150,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
     await writeFileAtomic(f.out, encodeModel(trained, { training: { config, test_accuracy: test.accuracy, params_sha256: paramsSha256, ...provenance() } }));
     info(`saved ${f.out}`);
   }
-  const rate = `test accuracy ${percent(test.accuracy)} (${Math.round(test.accuracy * test.count)}/${test.count}) after ${f.epochs} epochs in ${result.seconds.toFixed(1)} s`;
+  const rate = `test accuracy ${percent(test.accuracy)} (${Math.round(test.accuracy * test.count)}/${test.count}) after ${f.epochs} epochs in ${seconds.toFixed(1)} s`;
   emitResult(f.json, summary, spiking
     ? `rate network ${rate}; ${describeSpiking(spiking)}`
     : rate);

@@ -1,0 +1,35 @@
+// Spiking evaluation of a soft-LIF rate network: convert it, simulate a data set, and measure the
+// accuracy at each presentation time with the layers' firing rates.
+
+import type { Dataset } from "../datasets/dataset.js";
+import type { MLP } from "../models/mlp.js";
+import { resolveSimulation, SNN, type SimulationOptions } from "../models/snn.js";
+import type { SpikingRecord } from "../experiment/results.js";
+
+/** Milliseconds as a key: 0.2 s → "200", 0.0005 s → "0.5". */
+export function millisecondsKey(seconds: number): string {
+  return String(Math.round(seconds * 1e6) / 1e3);
+}
+
+export function evaluateSpiking(mlp: MLP, data: Dataset, options: SimulationOptions, onBatch?: (done: number) => void): SpikingRecord {
+  const snn = SNN.fromMLP(mlp);
+  try {
+    const sim = resolveSimulation(options, snn.neuron);
+    const started = performance.now();
+    const run = snn.simulate(data.images, data.count, sim, onBatch);
+    const seconds = (performance.now() - started) / 1000;
+    const accuracy_by_time_ms: Record<string, number> = {};
+    run.checkpoints.forEach((t, k) => {
+      let correct = 0;
+      run.predictions[k].forEach((c, i) => (correct += c === data.labels[i] ? 1 : 0));
+      accuracy_by_time_ms[millisecondsKey(t)] = data.count ? correct / data.count : 0;
+    });
+    return {
+      time: sim.time, dt: sim.dt, encoding: sim.encoding, readout: sim.readout, synapse: sim.synapse, tau_s: sim.tauS, spike_seed: sim.seed,
+      accuracy_by_time_ms, accuracy: accuracy_by_time_ms[millisecondsKey(sim.time)] ?? 0, firing_rates_hz: run.firingRates,
+      events: run.events, seconds, images_per_s: seconds > 0 ? data.count / seconds : 0, count: data.count,
+    };
+  } finally {
+    snn.free();
+  }
+}
