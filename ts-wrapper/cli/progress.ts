@@ -19,6 +19,8 @@ export interface ProgressOptions {
   stream?: ProgressStream;
   /** Milliseconds on a monotonic clock; `performance.now()` unless a test injects one. */
   now?: () => number;
+  /** Show only the percentage and ETA: for work measured in estimated units, not countable items. */
+  percentOnly?: boolean;
 }
 
 const REDRAW_MS = 100;
@@ -50,6 +52,7 @@ export class Progress {
   private readonly stream: ProgressStream;
   private readonly now: () => number;
   private readonly tty: boolean;
+  private readonly percentOnly: boolean;
   private readonly start: number;
   private count = 0;
   private info = "";
@@ -68,6 +71,7 @@ export class Progress {
     this.stream = opts.stream ?? process.stderr;
     this.now = opts.now ?? (() => performance.now());
     this.tty = this.stream.isTTY === true;
+    this.percentOnly = opts.percentOnly === true;
     this.start = this.now();
     // A TTY draws on the first tick; a log waits for the first decile or heartbeat.
     this.lastDraw = this.tty ? -Infinity : this.start;
@@ -100,7 +104,9 @@ export class Progress {
     const t = this.now();
     const seconds = (t - this.start) / 1000;
     const rate = seconds > 0 ? `${formatRate(this.count / seconds)} ${this.unit}/s` : `-- ${this.unit}/s`;
-    const body = `${this.percent()}% ${this.count}/${this.total} ${rate} in ${formatDuration(seconds)}${this.suffix()}`;
+    const body = this.percentOnly
+      ? `${this.percent()}% in ${formatDuration(seconds)}${this.suffix()}`
+      : `${this.percent()}% ${this.count}/${this.total} ${rate} in ${formatDuration(seconds)}${this.suffix()}`;
     if (this.tty) {
       this.redraw(`${this.label} [${this.bar()}] ${body}`, t);
       this.stream.write("\n");
@@ -134,6 +140,7 @@ export class Progress {
     const remaining = Math.max(0, this.total - this.count);
     const eta = perSecond > 0 ? formatDuration(remaining / perSecond) : "--:--";
     const head = withBar ? `${this.label} [${this.bar()}]` : `${this.label}:`;
+    if (this.percentOnly) return `${head} ${this.percent()}% ETA ${eta}${this.suffix()}`;
     return `${head} ${this.percent()}% ${this.count}/${this.total} ${rate} ${this.unit}/s ETA ${eta}${this.suffix()}`;
   }
 

@@ -52,8 +52,8 @@ export interface RowResult {
   /** Present for rows converted to spiking networks. */
   spiking?: SpikingRecord;
   /**
-   * Present for predictive-coding rows: the mean energy at the start of each inference step of one
-   * relaxation of the first test batch with its labels clamped, after training.
+   * Present for predictive-coding rows: the energy (mean over the batch) at the start of each
+   * inference step of the last training batch's relaxation, its labels clamped.
    */
   energy_trace?: number[];
   /** The row's full resolved options (model, layers, activation, optimizer, …). */

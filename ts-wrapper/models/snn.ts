@@ -65,6 +65,13 @@ export interface SpikingRun {
   steps: number;
 }
 
+/**
+ * Sees one simulation step: its number (1 …), the batch (first sample, size B), the input spikes
+ * (B × inputs; undefined for current input) and each layer's (B × width); nonzero where a neuron
+ * fired.
+ */
+export type StepObserver = (step: number, first: number, B: number, input: Float32Array | undefined, layers: Float32Array[]) => void;
+
 /** Per-sample Poisson streams start here: lower streams serve other purposes (init, shuffling). */
 const SPIKE_STREAM_BASE = 0x10000;
 const GENERATOR_BYTES = 16;
@@ -129,8 +136,12 @@ export class SNN {
     return this.layers[this.layers.length - 1];
   }
 
-  /** Simulate `count` samples (rows of x) and read out their classes at each checkpoint. */
-  simulate(x: Float32Array, count: number, options: SimulationOptions = {}, onBatch?: (done: number) => void): SpikingRun {
+  /**
+   * Simulate `count` samples (rows of x) and read out their classes at each checkpoint. `onStep`
+   * sees every step's spikes: the input's (Poisson only) and each layer's, as views valid during
+   * the call (rows of the current batch, which starts at sample `first`).
+   */
+  simulate(x: Float32Array, count: number, options: SimulationOptions = {}, onBatch?: (done: number) => void, onStep?: StepObserver): SpikingRun {
     const sim = resolveSimulation(options, this.neuron);
     if (!Number.isInteger(count) || count < 0 || x.length !== count * this.inputs) {
       throw new RangeError(`SNN simulate: expected ${count} rows of ${this.inputs} values, got ${x.length} values`);
@@ -158,7 +169,7 @@ export class SNN {
       for (let start = 0; start < count; start += B) {
         const n = Math.min(B, count - start);
         events += this.simulateBatch(ws, x.subarray(start * this.inputs, (start + n) * this.inputs), start, n, sim, steps, checkpointSteps,
-          (k, classes) => predictions[k].set(classes, start), spikeTotals);
+          (k, classes) => predictions[k].set(classes, start), spikeTotals, onStep);
         counts.set(this.runtime.heap.f32(ws.counts, n * this.outputs), start * this.outputs);
         onBatch?.(start + n);
       }
@@ -205,7 +216,7 @@ export class SNN {
 
   private simulateBatch(
     ws: ReturnType<SNN["workspace"]>, x: Float32Array, first: number, B: number, sim: Simulation, steps: number,
-    checkpointSteps: number[], emit: (checkpoint: number, classes: Int32Array) => void, spikeTotals: number[],
+    checkpointSteps: number[], emit: (checkpoint: number, classes: Int32Array) => void, spikeTotals: number[], onStep?: StepObserver,
   ): number {
     const { kernels, heap } = this.runtime;
     const { tauRc, tRef, amplitude, gain } = this.neuron;
@@ -248,6 +259,10 @@ export class SNN {
         }
         spikeTotals[l + 1] += kernels.lifStep(n, dt, tauRc, tRef, layer.current, layer.voltage, layer.refractory, layer.spikes, amplitude);
         spikes = layer.spikes;
+      }
+      if (onStep) {
+        const input = encoding === "poisson" ? heap.f32(ws.inputSpikes, B * this.inputs) : undefined;
+        onStep(step, first, B, input, ws.layers.map((layer) => heap.f32(layer.spikes, B * layer.outputs)));
       }
       const last = ws.layers[L - 1];
       kernels.recordSpikes(out, step * dt, dt, tRef, last.spikes, last.refractory, ws.counts, ws.first);

@@ -1,0 +1,93 @@
+// The comparison of the thesis (SCIENCE.md §4): every row of an experiment trained and evaluated
+// from one seed on one data set, and the figures of the report.
+
+import { subset, type Dataset } from "../datasets/dataset.js";
+import { resolveNeuron } from "../models/neuron.js";
+import { PCN } from "../models/pcn.js";
+import type { Runtime } from "../wasm/load.js";
+import type { ExperimentConfig, ResolvedRow } from "./config.js";
+import { rateCurves, spikeRaster, weightDifferences } from "./figures.js";
+import type { CompareResults, RowResult } from "./results.js";
+import { epochRecords, runRow, type RowOptions } from "./row.js";
+
+export interface CompareProgress {
+  /** Work done so far as a fraction of the whole run, and what is running. */
+  (fraction: number, doing: string): void;
+}
+
+/** Relative cost of one training sample of a row, for the progress display's ETA only. */
+function sampleCost(o: RowOptions): number {
+  const softlif = o.activation === "softlif" ? 2 : 1;
+  if (!o.pc) return softlif;
+  const steps = o.pc.algo === "zil" ? o.layers.length - 1 : o.pc.T;
+  return softlif * (1 + steps / 4);
+}
+// A simulated sample costs about this many training samples of a ReLU MLP per second of presentation.
+const SPIKING_COST_PER_SECOND = 60;
+
+export async function runComparison(
+  config: ExperimentConfig, rows: ResolvedRow[], data: { train: Dataset; test: Dataset }, runtime: Runtime, progress?: CompareProgress,
+): Promise<Omit<CompareResults, "version" | "runtime">> {
+  const started = performance.now();
+  const train = config.trainSamples ? subset(data.train, config.trainSamples) : data.train;
+  const spikingCount = Math.min(config.spiking?.testSamples ?? data.test.count, data.test.count);
+  const spikingTest = spikingCount < data.test.count ? subset(data.test, spikingCount) : data.test;
+  const work = rows.map(({ options: o }) => o.epochs * train.count * sampleCost(o) + (o.spiking ? spikingCount * o.spiking.time * SPIKING_COST_PER_SECOND : 0));
+  const total = work.reduce((a, b) => a + b, 0);
+  let before = 0;
+
+  const results: RowResult[] = [];
+  const snapshots = new Map<string, Map<string, Float32Array>>();
+  let raster: CompareResults["figures"]["raster"];
+  for (const [r, row] of rows.entries()) {
+    const o = row.options;
+    const doing = (what: string) => `${row.name} (${r + 1}/${rows.length}) ${what}`;
+    const cost = sampleCost(o);
+    const report = (units: number, what: string) => progress?.((before + units) / total, doing(what));
+    report(0, "");
+    const run = await runRow(o, { train, test: data.test, spikingTest }, {
+      onBatch: (done, _total, epoch) => report(((epoch - 1) * train.count + done) * cost, `epoch ${epoch}/${o.epochs}`),
+      onSpikingBatch: (done) => report(o.epochs * train.count * cost + done * o.spiking!.time * SPIKING_COST_PER_SECOND, `spiking ${done}/${spikingCount}`),
+    }, runtime);
+    try {
+      const energy = run.model instanceof PCN ? [...run.model.energyTrace] : undefined;
+      results.push({
+        name: row.name, label: row.label, description: row.description,
+        test_accuracy: run.test.accuracy, test_loss: run.test.loss, epochs: o.epochs, seconds: run.seconds,
+        seconds_per_epoch: run.seconds / o.epochs, params_sha256: run.paramsSha256, history: epochRecords(run.history),
+        ...(run.spiking ? { spiking: run.spiking } : {}), ...(energy ? { energy_trace: energy } : {}),
+        config: { ...o, ...(o.pc ?? {}), pc: undefined },
+      });
+      snapshots.set(row.name, new Map(run.network.linearLayers.map((l) => [l.weight, run.network.params.view(l.weight).slice()])));
+      if (o.spiking && !raster) raster = spikeRaster(run.network, row.name, data.test.images, data.test.labels, 0, o.spiking);
+    } finally {
+      if (run.network !== (run.model instanceof PCN ? run.model.mlp : run.model)) run.network.free();
+      run.model.free();
+    }
+    before += work[r];
+  }
+  progress?.(1, "figures");
+
+  // Z-IL against backprop (and IL, for contrast): the first rows of each kind with the plain setup.
+  const plain = (o: RowOptions) => o.activation !== "softlif" && !o.feedbackAlignment && !o.batchNorm;
+  const find = (test: (o: RowOptions) => boolean) => rows.find((row) => plain(row.options) && test(row.options))?.name;
+  const bp = find((o) => !o.pc), zil = find((o) => o.pc?.algo === "zil"), il = find((o) => o.pc?.algo === "il");
+  const weight_differences = bp && zil && il ? weightDifferences(snapshots.get(bp)!, snapshots.get(zil)!, snapshots.get(il)!) : undefined;
+
+  return {
+    command: "compare",
+    config: config as unknown as Record<string, unknown>,
+    scale: config.name,
+    seed: config.seed,
+    dataset: config.dataset,
+    train_samples: train.count,
+    test_samples: data.test.count,
+    seconds: (performance.now() - started) / 1000,
+    rows: results,
+    figures: {
+      rate_curves: rateCurves(runtime, resolveNeuron(config.neuron)),
+      ...(raster ? { raster } : {}),
+      ...(weight_differences ? { weight_differences } : {}),
+    },
+  };
+}

@@ -1,0 +1,90 @@
+// The data behind the report's figures that are not training curves: the thesis's figure 3 (rate
+// curves of one neuron, theory against simulation), a spike raster of one digit, and how far Z-IL's
+// and IL's weights are from backprop's.
+
+import type { MLP } from "../models/mlp.js";
+import type { NeuronParams } from "../models/neuron.js";
+import { SNN, type Simulation } from "../models/snn.js";
+import type { Runtime } from "../wasm/load.js";
+import type { RateCurves, Raster, WeightDifference } from "./results.js";
+
+const CURRENT_MAX = 4;
+const CURRENT_POINTS = 201;
+const SIMULATED_SECONDS = 1;
+const SIMULATION_DT = 0.001;
+
+/**
+ * LIF and soft-LIF rates over j ∈ [0, 4]; the rate of simulated LIF neurons held at each current
+ * for 1 s at dt 1 ms (spikes counted); the scaled soft-LIF activation against ReLU on z ∈ [0, 10].
+ */
+export function rateCurves(rt: Runtime, neuron: NeuronParams): RateCurves {
+  const { kernels, heap } = rt;
+  const n = CURRENT_POINTS;
+  const current = Array.from({ length: n }, (_, i) => (CURRENT_MAX * i) / (n - 1));
+  const z = Array.from({ length: n }, (_, i) => (10 * i) / (n - 1));
+  const buffers = [heap.alloc(n * 4), heap.alloc(n * 4), heap.allocF32(n), heap.allocF32(n), heap.alloc(n * 4)];
+  const [j, out, voltage, refractory, spikes] = buffers;
+  try {
+    const read = () => Array.from(heap.f32(out, n));
+    heap.f32(j, n).set(current);
+    kernels.lifRate(n, neuron.tauRc, neuron.tRef, j, out);
+    const lif = read();
+    kernels.softLifRate(n, neuron.tauRc, neuron.tRef, Math.max(neuron.smoothing, 1e-6), j, out);
+    const softlif = read();
+    const counts = new Array<number>(n).fill(0);
+    const steps = Math.round(SIMULATED_SECONDS / SIMULATION_DT);
+    for (let t = 0; t < steps; t++) {
+      kernels.lifStep(n, SIMULATION_DT, neuron.tauRc, neuron.tRef, j, voltage, refractory, spikes, 1);
+      heap.f32(spikes, n).forEach((s, i) => (counts[i] += s !== 0 ? 1 : 0));
+    }
+    heap.f32(j, n).set(z.map((v) => neuron.gain * v));
+    kernels.softLifRate(n, neuron.tauRc, neuron.tRef, Math.max(neuron.smoothing, 1e-6), j, out);
+    const scaled = read().map((r) => neuron.amplitude * r);
+    return {
+      current, lif, softlif, simulated: counts.map((c) => c / SIMULATED_SECONDS), simulated_seconds: SIMULATED_SECONDS,
+      z, scaled, relu: z.map((v) => Math.max(v, 0)), neuron: { ...neuron },
+    };
+  } finally {
+    for (const p of buffers) heap.free(p);
+  }
+}
+
+/** Every spike of test sample `sample` through a soft-LIF network converted to spiking neurons. */
+export function spikeRaster(network: MLP, row: string, images: Float32Array, labels: Uint8Array, sample: number, simulation: Simulation): Raster {
+  const snn = SNN.fromMLP(network);
+  try {
+    const x = images.subarray(sample * snn.inputs, (sample + 1) * snn.inputs);
+    const names = ["input", ...snn.layers.slice(1, -1).map((_, l) => `hidden ${l + 1}`), "output"];
+    const layers = names.map((name, l) => ({ name, neurons: snn.layers[l], spikes: [] as [number, number][] }));
+    const ms = simulation.dt * 1000;
+    const collect = (spikes: Float32Array, into: [number, number][], time: number) => {
+      spikes.forEach((s, i) => {
+        if (s !== 0) into.push([time, i]);
+      });
+    };
+    const run = snn.simulate(x, 1, { ...simulation, checkpoints: [simulation.time], batchSize: 1 }, undefined, (step, _first, _B, input, hidden) => {
+      const time = Math.round(step * ms * 1000) / 1000;
+      if (input) collect(input, layers[0].spikes, time);
+      hidden.forEach((spikes, l) => collect(spikes, layers[l + 1].spikes, time));
+    });
+    return {
+      row, sample, label: labels[sample], prediction: run.predictions[0][0], dt: simulation.dt, time: simulation.time, layers,
+    };
+  } finally {
+    snn.free();
+  }
+}
+
+/** Per weight layer: max |W_zil − W_bp|, max |W_il − W_bp| and max |W_bp|, from weight snapshots. */
+export function weightDifferences(backprop: Map<string, Float32Array>, zil: Map<string, Float32Array>, il: Map<string, Float32Array>): WeightDifference[] {
+  const maxAbsDiff = (a: Float32Array, b?: Float32Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - (b ? b[i] : 0))), 0);
+  return [...backprop.keys()].filter((name) => name.endsWith(".weight")).map((layer) => {
+    const bp = backprop.get(layer)!;
+    return {
+      layer,
+      zil_max_abs: maxAbsDiff(bp, zil.get(layer)),
+      il_max_abs: maxAbsDiff(bp, il.get(layer)),
+      backprop_max_abs: maxAbsDiff(bp),
+    };
+  });
+}
