@@ -4,7 +4,9 @@
 // Value layers v_0 (the clamped input) … v_L; weight layer i maps v_i to v_{i+1}:
 //   u_{i+1} = σ_i(x_i) W_iᵀ + b_i   (σ_0 is the identity: the input is not passed through σ)
 //   e_{i+1} = x_{i+1} − u_{i+1},     F = Σ ½‖e‖² (or cross-entropy at a clamped softmax output)
-//   x_i    += γ (−e_i + σ_i'(x_i) ⊙ e_{i+1} W_i)   for hidden layers; the output moves only when free.
+//   x_i    += γ (−e_i + σ_i'(x_i) ⊙ e_{i+1} M_i)   for hidden layers; the output moves only when free.
+// M_i is the FEEDBACK word: W_i itself (the gradient of F), or, for feedback alignment (Lillicrap et
+// al. 2016), a fixed random matrix B_i of W_i's shape, so that no W_iᵀ is needed.
 //
 // The state is kept as predictions and errors, x = u + e, not as x: a move changes e, and a new
 // prediction u' changes e by −(u' − u). When a layer has not moved, x = u + 0 is u exactly, the
@@ -33,7 +35,9 @@ const TARGET = 10; //    the last layer's clamped target (B × n_L); unused else
 const GRAD_W = 11; //    where a captured weight gradient goes
 const GRAD_B = 12;
 const NEURON = 13; //     σ_i's parameter block (activation.ts), for activations that take one
-export const TABLE_WORDS = 14;
+const FEEDBACK = 14; //   M_i, n_{i+1} × n_i, in place of W_i in e_{i+1} W_i (= WEIGHT without feedback
+//                       alignment); unused for i = 0
+export const TABLE_WORDS = 15;
 
 /** Output modes. */
 export const OUTPUT_FREE = 0; //    prediction: the output relaxes like any value node
@@ -178,12 +182,13 @@ export function pcStep(
     scale(n, -gradScale, gB);
   }
   if (gamma == 0) return energy;
-  // Hidden value nodes descend F: x_i += γ (σ'(x_i) ⊙ e_{i+1} W_i − e_i), as a change of e_i.
+  // Hidden value nodes descend F: x_i += γ (σ'(x_i) ⊙ e_{i+1} W_i − e_i), as a change of e_i
+  // (with M_i, the FEEDBACK word, in place of W_i).
   for (let i = 1; i < L; i++) {
     const nIn = <i32>word(table, i, INPUTS);
     const n = <i32>word(table, i, OUTPUTS);
     const g = word(table, i - 1, SCRATCH);
-    gemm(0, 0, B, nIn, n, word(table, i, ERRORS), n, word(table, i, WEIGHT), nIn, g, nIn, 0, 0, work);
+    gemm(0, 0, B, nIn, n, word(table, i, ERRORS), n, word(table, i, FEEDBACK), nIn, g, nIn, 0, 0, work);
     activationBackward(<i32>word(table, i, KIND), B * nIn, word(table, i, SOURCE), word(table, i, ACTIVATED), g, g, word(table, i, NEURON));
     move(B * nIn, gamma, g, word(table, i - 1, ERRORS));
   }

@@ -12,6 +12,9 @@
 //   x_i += γ (σ_i'(x_i) ⊙ W_iᵀ e_{i+1} − e_i)   for hidden i;  x_L −= γ e_L when the output is free.
 // A captured gradient of weight layer i is the descent direction of F written as a loss gradient:
 //   gW_i = −(1/B) Σ_b e_{i+1} σ_i(x_i)ᵀ,  gb_i = −(1/B) Σ_b e_{i+1}, and SGD does W −= lr · gW.
+// Feedback alignment (Lillicrap et al. 2016): when `net.feedback[i]` is given, the backward products
+// W_iᵀ e_{i+1} (PC) and δ_{i+1} W_i (backprop) use that fixed matrix in place of W_i; nothing else
+// changes, and it is never updated.
 // Tensors are named like the MLP's nn.Sequential state_dict without batch norm: Linear, act,
 // Linear, act, …, Linear, so weight layer i is the module layers.{2i}.
 
@@ -24,6 +27,13 @@ export interface Net64 {
   acts: Act[];
   W: Float64Array[];
   b: Float64Array[];
+  /** Feedback alignment: per weight layer i ≥ 1, the [out, in] matrix used in place of W_i going back. */
+  feedback?: (Float64Array | undefined)[];
+}
+
+/** The matrix weight layer i sends errors back through: its feedback matrix, else W_i. */
+function back(net: Net64, i: number): Float64Array {
+  return net.feedback?.[i] ?? net.W[i];
 }
 
 export function weightName(i: number): string {
@@ -59,7 +69,9 @@ export function dact(kind: Act, v: number): number {
 }
 
 export function cloneNet(net: Net64): Net64 {
-  return { layers: [...net.layers], acts: [...net.acts], W: net.W.map((w) => w.slice()), b: net.b.map((b) => b.slice()) };
+  const copy: Net64 = { layers: [...net.layers], acts: [...net.acts], W: net.W.map((w) => w.slice()), b: net.b.map((b) => b.slice()) };
+  if (net.feedback) copy.feedback = net.feedback.map((f) => f?.slice());
+  return copy;
 }
 
 /** The float64 network holding a model's (float32) weights. */
@@ -171,10 +183,11 @@ export function backprop64(net: Net64, x0: Float64Array, y: Float64Array, B: num
     if (i === 0) break;
     const next = new Float64Array(B * nIn);
     const kind = net.acts[i - 1];
+    const M = back(net, i);
     for (let r = 0; r < B; r++) {
       for (let k = 0; k < nIn; k++) {
         let s = 0;
-        for (let o = 0; o < nOut; o++) s += delta[r * nOut + o] * net.W[i][o * nIn + k];
+        for (let o = 0; o < nOut; o++) s += delta[r * nOut + o] * M[o * nIn + k];
         next[r * nIn + k] = s * dact(kind, z[i - 1][r * nIn + k]);
       }
     }
@@ -259,12 +272,13 @@ export function pcStep64(
       const n = net.layers[i];
       const nNext = net.layers[i + 1];
       const kind = net.acts[i - 1];
+      const M = back(net, i);
       for (let r = 0; r < B; r++) {
         for (let k = 0; k < n; k++) {
-          let back = 0;
-          for (let o = 0; o < nNext; o++) back += errors[i][r * nNext + o] * net.W[i][o * n + k];
+          let sent = 0;
+          for (let o = 0; o < nNext; o++) sent += errors[i][r * nNext + o] * M[o * n + k];
           const idx = r * n + k;
-          next[i - 1][idx] = values[i - 1][idx] + gamma * (dact(kind, values[i - 1][idx]) * back - errors[i - 1][idx]);
+          next[i - 1][idx] = values[i - 1][idx] + gamma * (dact(kind, values[i - 1][idx]) * sent - errors[i - 1][idx]);
         }
       }
     }

@@ -63,10 +63,12 @@ function draw(gen: Lcg, n: number, scale = 1, avoidZero = false): Float32Array {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The kernel, called directly. Its contract (assembly/pc.ts): 14 u32 words per weight layer i:
+// The kernel, called directly. Its contract (assembly/pc.ts): 15 u32 words per weight layer i:
 // n_i, n_{i+1}, W_i, b_i, x_i (the input for i = 0), σ(x_i) (the input for i = 0), σ_i's code,
 // u_{i+1}, e_{i+1}, scratch (B × n_{i+1}), the clamped target (last layer only), gradient of W_i,
-// of b_i, σ_i's neuron block (0: these activations take no parameters). The state is x = u + e: a value state x is staged here as u = 0, e = x (exact), except
+// of b_i, σ_i's neuron block (0: these activations take no parameters), the matrix used in place
+// of W_i in the value-node move's e_{i+1} W_i (W_i here; feedback alignment's B_i is tested in
+// tests/pc/feedback-alignment.test.ts). The state is x = u + e: a value state x is staged here as u = 0, e = x (exact), except
 // layer 1, whose prediction u_1 the caller provides (e_1 = x_1 − u_1).
 // Output modes 0 free, 1 MSE, 2 CE; capture −1 none, −2 all, or a weight-layer index.
 
@@ -127,15 +129,15 @@ function runKernelStep(c: KernelCase, mode: OutputMode, capture: number, gamma: 
     }
     const workPtr = heap.alloc(work);
     ptrs.push(workPtr);
-    const table = heap.alloc(14 * 4 * L);
+    const table = heap.alloc(15 * 4 * L);
     ptrs.push(table);
-    const t = heap.u32(table, 14 * L);
+    const t = heap.u32(table, 15 * L);
     for (let i = 0; i < L; i++) {
       t.set([
         layers[i], layers[i + 1], Wp[i], bp[i],
         i === 0 ? xPtr : xp[i - 1], i === 0 ? xPtr : ap[i - 1], i === 0 ? 0 : CODES[acts[i - 1]],
-        up[i], ep[i], sp[i], clamped && i === L - 1 ? target : 0, gW[i], gB[i], 0,
-      ], 14 * i);
+        up[i], ep[i], sp[i], clamped && i === L - 1 ? target : 0, gW[i], gB[i], 0, Wp[i],
+      ], 15 * i);
     }
     const energy = rt.kernels.pcStep(L, B, table, gamma, MODES[mode], capture, 1 / B, workPtr);
     const captured = capture === -2 ? Array.from({ length: L }, (_, i) => i) : capture >= 0 ? [capture] : [];

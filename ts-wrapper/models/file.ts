@@ -35,7 +35,11 @@ export function decodeModel(bytes: Uint8Array, file: string, runtime?: Runtime):
   }
   let model: MLP;
   try {
-    model = new MLP({ layers: config.layers, activation: config.activations, batchNorm: config.batchNorm, neuron: config.neuron, runtime });
+    // Feedback alignment's matrices are not stored: they are redrawn from the seed they came from.
+    model = new MLP({
+      layers: config.layers, activation: config.activations, batchNorm: config.batchNorm, neuron: config.neuron,
+      feedbackAlignment: config.feedbackAlignment, seed: config.feedbackSeed, runtime,
+    });
   } catch (error) {
     throw new Error(`${file}: invalid architecture in __metadata__: ${(error as Error).message}`);
   }

@@ -2,6 +2,15 @@
 // Weights are [out, in] like torch.nn.Linear, and tensors are named as the state_dict of an
 // nn.Sequential held in `layers`: Linear at layers.{i}, BatchNorm1d at layers.{i+1}, then the
 // activation module (no tensors), so a PyTorch user can load the weights as they are.
+//
+// Feedback alignment (Lillicrap et al. 2016; SCIENCE.md §4, thesis §3.5.5): backprop sends the error
+// back through the transposed forward weights, δ_{l−1} = (δ_l · W_l) ⊙ σ'(z_{l−1}) — the weight
+// transport problem. With `feedbackAlignment` the backward product uses a fixed random matrix B_l
+// of W_l's shape instead, drawn once from the model's seed on its own PRNG stream (STREAM_FEEDBACK)
+// with W's He distribution N(0, 2/fan_in) and never trained. The weight gradients δᵀ·input keep
+// their form; only the δ reaching the hidden layers changes. B_l is not a parameter: it is not in
+// `params` nor in a model file, and is regenerated from the seed (config.feedbackSeed) and the
+// architecture. Layer 0 has none: its backward product is never computed.
 
 import { Arena } from "../wasm/heap.js";
 import type { Runtime } from "../wasm/load.js";
@@ -23,7 +32,12 @@ export interface MLPOptions {
   batchNorm?: boolean;
   /** LIF parameters of soft-LIF activations: a preset (default "thesis") and overrides. */
   neuron?: NeuronOptions;
-  /** Seed for He initialisation. */
+  /**
+   * Feedback alignment: errors travel back through fixed random matrices B_l instead of W_l
+   * (default false).
+   */
+  feedbackAlignment?: boolean;
+  /** Seed for He initialisation (and for the feedback matrices with feedback alignment). */
   seed?: number;
   runtime?: Runtime;
 }
@@ -35,6 +49,10 @@ export interface MLPConfig {
   batchNorm: boolean;
   /** Present when an activation is soft-LIF. */
   neuron?: NeuronParams;
+  /** Present (true) with feedback alignment. */
+  feedbackAlignment?: boolean;
+  /** With feedback alignment: the seed the feedback matrices B_l are drawn from (the model's seed). */
+  feedbackSeed?: number;
 }
 
 /** PyTorch BatchNorm1d defaults. */
@@ -79,9 +97,14 @@ export class MLP {
   private ws?: Workspace;
   /** The neuron block soft-LIF layers point to (0 without soft-LIF). */
   private readonly neuronBlock: number;
+  /** The feedback matrices B_1 … B_{L−1} in one allocation (0 without feedback alignment). */
+  private readonly feedbackBlock: number;
+  /** Per linear layer: its B_l (0 for layer 0 and without feedback alignment). */
+  private readonly feedback: number[];
 
   constructor(options: MLPOptions) {
     this.config = resolveConfig(options);
+    const seed = options.seed ?? 0;
     this.runtime = options.runtime ?? defaultRuntime();
     const { layers, activations, batchNorm, neuron } = this.config;
     this.neuronBlock = 0;
@@ -117,8 +140,9 @@ export class MLP {
       this.layerList.push(layer);
     }
     this.params = new ParameterSet(this.runtime, specs);
-    const seed = options.seed ?? 0;
-    if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new RangeError(`MLP seed: must be an integer in [0, 2^32), got ${seed}`);
+    this.feedbackBlock = 0;
+    this.feedback = this.layerList.map(() => 0);
+    if (this.config.feedbackAlignment) this.feedbackBlock = this.drawFeedback(seed);
     this.initialize(seed);
   }
 
@@ -153,6 +177,45 @@ export class MLP {
     } finally {
       heap.free(rng);
     }
+  }
+
+  /**
+   * Pointer to the matrix (outputs × inputs of linear layer l, row-major) that layer l's backward
+   * product δ_l · M uses, for l in 1 … L−1: the fixed random B_l with feedback alignment, else the
+   * weight W_l itself. Valid until free().
+   */
+  feedbackWeight(l: number): number {
+    const L = this.layerList.length;
+    if (!Number.isInteger(l) || l < 1 || l >= L) {
+      throw new RangeError(`feedbackWeight: layer ${l} has no backward product (expected an integer in 1 … ${L - 1})`);
+    }
+    return this.feedback[l] || this.params.ptr(this.layerList[l].weight);
+  }
+
+  // B_l ~ N(0, 2/fan_in) for l = 1 … L−1, in order, from (seed, STREAM_FEEDBACK): independent of W's
+  // stream and of when or how often initialize() runs. Returns the block.
+  private drawFeedback(seed: number): number {
+    const { kernels, heap } = this.runtime;
+    const offsets: number[] = [];
+    let bytes = 0;
+    this.layerList.forEach((layer, l) => {
+      offsets.push(bytes);
+      if (l > 0) bytes += Math.ceil((layer.inputs * layer.outputs * 4) / 16) * 16;
+    });
+    if (bytes === 0) return 0; // no hidden layer: nothing is ever sent back
+    const block = heap.alloc(bytes);
+    const rng = heap.alloc(16);
+    try {
+      kernels.rngSeed(rng, seed, STREAM_FEEDBACK);
+      this.layerList.forEach((layer, l) => {
+        if (l === 0) return;
+        this.feedback[l] = block + offsets[l];
+        kernels.rngNormal(rng, layer.inputs * layer.outputs, 0, Math.sqrt(2 / layer.inputs), this.feedback[l]);
+      });
+    } finally {
+      heap.free(rng);
+    }
+    return block;
   }
 
   /**
@@ -204,10 +267,11 @@ export class MLP {
         p.grad(layer.weight), layer.inputs, 0, 0, ws.gemmWork);
       kernels.columnSums(B, layer.outputs, delta, layer.outputs, p.grad(layer.bias), 0);
       if (l === 0) break;
-      // δ_prev = (δ · W) ⊙ σ'(…), through the batch norm when there is one.
+      // δ_prev = (δ · W) ⊙ σ'(…), through the batch norm when there is one; feedback alignment
+      // uses the fixed B_l in place of W_l.
       const prev = this.layerList[l - 1];
       const next = delta === ws.deltaA ? ws.deltaB : ws.deltaA;
-      kernels.gemm(0, 0, B, layer.inputs, layer.outputs, delta, layer.outputs, p.ptr(layer.weight), layer.inputs,
+      kernels.gemm(0, 0, B, layer.inputs, layer.outputs, delta, layer.outputs, this.feedback[l] || p.ptr(layer.weight), layer.inputs,
         next, layer.inputs, 0, 0, ws.gemmWork);
       kernels.activationBackward(prev.activation, B * prev.outputs, ws.y[l - 1], ws.a[l - 1], next, next, prev.neuron);
       if (prev.norm) {
@@ -261,6 +325,7 @@ export class MLP {
     this.ws = undefined;
     this.params.free();
     if (this.neuronBlock) this.runtime.heap.free(this.neuronBlock);
+    if (this.feedbackBlock) this.runtime.heap.free(this.feedbackBlock);
   }
 
   private workspace(B: number): Workspace {
@@ -298,6 +363,7 @@ export class MLP {
 /** PRNG streams: the same seed gives independent sequences for each purpose. */
 export const STREAM_INIT = 1;
 export const STREAM_SHUFFLE = 2;
+export const STREAM_FEEDBACK = 3;
 
 function resolveConfig(options: MLPOptions): MLPConfig {
   const { layers } = options;
@@ -319,7 +385,15 @@ function resolveConfig(options: MLPOptions): MLPConfig {
   activations.forEach((a, i) => {
     if (!ACTIVATIONS.includes(a)) throw new RangeError(`MLP activation[${i}]: unknown activation "${a}" (expected ${ACTIVATIONS.join(", ")})`);
   });
+  const seed = options.seed ?? 0;
+  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new RangeError(`MLP seed: must be an integer in [0, 2^32), got ${seed}`);
+  const fa = options.feedbackAlignment ?? false;
+  if (typeof fa !== "boolean") throw new RangeError(`MLP feedbackAlignment: must be true or false, got ${JSON.stringify(fa)}`);
   const config: MLPConfig = { layers: [...layers], activations, batchNorm: options.batchNorm ?? false };
   if (activations.includes("softlif")) config.neuron = resolveNeuron(options.neuron, "MLP neuron");
+  if (fa) {
+    config.feedbackAlignment = true;
+    config.feedbackSeed = seed;
+  }
   return config;
 }

@@ -7,6 +7,9 @@
 //   zil — forward-initialised value nodes, γ = 1, L steps, layer l (counted from the output)
 //         taking its gradient at step l: equal to backprop (Song et al. 2020);
 //   ipc — every layer updated after every one of T steps.
+// With `feedbackAlignment` the value-node move sends errors down through the MLP's fixed random
+// matrices B_i instead of W_i (mlp.ts), so no weight is transported: Z-IL with feedback alignment
+// then equals backprop with feedback alignment from the same seed.
 
 import { Arena } from "../wasm/heap.js";
 import type { Runtime } from "../wasm/load.js";
@@ -31,8 +34,11 @@ export interface PCNOptions extends Omit<MLPOptions, "batchNorm"> {
 }
 
 // Must match assembly/pc.ts.
-const TABLE_WORDS = 14;
-const F = { INPUTS: 0, OUTPUTS: 1, WEIGHT: 2, BIAS: 3, SOURCE: 4, ACTIVATED: 5, KIND: 6, PREDICTION: 7, ERRORS: 8, SCRATCH: 9, TARGET: 10, GRAD_W: 11, GRAD_B: 12, NEURON: 13 };
+const TABLE_WORDS = 15;
+const F = {
+  INPUTS: 0, OUTPUTS: 1, WEIGHT: 2, BIAS: 3, SOURCE: 4, ACTIVATED: 5, KIND: 6, PREDICTION: 7, ERRORS: 8, SCRATCH: 9, TARGET: 10, GRAD_W: 11,
+  GRAD_B: 12, NEURON: 13, FEEDBACK: 14,
+};
 const OUTPUT_FREE = 0;
 const OUTPUT_MSE = 1;
 const OUTPUT_CE = 2;
@@ -290,6 +296,8 @@ export class PCN {
       row(F.SCRATCH, scratch[i]);
       row(F.GRAD_W, this.params.grad(layer.weight));
       row(F.GRAD_B, this.params.grad(layer.bias));
+      // The matrix of the value-node move's e_{i+1} W_i: W_i, or B_i with feedback alignment.
+      row(F.FEEDBACK, i === 0 ? 0 : this.mlp.feedbackWeight(i));
     });
     this.ws = ws;
     return ws;
