@@ -124,3 +124,21 @@ describe("determinism", () => {
     expect(lastJson(seed1).config.seed).toBe(1);
   });
 });
+
+describe("train --feedback-alignment", () => {
+  it("records the option and trains other weights than backprop from the same seed; Z-IL with it matches it", async () => {
+    const [fa, zilFa] = await Promise.all([
+      runCli(["train", "--data-dir", raw, ...BASE, "--feedback-alignment", "--json"]),
+      runCli(["train", "--data-dir", raw, ...BASE, "--model", "pcn", "--algo", "zil", "--feedback-alignment", "--json"]),
+    ]);
+    expect(fa.code, fa.stderr).toBe(0);
+    const a = lastJson(fa), plain = lastJson(first);
+    expect(a.config.feedbackAlignment).toBe(true);
+    expect(plain.config.feedbackAlignment).toBeUndefined();
+    // The hidden layer learns from random feedback, so the weights differ from backprop's.
+    expect(a.params_sha256).not.toBe(plain.params_sha256);
+    // Z-IL with the same random feedback reproduces feedback-alignment backprop bit for bit.
+    expect(zilFa.code, zilFa.stderr).toBe(0);
+    expect(lastJson(zilFa).params_sha256).toBe(a.params_sha256);
+  });
+});
