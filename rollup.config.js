@@ -21,7 +21,8 @@ const wasmBesideBundle = {
   },
 };
 
-const external = (id) => id.startsWith("node:") || id === "@assemblyscript/loader";
+// Runtime dependencies stay imports: vega and vega-lite (the report's plots) load only when a report is drawn.
+const external = (id) => id.startsWith("node:") || ["@assemblyscript/loader", "vega", "vega-lite"].includes(id);
 
 export default [
   {

@@ -3,6 +3,7 @@
 
 import { UsageError } from "./args.js";
 import { benchCommand, benchHelp } from "./bench.js";
+import { compareCommand, compareHelp } from "./compare.js";
 import { evalCommand, evalHelp } from "./eval.js";
 import { trainCommand, trainHelp } from "./train.js";
 
@@ -10,6 +11,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
   train: trainCommand,
   eval: evalCommand,
   bench: benchCommand,
+  compare: compareCommand,
 };
 
 const USAGE = `usage: bioplausible <command> [flags]
@@ -18,6 +20,7 @@ commands:
   train   train a model and report its test accuracy
   eval    evaluate a saved model on a data set
   bench   time the kernels and training steps
+  compare train and evaluate every method of an experiment; write results.json and report.html
 
 Every command takes --json (one JSON object on the last line of stdout) and --help.
 
@@ -25,7 +28,9 @@ ${trainHelp}
 
 ${evalHelp}
 
-${benchHelp}`;
+${benchHelp}
+
+${compareHelp}`;
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;

@@ -13,6 +13,7 @@ export interface EpochRecord {
 
 /** The spiking evaluation of a converted row. */
 export interface SpikingRecord {
+  /** Presentation time and simulation step, in seconds. */
   time: number;
   dt: number;
   encoding: string;
@@ -53,7 +54,8 @@ export interface RowResult {
   spiking?: SpikingRecord;
   /**
    * Present for predictive-coding rows: the energy (mean over the batch) at the start of each
-   * inference step of the last training batch's relaxation, its labels clamped.
+   * inference step of the last training batch's relaxation, its labels clamped — T values for IL,
+   * one per layer for Z-IL; entry 0 is the feedforward state.
    */
   energy_trace?: number[];
   /** The row's full resolved options (model, layers, activation, optimizer, …). */
@@ -79,12 +81,13 @@ export interface RateCurves {
 
 /** Spikes of one test digit through every layer of a converted network. */
 export interface Raster {
-  /** Which row's network. */
+  /** The `name` of the row whose network this is. */
   row: string;
   /** Test sample index, its label and the network's prediction at the end. */
   sample: number;
   label: number;
   prediction: number;
+  /** Simulation step and presentation time, in seconds. */
   dt: number;
   time: number;
   /** Input layer first (empty for current input), then hidden layers, then output. */

@@ -1,0 +1,113 @@
+// bioplausible compare: the thesis experiment. Every row of an experiment config (examples/*.json)
+// trained and evaluated from one seed; a table on stdout, results.json and report.html in --out.
+// Given a results.json as --config, it replays that run and checks every params_sha256.
+
+import { readFile, mkdir } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { runComparison } from "../experiment/compare.js";
+import { ConfigError, resolveExperiment } from "../experiment/config.js";
+import type { CompareResults, RowResult } from "../experiment/results.js";
+import { renderReport } from "../report/index.js";
+import { init } from "../runtime.js";
+import { helpText, parseFlags, UsageError, type FlagSpec } from "./args.js";
+import { loadSplit } from "./data.js";
+import { checkWritable, writeFileAtomic } from "./files.js";
+import { formatDuration, Progress } from "./progress.js";
+import { emitResult, info, percent, provenance } from "./report.js";
+
+/** The default experiment, shipped with the package: the quick scale, minutes on a laptop. */
+export const DEFAULT_CONFIG = fileURLToPath(new URL("../examples/compare-quick.json", import.meta.url));
+
+const flags = {
+  config: { type: "string", help: "experiment config (JSON), or a results.json to replay (default: examples/compare-quick.json)" },
+  out: { type: "string", default: "results", help: "directory for results.json and report.html (created if missing)" },
+  "data-dir": { type: "string", help: "directory with the IDX files, overriding the config's dataDir" },
+  json: { type: "boolean", help: "print the results as one JSON object on the last line of stdout" },
+} satisfies Record<string, FlagSpec>;
+
+export const compareHelp = helpText("compare", "Train and evaluate every method of an experiment from one seed; write results.json and report.html.", flags);
+
+export async function compareCommand(argv: string[]): Promise<void> {
+  const f = parseFlags(argv, flags, "compare");
+  if (f.help) return void process.stdout.write(`${compareHelp}\n`);
+  const file = f.config ?? DEFAULT_CONFIG;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await readFile(file, "utf8"));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UsageError(`--config: cannot read ${file}: ${code ?? (error as Error).message}`);
+  }
+  // A results.json carries the config it ran and the hashes to check against.
+  const replay = isResults(raw) ? raw : undefined;
+  let resolved;
+  try {
+    resolved = resolveExperiment(replay ? replay.config : raw, replay ? `${file} (config)` : file);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new UsageError(`--config: ${error.message}`);
+    throw error;
+  }
+  const { config, rows } = resolved;
+  const resultsFile = join(f.out, "results.json");
+  const reportFile = join(f.out, "report.html");
+  await mkdir(f.out, { recursive: true }).catch((error: NodeJS.ErrnoException) => {
+    throw new UsageError(`--out: cannot create directory ${f.out}: ${error.code ?? error.message}`);
+  });
+  await checkWritable(resultsFile, "--out");
+  await checkWritable(reportFile, "--out");
+
+  const dataDir = f.dataDir ?? config.dataDir ?? undefined;
+  const [trainSet, testSet] = await Promise.all([loadSplit(config.dataset, dataDir, "train"), loadSplit(config.dataset, dataDir, "test")]);
+  if (config.trainSamples && config.trainSamples > trainSet.count) {
+    throw new UsageError(`--config: ${file}: trainSamples is ${config.trainSamples} but ${config.dataset} has ${trainSet.count} training samples`);
+  }
+  const runtime = await init();
+  info(`compare "${config.name}" (${replay ? "replaying " : ""}${file}): ${rows.length} rows, ${config.layers.join("-")}, seed ${config.seed}, ${config.trainSamples ?? trainSet.count} ${config.dataset} training samples`);
+  const progress = new Progress({ label: "compare", total: 1000, percentOnly: true });
+  let shown = 0;
+  const core = await runComparison(config, rows, { train: trainSet, test: testSet }, runtime, (fraction, doing) => {
+    const now = Math.floor(fraction * 1000);
+    progress.tick(now - shown, doing);
+    shown = now;
+  });
+  progress.done(`${rows.length} rows`);
+  const results: CompareResults = { ...core, ...(provenance() as Pick<CompareResults, "version" | "runtime">) };
+  await writeFileAtomic(resultsFile, `${JSON.stringify(results, null, 1)}\n`);
+  await writeFileAtomic(reportFile, await renderReport(results));
+  info(`wrote ${resultsFile} and ${reportFile}`);
+
+  let mismatches: string[] = [];
+  if (replay) {
+    const recorded = new Map(replay.rows.map((r) => [r.name, r.params_sha256]));
+    mismatches = results.rows.filter((r) => recorded.get(r.name) !== r.params_sha256).map((r) => r.name);
+  }
+  emitResult(f.json, { ...results, ...(replay ? { replay: { of: file, identical: mismatches.length === 0, mismatches } } : {}) }, table(results));
+  if (replay) {
+    if (mismatches.length) throw new Error(`replay of ${file} differs: params_sha256 of ${mismatches.join(", ")} changed`);
+    info(`replay of ${file}: all ${results.rows.length} params_sha256 identical`);
+  }
+}
+
+function isResults(raw: unknown): raw is CompareResults {
+  return typeof raw === "object" && raw !== null && (raw as { command?: unknown }).command === "compare" && Array.isArray((raw as { rows?: unknown }).rows);
+}
+
+/** The results table, one row per method; spiking rows add accuracy by presentation time. */
+export function table(results: CompareResults): string {
+  const times = [...new Set(results.rows.flatMap((r) => Object.keys(r.spiking?.accuracy_by_time_ms ?? {})))].sort((a, b) => Number(a) - Number(b));
+  const header = ["method", "test acc", "train time", "s/epoch", ...times.map((t) => `spike ${t} ms`), "rates (Hz)"];
+  const line = (r: RowResult) => [
+    r.label, percent(r.test_accuracy), formatDuration(r.seconds), r.seconds_per_epoch.toFixed(1),
+    ...times.map((t) => (r.spiking?.accuracy_by_time_ms[t] !== undefined ? percent(r.spiking.accuracy_by_time_ms[t]) : "")),
+    r.spiking ? r.spiking.firing_rates_hz.map((x) => x.toFixed(0)).join("/") : "",
+  ];
+  const cells = [header, ...results.rows.map(line)];
+  const widths = header.map((_, c) => Math.max(...cells.map((row) => row[c].length)));
+  const text = cells.map((row) => row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join("  ").trimEnd());
+  text.splice(1, 0, widths.map((w) => "-".repeat(w)).join("  "));
+  return [
+    `${results.scale} scale: ${results.dataset}, ${results.train_samples} training samples, seed ${results.seed}, ${formatDuration(results.seconds)} in all`,
+    ...text,
+  ].join("\n");
+}
