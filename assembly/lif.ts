@@ -151,6 +151,83 @@ export function log1pNeg4(x: v128): v128 {
   return log1pFar4(x);
 }
 
+// ---- float64x2 exp and log1p (for the soft-LIF activation) ----------------------------------------
+// Polynomials good to ~1e-12 relative: far below a float32 ulp (6e-8), so a float32 result computed
+// through them in float64 rounds like the exact value, except within ~1e-11 relative of a tie.
+
+// @ts-ignore: decorator
+@inline const LN2_F64: f64 = 0.6931471805599453;
+// @ts-ignore: decorator
+@inline const INV_LN2_F64: f64 = 1.4426950408889634;
+// 1.5·2^52: adding it rounds to an integer, held in the low mantissa bits (bits 0x4338000000000000).
+// @ts-ignore: decorator
+@inline const ROUND_F64: f64 = 6755399441055744.0;
+
+/**
+ * e^x for −708 ≤ x ≤ 0, two float64 lanes. x = k·ln2 + r with k = round(x/ln2) (the rounding of
+ * adding 1.5·2^52, whose low mantissa bits then hold k), |r| ≤ ln2/2, e^x = 2^k·e^r, e^r by its
+ * Taylor polynomial of degree 10 (Estrin's scheme): remainder ≤ 2·(ln2/2)^11/11! < 5e-13 relative;
+ * r = x − k·ln2 rounds with error ≤ 2^-53·|x| < 1e-13 for |x| ≤ 708. NaN stays NaN.
+ */
+// @ts-ignore: decorator
+@inline
+export function expNeg2(x: v128): v128 {
+  const shifted = f64x2.add(f64x2.mul(x, f64x2.splat(INV_LN2_F64)), f64x2.splat(ROUND_F64));
+  const k = f64x2.sub(shifted, f64x2.splat(ROUND_F64));
+  const r = f64x2.sub(x, f64x2.mul(k, f64x2.splat(LN2_F64)));
+  const r2 = f64x2.mul(r, r);
+  const r4 = f64x2.mul(r2, r2);
+  const r8 = f64x2.mul(r4, r4);
+  const a01 = f64x2.add(f64x2.splat(1), r);
+  const a23 = f64x2.add(f64x2.splat(1.0 / 2), f64x2.mul(r, f64x2.splat(1.0 / 6)));
+  const a45 = f64x2.add(f64x2.splat(1.0 / 24), f64x2.mul(r, f64x2.splat(1.0 / 120)));
+  const a67 = f64x2.add(f64x2.splat(1.0 / 720), f64x2.mul(r, f64x2.splat(1.0 / 5040)));
+  const a89 = f64x2.add(f64x2.splat(1.0 / 40320), f64x2.mul(r, f64x2.splat(1.0 / 362880)));
+  const b0 = f64x2.add(a01, f64x2.mul(r2, a23));
+  const b1 = f64x2.add(a45, f64x2.mul(r2, a67));
+  const b2 = f64x2.add(a89, f64x2.mul(r2, f64x2.splat(1.0 / 3628800)));
+  const p = f64x2.add(f64x2.add(b0, f64x2.mul(r4, b1)), f64x2.mul(r8, b2));
+  // 2^k: shifted's bits are 0x4338000000000000 + k; k + 1023 moved into the exponent field.
+  const twoK = i64x2.shl(i64x2.add(shifted, i64x2.splat(1023 - 0x4338000000000000)), 52);
+  return f64x2.mul(twoK, p);
+}
+
+/**
+ * log1p(x) for 0 ≤ x < +∞, two float64 lanes. u = 1 + x = 2^k·(1 + f) with 1 + f in [√2/2, √2),
+ * log(1 + f) = 2s·(1 + s²/3 + … + s¹²/13), s = f/(2 + f), |s| ≤ 0.1716 (remainder < 1.3e-12
+ * relative), and c/u, c = x − (u − 1) the rounding error of u (exact below 2^53), restores what
+ * rounding 1 + x lost: log1p(x) = k·ln2 + log(1 + f) + c/u to ~1e-12 relative for every x ≥ 0,
+ * tiny ones included. 1/u is taken as 2^-k·(1 − f + f²): off by ≤ |f|³ < 8% of a term ≤ 2^-53.
+ */
+// @ts-ignore: decorator
+@inline
+export function log1p2(x: v128): v128 {
+  const one = f64x2.splat(1);
+  const u = f64x2.add(one, x);
+  const iu = i64x2.add(u, i64x2.splat(0x3FF0000000000000 - 0x3FE6A09E667F3BCD));
+  const biased = i64x2.shr_u(iu, 52); // k + 1023
+  // k as float64: 2^52 + (k + 1023) from its bits, minus 2^52 + 1023.
+  const k = f64x2.sub(v128.or(biased, i64x2.splat(0x4330000000000000)), f64x2.splat(4503599627371519.0));
+  const f = f64x2.sub(i64x2.add(v128.and(iu, i64x2.splat(0x000FFFFFFFFFFFFF)), i64x2.splat(0x3FE6A09E667F3BCD)), one);
+  const s = f64x2.div(f, f64x2.add(f64x2.splat(2), f));
+  const z = f64x2.mul(s, s);
+  const z2 = f64x2.mul(z, z);
+  const z4 = f64x2.mul(z2, z2);
+  const q01 = f64x2.add(one, f64x2.mul(z, f64x2.splat(1.0 / 3)));
+  const q23 = f64x2.add(f64x2.splat(1.0 / 5), f64x2.mul(z, f64x2.splat(1.0 / 7)));
+  const q45 = f64x2.add(f64x2.splat(1.0 / 9), f64x2.mul(z, f64x2.splat(1.0 / 11)));
+  const q = f64x2.add(
+    f64x2.add(q01, f64x2.mul(z2, q23)),
+    f64x2.mul(z4, f64x2.add(q45, f64x2.mul(z2, f64x2.splat(1.0 / 13)))),
+  );
+  const logF = f64x2.mul(f64x2.add(s, s), q);
+  // c·2^-k·(1 − f·(1 − f)); 2^-k has exponent field 1023 − k = 2046 − (k + 1023).
+  const c = f64x2.sub(x, f64x2.sub(u, one));
+  const twoNegK = i64x2.shl(i64x2.sub(i64x2.splat(2046), biased), 52);
+  const cOverU = f64x2.mul(f64x2.mul(c, twoNegK), f64x2.sub(one, f64x2.mul(f, f64x2.sub(one, f))));
+  return f64x2.add(f64x2.mul(k, f64x2.splat(LN2_F64)), f64x2.add(logF, cOverU));
+}
+
 // The step runs in passes over chunks of up to CHUNK vectors (4 KiB of each array), so that the
 // common case needs neither polynomial nor an unpredictable branch. At the rates the networks use
 // (up to ~80 Hz at dt = 1 ms, 4 ms refractory) about one vector in seven has a lane that integrates
@@ -219,6 +296,16 @@ function flagBits(p: usize): u64 {
 function append(p: usize, offsets: v128, m: i32): i32 {
   v128.store(p, i8x16.swizzle(offsets, v128.load(PACK + (<usize>m << 4))));
   return <i32>popcnt(m);
+}
+
+/**
+ * Stores the 32-bit lanes of v selected by the 4-bit mask m, packed to the front, at p (16 bytes
+ * written); returns how many: append for any 32-bit lanes, for the soft-LIF activation's lists.
+ */
+// @ts-ignore: decorator
+@inline
+export function packLanes4(p: usize, v: v128, m: i32): i32 {
+  return append(p, v, m);
 }
 
 /** Copies entry n − 1 of the list at p into entries n to n + 3, so that its last vector is whole. */
