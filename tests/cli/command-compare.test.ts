@@ -119,3 +119,15 @@ describe("compare", () => {
     expect(garbled.stderr).toContain(`--config: cannot read ${text}`);
   });
 });
+
+describe("compare with a row that diverges", () => {
+  it("exits 1 naming the row, its place in the table and the epoch", async () => {
+    const file = join(tmp.dir, "diverge.json");
+    const cfg = JSON.parse(readFileSync(config, "utf8"));
+    cfg.rows = [cfg.rows[0], { name: "wild", model: "pcn", gamma: 50, batchSize: 16 }];
+    writeFileSync(file, JSON.stringify(cfg));
+    const r = await runCli(["compare", "--config", file, "--out", join(tmp.dir, "diverged")], { timeout: 60_000 });
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split("\n").pop()).toMatch(/^bioplausible: row wild \(2\/2\): training diverged in epoch 1/);
+  });
+});

@@ -45,10 +45,15 @@ export async function runComparison(
     const cost = sampleCost(o);
     const report = (units: number, what: string) => progress?.((before + units) / total, doing(what));
     report(0, "");
-    const run = await runRow(o, { train, test: data.test, spikingTest }, {
-      onBatch: (done, _total, epoch) => report(((epoch - 1) * train.count + done) * cost, `epoch ${epoch}/${o.epochs}`),
-      onSpikingBatch: (done) => report(o.epochs * train.count * cost + done * o.spiking!.time * SPIKING_COST_PER_SECOND, `spiking ${done}/${spikingCount}`),
-    }, runtime);
+    let run;
+    try {
+      run = await runRow(o, { train, test: data.test, spikingTest }, {
+        onBatch: (done, _total, epoch) => report(((epoch - 1) * train.count + done) * cost, `epoch ${epoch}/${o.epochs}`),
+        onSpikingBatch: (done) => report(o.epochs * train.count * cost + done * o.spiking!.time * SPIKING_COST_PER_SECOND, `spiking ${done}/${spikingCount}`),
+      }, runtime);
+    } catch (error) {
+      throw new Error(`row ${row.name} (${r + 1}/${rows.length}): ${(error as Error).message}`, { cause: error });
+    }
     try {
       const energy = run.model instanceof PCN ? [...run.model.energyTrace] : undefined;
       results.push({
