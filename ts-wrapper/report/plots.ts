@@ -232,8 +232,9 @@ export function energyTraces(results: CompareResults, styles: RowStyles): Figure
     caption:
       "A predictive-coding network infers before it learns: with the image at the input and the label clamped at the " +
       "output, its hidden activities relax step by step to lower the network's energy (the sum of squared prediction " +
-      "errors). Each line is one trained predictive-coding row, showing the mean energy over the first test batch at the " +
-      "start of each inference step" +
+      "errors, or cross-entropy at a softmax output). Each line is one predictive-coding row, showing the mean energy " +
+      "over its last training batch at the start of each inference step (Z-IL takes one step per layer, and its energy " +
+      "rises as the output error spreads down the layers)" +
       (log ? ", on a logarithmic axis because it spans orders of magnitude" : "") +
       ". The energy should fall at every step and level off; a curve that rises or oscillates means the step size " +
       "\u03B3 is too large, and one still falling steeply at the end means more steps would help.",
