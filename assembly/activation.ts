@@ -207,6 +207,18 @@ function softLifChunk(
   for (let s: usize = 0; s < na << 3; s += 16) {
     v128.store(S_L + s, log1p2(v128.load(S_Y + s)));
   }
+  finishListed(derivative, na, out, tau, tRef, scale);
+}
+
+/**
+ * The results of the values listed in A — above threshold, where ρ = x and σ(y) = 1 — from their
+ * staged x (S_X) and L = log1p(1/x) (S_L): with D = t_ref + τ·L, a = scale/D, or
+ * dz = da·scale/(D²·x(1 + x)).
+ */
+// @ts-ignore: decorator
+@inline
+function finishListed(derivative: bool, na: usize, out: usize, tau: v128, tRef: v128, scale: v128): void {
+  const one = f64x2.splat(1);
   for (let q: usize = 0, s: usize = 0; q < na << 2; q += 8, s += 16) {
     const x = v128.load(S_X + s);
     const d = f64x2.add(tRef, f64x2.mul(tau, v128.load(S_L + s)));
@@ -254,16 +266,7 @@ function lifChunk(
     v128.store(S_X + s, x);
     v128.store(S_L + s, log1p2(f64x2.div(one, x)));
   }
-  for (let q: usize = 0, s: usize = 0; q < na << 2; q += 8, s += 16) {
-    const x = v128.load(S_X + s);
-    const d = f64x2.add(tRef, f64x2.mul(tau, v128.load(S_L + s)));
-    if (!derivative) {
-      scatter2(out, A_O + q, f64x2.div(scale, d));
-      continue;
-    }
-    const den = f64x2.mul(f64x2.mul(d, d), f64x2.mul(x, f64x2.add(one, x)));
-    scatter2(out, A_O + q, f64x2.mul(f64x2.div(scale, den), load2(A_DA + q)));
-  }
+  finishListed(derivative, na, out, tau, tRef, scale);
 }
 
 /**
