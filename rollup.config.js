@@ -1,6 +1,6 @@
 // Bundles the TypeScript facade into dist/ (ESM) with the .wasm files beside it, and the public
 // types into one dist/index.d.ts.
-import { copyFileSync, mkdirSync } from "node:fs";
+import { copyFileSync, mkdirSync, rmSync } from "node:fs";
 import typescript from "@rollup/plugin-typescript";
 import dts from "rollup-plugin-dts";
 
@@ -20,6 +20,10 @@ const wasmBesideBundle = {
     copyFileSync("build/debug.wasm", "dist/bioplausible.debug.wasm");
   },
 };
+
+// Chunk names carry content hashes: without a clean start, every build would leave the last one's
+// chunks in dist/ (and in the published package).
+rmSync("dist", { recursive: true, force: true });
 
 // Runtime dependencies stay imports: vega and vega-lite (the report's plots) load only when a report is drawn.
 const external = (id) => id.startsWith("node:") || ["@assemblyscript/loader", "vega", "vega-lite"].includes(id);
