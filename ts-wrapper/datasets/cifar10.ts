@@ -15,7 +15,11 @@ export async function loadCifar10(dir: string, split: "train" | "test"): Promise
   if (split !== "train" && split !== "test") throw new Error(`split must be "train" or "test", got ${JSON.stringify(split)}`);
   const names = split === "train" ? CIFAR10_TRAIN_FILES : CIFAR10_TEST_FILES;
   const batches: { file: string; bytes: Uint8Array }[] = [];
-  for (const name of names) batches.push(await readBatch(dir, name));
+  for (const name of names) {
+    const batch = await readBatch(dir, name);
+    checkBatchSize(batch.bytes, batch.file);
+    batches.push(batch);
+  }
   const count = batches.reduce((n, b) => n + b.bytes.length / RECORD, 0);
   const images = new Float32Array(count * PIXELS);
   const labels = new Uint8Array(count);
@@ -24,7 +28,31 @@ export async function loadCifar10(dir: string, split: "train" | "test"): Promise
   return { name: "cifar10", images, labels, count, features: PIXELS, classes: CLASSES, shape: [3, 32, 32] };
 }
 
-/** Reads one batch file and checks its size is a whole number of records. */
+/**
+ * Decodes the bytes of one CIFAR-10 binary batch (platform-neutral: bytes read from disk or fetched).
+ * Every malformed batch is rejected with an Error naming `file`: a size that is not a positive whole
+ * number of records, or a label outside 0..9.
+ */
+export function decodeCifar10Batch(
+  bytes: Uint8Array,
+  file: string,
+): { images: Float32Array; labels: Uint8Array; count: number } {
+  checkBatchSize(bytes, file);
+  const count = bytes.length / RECORD;
+  const images = new Float32Array(count * PIXELS);
+  const labels = new Uint8Array(count);
+  decodeBatch(bytes, file, images, labels, 0);
+  return { images, labels, count };
+}
+
+/** Checks a batch is a positive whole number of records. */
+function checkBatchSize(bytes: Uint8Array, file: string): void {
+  if (bytes.length === 0 || bytes.length % RECORD !== 0) {
+    throw new Error(`${file}: size ${bytes.length} bytes is not a positive multiple of the ${RECORD}-byte CIFAR-10 record`);
+  }
+}
+
+/** Reads one batch file. */
 async function readBatch(dir: string, name: string): Promise<{ file: string; bytes: Uint8Array }> {
   const fs = await import("node:fs/promises");
   const path = await import("node:path");
@@ -36,10 +64,9 @@ async function readBatch(dir: string, name: string): Promise<{ file: string; byt
     if ((err as NodeJS.ErrnoException).code === "ENOENT") {
       throw new Error(`${file}: CIFAR-10 batch file not found (expected the binary version's ${name} in ${dir})`);
     }
-    throw err;
-  }
-  if (bytes.length === 0 || bytes.length % RECORD !== 0) {
-    throw new Error(`${file}: size ${bytes.length} bytes is not a positive multiple of the ${RECORD}-byte CIFAR-10 record`);
+    // Node's messages for other failures (EISDIR, EACCES, …) do not always name the path.
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new Error(`${file}: cannot read CIFAR-10 batch file (${reason})`);
   }
   return { file, bytes };
 }

@@ -24,10 +24,23 @@ export function isGzip(bytes: Uint8Array): boolean {
 }
 
 /**
+ * Upper bound on the inflated size of a gzipped IDX file: 1 GiB. The largest IDX set in common use
+ * (EMNIST ByClass training images, 697 932 × 28 × 28) is 547 MB, and its float32 copy is already
+ * 2.2 GB. Gzip declares no trustworthy size, so a few kilobytes can inflate to gigabytes ("gzip
+ * bomb"); without a bound that would exhaust memory instead of failing with a message.
+ */
+export const MAX_GUNZIPPED_BYTES = 2 ** 30;
+
+/**
  * Inflates gzip data and passes anything else through unchanged, so callers need not trust file
  * names: a `.gz` file that was already unpacked by a browser or a download tool still loads.
+ * Inflating stops with an error naming the file once the output exceeds `maxBytes`.
  */
-export async function gunzipIfNeeded(bytes: Uint8Array, file: string): Promise<Uint8Array> {
+export async function gunzipIfNeeded(
+  bytes: Uint8Array,
+  file: string,
+  maxBytes: number = MAX_GUNZIPPED_BYTES,
+): Promise<Uint8Array> {
   if (!isGzip(bytes)) return bytes;
   // DecompressionStream is the one inflater shared by Node 20+, browsers and edge runtimes.
   const stream = new DecompressionStream("gzip");
@@ -35,12 +48,33 @@ export async function gunzipIfNeeded(bytes: Uint8Array, file: string): Promise<U
   // Failures surface on the readable side; swallowing them here avoids unhandled rejections.
   writer.write(bytes as Uint8Array<ArrayBuffer>).catch(() => {});
   writer.close().catch(() => {});
+  const reader = stream.readable.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
   try {
-    return new Uint8Array(await new Response(stream.readable).arrayBuffer());
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      total += value.length;
+      if (total > maxBytes) {
+        reader.cancel().catch(() => {});
+        throw new Error(`${file}: gzip stream inflates to more than ${maxBytes} bytes, the limit for an IDX file`);
+      }
+      chunks.push(value);
+    }
   } catch (err) {
+    if (err instanceof Error && err.message.startsWith(`${file}: `)) throw err;
     const reason = err instanceof Error ? err.message : String(err);
     throw new Error(`${file}: not a valid gzip stream (${reason})`);
   }
+  if (chunks.length === 1) return chunks[0]!;
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
 }
 
 /** Parses an uncompressed IDX file of unsigned bytes, checking every header field against the data. */
@@ -67,15 +101,26 @@ export function parseIdx(bytes: Uint8Array, file: string): IdxArray {
       `${file}: too short for an IDX header with ${rank} dimensions (${bytes.length} bytes, need ${headerBytes})`,
     );
   }
+  // The rank is one byte, so the header is at most 4 + 4 · 255 = 1024 bytes: bounded by the format.
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const dims: number[] = [];
   for (let i = 0; i < rank; i++) dims.push(view.getUint32(4 + 4 * i, false));
-  const expected = dims.reduce((a, b) => a * b, 1);
   const actual = bytes.length - headerBytes;
+  // The product of up to 255 dims of up to 2^32 − 1 overflows a double (to Infinity, and
+  // Infinity · 0 is NaN, which compares unequal to everything and would slip past both size checks
+  // below). A zero dim makes the product exactly 0; otherwise stop multiplying once the product
+  // exceeds the bytes present, keeping it finite (below 2^32 · actual). It is exact up to 2^53, and
+  // any rounding above that cannot bring it back down to a real file's length, so the comparisons
+  // below stay exact.
+  let expected = dims.includes(0) ? 0 : 1;
+  for (const d of dims) {
+    if (expected > actual) break;
+    expected *= d;
+  }
   if (actual < expected) {
-    throw new Error(
-      `${file}: truncated IDX data: dims [${dims.join(", ")}] need ${expected} data bytes, file has ${actual}`,
-    );
+    // Exact, however large: a BigInt of at most 255 · 32 bits.
+    const need = dims.reduce((a, b) => a * BigInt(b), 1n);
+    throw new Error(`${file}: truncated IDX data: dims [${dims.join(", ")}] need ${need} data bytes, file has ${actual}`);
   }
   if (actual > expected) {
     throw new Error(

@@ -12,15 +12,45 @@ export interface NamedTensor {
 
 const METADATA_KEY = "__metadata__";
 
+/**
+ * Largest accepted header: 100 MB, the same bound as the reference Rust implementation
+ * (MAX_HEADER_SIZE in huggingface/safetensors). A header of that size describes millions of tensors;
+ * anything larger is hostile or corrupt, and decoding and parsing it would cost memory and time out
+ * of proportion to any real model.
+ */
+export const MAX_HEADER_LENGTH = 100_000_000;
+
 // Float32Array uses host byte order; the format is little-endian. On a little-endian host
 // (every platform we target) raw byte copies are exact and fast, and they preserve NaN payloads
 // that a DataView round trip through a JS number may canonicalize.
 const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 function product(shape: readonly number[]): number {
+  // A zero dim makes the product exactly 0, even where the other dims multiply to Infinity
+  // (Infinity · 0 would be NaN).
+  if (shape.includes(0)) return 0;
   let n = 1;
   for (const d of shape) n *= d;
   return n;
+}
+
+/**
+ * Sets an own enumerable property, even for the name "__proto__", which plain assignment would
+ * treat as the object's prototype (silently dropping the entry).
+ */
+function define(target: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+/** A short description of an untrusted JSON value for an error message. */
+function describe(value: unknown): string {
+  // JSON.stringify of a deeply nested value overflows the stack, and of a big one floods the
+  // message; only short strings are quoted whole.
+  if (typeof value === "string") return value.length <= 64 ? JSON.stringify(value) : `a ${value.length}-character string`;
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  if (typeof value === "object") return "an object";
+  return String(value);
 }
 
 function isDimension(d: unknown): d is number {
@@ -34,9 +64,9 @@ export function encodeSafetensors(tensors: NamedTensor[], metadata: Record<strin
     if (typeof value !== "string") {
       throw new Error(`safetensors metadata "${key}" must be a string, got ${typeof value}`);
     }
-    meta[key] = value;
+    define(meta, key, value);
   }
-  header[METADATA_KEY] = meta;
+  define(header, METADATA_KEY, meta);
 
   let offset = 0;
   for (const t of tensors) {
@@ -52,7 +82,7 @@ export function encodeSafetensors(tensors: NamedTensor[], metadata: Record<strin
       );
     }
     const end = offset + t.data.length * 4;
-    header[t.name] = { dtype: "F32", shape: [...t.shape], data_offsets: [offset, end] };
+    define(header, t.name, { dtype: "F32", shape: [...t.shape], data_offsets: [offset, end] });
     offset = end;
   }
 
@@ -96,6 +126,9 @@ export function decodeSafetensors(
   if (bytes.length < 8) fail(`file is ${bytes.length} bytes, shorter than the 8-byte header length`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const declared = view.getBigUint64(0, true);
+  if (declared > BigInt(MAX_HEADER_LENGTH)) {
+    fail(`header length ${declared} is larger than the ${MAX_HEADER_LENGTH}-byte limit`);
+  }
   if (declared > BigInt(bytes.length - 8)) {
     fail(`header length ${declared} is larger than the ${bytes.length - 8} bytes after it`);
   }
@@ -117,13 +150,13 @@ export function decodeSafetensors(
       if (typeof value !== "object" || value === null || Array.isArray(value)) fail(`${METADATA_KEY} is not an object`);
       for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
         if (typeof v !== "string") fail(`metadata "${k}" is not a string`);
-        metadata[k] = v as string;
+        define(metadata, k, v);
       }
       continue;
     }
     if (typeof value !== "object" || value === null) fail(`tensor "${name}" is not an object`);
     const { dtype, shape, data_offsets: offsets } = value as Record<string, unknown>;
-    if (dtype !== "F32") fail(`tensor "${name}" has dtype ${JSON.stringify(dtype)}; only F32 is supported`);
+    if (dtype !== "F32") fail(`tensor "${name}" has dtype ${describe(dtype)}; only F32 is supported`);
     if (!Array.isArray(shape) || !shape.every(isDimension)) fail(`tensor "${name}" has an invalid shape`);
     if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isDimension)) {
       fail(`tensor "${name}" has invalid data_offsets`);
