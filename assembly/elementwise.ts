@@ -48,7 +48,14 @@ export function columnSums(M: i32, N: i32, x: usize, ldx: i32, out: usize, accum
 
 /** Index of the first NaN or ±Inf in p[0..n), or -1 when every value is finite. */
 export function firstNonFinite(n: i32, p: usize): i32 {
-  for (let i = 0; i < n; i++) {
+  // v − v is 0 for finite v and NaN for NaN and ±Inf: four values are cleared with one compare.
+  const zero = f32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const v = v128.load(p + (<usize>i << 2));
+    if (v128.any_true(f32x4.ne(f32x4.sub(v, v), zero))) break;
+  }
+  for (; i < n; i++) {
     const v = load<f32>(p + (<usize>i << 2));
     if (!isFinite(v)) return i;
   }

@@ -251,3 +251,30 @@ describe("tolerance: early stop of IL's relaxation", () => {
     }
   });
 });
+
+describe("non-finite parameters", () => {
+  it("a NaN in a weight stops training at the first batch, naming the tensor and element", async () => {
+    const { MLP } = await import("../../ts-wrapper/index.js");
+    const mlp = new MLP({ layers: LAYERS, seed: 2, runtime: rt });
+    try {
+      mlp.params.view("layers.2.weight")[7] = NaN;
+      expect(() => train(mlp, data, { epochs: 1, batchSize: 16, lr: 0.01, seed: 0 })).toThrow(
+        new DivergenceError("training diverged in epoch 1, batch 1: layers.2.weight[7] = NaN; try a smaller --lr"));
+    } finally {
+      mlp.free();
+    }
+  });
+
+  it("the same for a PCN, whichever tensor holds it", () => {
+    const pcn = new PCN({ layers: LAYERS, seed: 2, runtime: rt });
+    try {
+      pcn.params.view("layers.0.bias")[3] = -Infinity;
+      // ReLU(−∞) = 0 keeps the forward pass finite, so the IL update runs and the PCN's own check
+      // after it finds the bias (−∞ plus a finite change, or NaN once errors reach it).
+      expect(() => train(pcn, data, { epochs: 1, batchSize: 16, lr: 0.01, seed: 0 })).toThrow(
+        /^training diverged in epoch 1, batch 1: layers\.0\.bias\[3\] = (-Infinity|NaN)( after the il update)?; try a smaller --lr$/);
+    } finally {
+      pcn.free();
+    }
+  });
+});

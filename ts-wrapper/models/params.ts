@@ -62,6 +62,20 @@ export class ParameterSet {
     return this.grads + slot.offset * 4;
   }
 
+  /**
+   * The first non-finite trainable value, named: "layers.2.weight[17] = NaN", or undefined when all
+   * are finite. Names where training blew up.
+   */
+  firstNonFinite(): string | undefined {
+    const index = this.runtime.kernels.firstNonFinite(this.length, this.values);
+    if (index < 0) return undefined;
+    const value = this.runtime.heap.f32(this.values, this.length)[index];
+    for (const [name, slot] of this.slots) {
+      if (slot.spec.trainable && index >= slot.offset && index < slot.offset + slot.size) return `${name}[${index - slot.offset}] = ${value}`;
+    }
+    return `parameter ${index} = ${value}`;
+  }
+
   /** A view of a tensor's values (valid until the next allocation). */
   view(name: string): Float32Array {
     return this.runtime.heap.f32(this.ptr(name), this.slot(name).size);

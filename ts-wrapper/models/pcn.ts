@@ -141,8 +141,8 @@ export class PCN {
       optimizer.step();
     }
     this.energyTrace = trace;
-    const bad = this.runtime.kernels.firstNonFinite(this.params.length, this.params.values);
-    if (bad >= 0) throw new DivergenceError(`a weight of ${this.tensorAt(bad)} became non-finite after the ${this.algo} update; try a smaller --lr`);
+    const bad = this.params.firstNonFinite();
+    if (bad) throw new DivergenceError(`${bad} after the ${this.algo} update; try a smaller --lr`);
     return { logits, loss };
   }
 
@@ -240,16 +240,6 @@ export class PCN {
     }
     return `predictive coding diverged ${where} the energy grew from ${this.startEnergy.toPrecision(4)} to ${energy.toPrecision(4)}` +
       ` and the ${worst.what} of layer ${worst.layer} reach ${worst.value.toPrecision(4)}; try a smaller --gamma`;
-  }
-
-  private tensorAt(index: number): string {
-    for (const layer of this.mlp.linearLayers) {
-      for (const name of [layer.weight, layer.bias]) {
-        const start = (this.params.ptr(name) - this.params.values) / 4;
-        if (index >= start && index < start + this.params.view(name).length) return name;
-      }
-    }
-    return "a parameter";
   }
 
   private workspace(B: number): Workspace {

@@ -96,6 +96,11 @@ export function train(model: TrainableModel, data: Dataset, options: TrainOption
           if (!(error instanceof DivergenceError)) throw error;
           throw new DivergenceError(`training diverged in epoch ${epoch}, batch ${b}: ${error.message}`, { cause: error });
         }
+        // Parameters are checked after every step (a pass over them, small next to a training step),
+        // first, so the error names the tensor and element that stopped being finite; a non-finite loss
+        // with finite parameters means finite weights too large for float32 activations.
+        const bad = model.params.firstNonFinite();
+        if (bad) throw new DivergenceError(`training diverged in epoch ${epoch}, batch ${b}: ${bad}; try a smaller --lr`);
         if (!Number.isFinite(step.loss)) {
           throw new DivergenceError(`training diverged in epoch ${epoch}, batch ${b}: the loss is ${step.loss}; try a smaller --lr`);
         }
@@ -103,8 +108,6 @@ export function train(model: TrainableModel, data: Dataset, options: TrainOption
         lossSum += step.loss * n;
         options.onBatch?.(Math.min(start + n, data.count), data.count, epoch);
       }
-      const bad = kernels.firstNonFinite(model.params.length, model.params.values);
-      if (bad >= 0) throw new DivergenceError(`training diverged in epoch ${epoch}: a parameter became non-finite; try a smaller --lr`);
       const result: EpochResult = { epoch, loss: lossSum / seen, accuracy: correct / seen, seconds: 0 };
       if (options.test) {
         const t = evaluate(model, options.test, { outputLoss });
