@@ -22,6 +22,7 @@ import {
 } from "../../ts-wrapper/index.js";
 import { STREAM_FEEDBACK, STREAM_INIT, STREAM_SHUFFLE } from "../../ts-wrapper/models/mlp.js";
 import { Lcg } from "../helpers/lcg.js";
+import { expectClose } from "../helpers/pc-fixtures.js";
 import { backprop64, biasName, forward64, netFromParams, weightName, type Act } from "../helpers/pc-reference.js";
 import { accuracyByPredict, rings } from "../helpers/rings.js";
 
@@ -30,22 +31,7 @@ beforeAll(async () => {
   rt = await init();
 });
 
-const REL = 1e-5;
 
-/** Element-wise |got − ref| ≤ REL·max(1, |ref|); reports the worst element. */
-function expectClose(got: ArrayLike<number>, ref: ArrayLike<number>, what: string): void {
-  expect(got.length, `${what}: length`).toBe(ref.length);
-  let worst = 0;
-  let at = "";
-  for (let k = 0; k < ref.length; k++) {
-    const r = Math.abs(got[k] - ref[k]) / Math.max(1, Math.abs(ref[k]));
-    if (!(r <= worst)) {
-      worst = r;
-      at = `[${k}]: ${got[k]} vs ${ref[k]}`;
-    }
-  }
-  expect(worst, `${what}: worst ${at}`).toBeLessThanOrEqual(REL);
-}
 
 function maxAbs(a: ArrayLike<number>): number {
   let m = 0;

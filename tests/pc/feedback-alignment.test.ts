@@ -18,12 +18,13 @@
 
 import { beforeAll, describe, expect, it } from "vitest";
 import {
-  BatchBuffer, init, MLP, oneHot, Optimizer, PCN, train, type ActivationName, type Runtime,
+  init, MLP, oneHot, Optimizer, PCN, train, type ActivationName, type Runtime,
 } from "../../ts-wrapper/index.js";
 import type { OutputLoss } from "../../ts-wrapper/training/losses.js";
 import { Lcg } from "../helpers/lcg.js";
+import { draw, expectClose, randomizeBiases, REL, stage, worstRel } from "../helpers/pc-fixtures.js";
 import {
-  backprop64, biasName, cloneNet, forward64, learn64, linear, maxParamDiff, netFromParams, pcStep64, sgd64, weightName,
+  backprop64, biasName, cloneNet, learn64, linear, maxParamDiff, netFromParams, pcStep64, sgd64, weightName,
   type Act, type Net64, type OutputMode,
 } from "../helpers/pc-reference.js";
 import { accuracyByPredict, rings } from "../helpers/rings.js";
@@ -33,35 +34,9 @@ beforeAll(async () => {
   rt = await init();
 });
 
-const REL = 1e-5;
 
-function worstRel(got: ArrayLike<number>, ref: ArrayLike<number>): { worst: number; at: string } {
-  let worst = 0;
-  let at = "";
-  for (let k = 0; k < ref.length; k++) {
-    const r = Math.abs(got[k] - ref[k]) / Math.max(1, Math.abs(ref[k]));
-    if (!(r <= worst)) {
-      worst = r;
-      at = `[${k}]: ${got[k]} vs ${ref[k]}`;
-    }
-  }
-  return { worst, at };
-}
 
-/** Element-wise |got − ref| ≤ REL·max(1, |ref|); reports the worst element. */
-function expectClose(got: ArrayLike<number>, ref: ArrayLike<number>, what: string): void {
-  expect(got.length, `${what}: length`).toBe(ref.length);
-  const { worst, at } = worstRel(got, ref);
-  expect(worst, `${what}: worst ${at}`).toBeLessThanOrEqual(REL);
-}
 
-function draw(gen: Lcg, n: number, scale = 1, avoidZero = false): Float32Array {
-  return Float32Array.from({ length: n }, () => {
-    let v = scale * gen.normal();
-    while (avoidZero && Math.abs(v) < 1e-3) v = scale * gen.normal();
-    return v;
-  });
-}
 
 /** The model's feedback matrices as the reference takes them (index 0 unused). */
 function feedback64(mlp: MLP): (Float64Array | undefined)[] {
@@ -197,37 +172,9 @@ describe("pcStep with a FEEDBACK matrix", () => {
 // ---------------------------------------------------------------------------------------------
 // The PCN facade.
 
-interface Staged {
-  x: Float32Array;
-  y: Float32Array;
-  labels: Uint8Array;
-  batch: BatchBuffer;
-}
 
 /** A batch with inputs away from the ReLU kinks of `net`. */
-function stage(layers: number[], B: number, gen: Lcg, net: Net64): Staged {
-  const L = layers.length - 1;
-  let x = draw(gen, B * layers[0]);
-  for (let attempt = 0; attempt < 200; attempt++) {
-    const z = forward64(net, Float64Array.from(x), B);
-    if (!net.acts.some((a, k) => a === "relu" && z[k].some((v) => Math.abs(v) < 1e-3))) break;
-    x = draw(gen, B * layers[0]);
-  }
-  const labels = Uint8Array.from({ length: B }, () => gen.int(layers[L]));
-  const y = oneHot(labels, layers[L]);
-  const batch = new BatchBuffer(rt, B, layers[0], layers[L]);
-  rt.heap.f32(batch.x, x.length).set(x);
-  rt.heap.f32(batch.targets, y.length).set(y);
-  rt.heap.u8(batch.labels, B).set(labels);
-  return { x, y, labels, batch };
-}
 
-function randomizeBiases(model: PCN | MLP, L: number, gen: Lcg): void {
-  for (let i = 0; i < L; i++) {
-    const b = model.params.view(biasName(i));
-    b.set(Array.from(b, () => 0.3 * gen.normal()));
-  }
-}
 
 const FACADE_CASES: KernelCase[] = [
   { title: "7-5-3 tanh, batch 1", layers: [7, 5, 3], acts: ["tanh"], B: 1 },
@@ -261,7 +208,7 @@ describe("PCN with feedback alignment", () => {
     try {
       randomizeBiases(pcn, L, gen);
       const net = { ...netFromParams(pcn.params, layers, acts), feedback: feedback64(pcn.mlp) };
-      const s = stage(layers, B, gen, net);
+      const s = stage(rt, layers, B, gen, net);
       try {
         const start = layers.slice(1).map((n, l) => draw(gen, B * n, 1, l < L - 1 && acts[l] === "relu"));
         const trace = pcn.relax(s.batch.x, B, 1, 0.2, start);
@@ -288,7 +235,7 @@ describe("PCN with feedback alignment", () => {
       const opt = new Optimizer(pcn.params, { lr });
       randomizeBiases(pcn, L, gen);
       const net = { ...netFromParams(pcn.params, layers, acts), feedback: feedback64(pcn.mlp) };
-      const s = stage(layers, B, gen, net);
+      const s = stage(rt, layers, B, gen, net);
       try {
         const x64 = Float64Array.from(s.x);
         const y64 = Float64Array.from(s.y);
@@ -346,7 +293,7 @@ describe("Z-IL with feedback alignment equals backprop with feedback alignment",
     const biases = Array.from({ length: L }, (_, l) => Float32Array.from({ length: layers[l + 1] }, () => 0.3 * gen.normal()));
     for (const m of [zil, bp, zilPlain]) biases.forEach((b, l) => m.params.view(biasName(l)).set(b));
     const net0 = { ...netFromParams(bp.params, layers, acts), feedback: feedback64(bp) };
-    const s = stage(layers, B, gen, net0);
+    const s = stage(rt, layers, B, gen, net0);
     const opts = [zil, bp, zilPlain].map((m) => new Optimizer(m.params, { optimizer: "sgd", lr: LR }));
     try {
       expect(feedback64(zil.mlp)).toEqual(net0.feedback);

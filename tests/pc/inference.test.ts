@@ -23,9 +23,10 @@
 // ReLU kinks: every ReLU input is kept ≥ 1e-3 from 0 so both sides take the same branch.
 
 import { beforeAll, describe, expect, it } from "vitest";
-import { BatchBuffer, init, MLP, oneHot, Optimizer, PCN, type ActivationName, type Runtime } from "../../ts-wrapper/index.js";
+import { init, MLP, oneHot, Optimizer, PCN, type ActivationName, type Runtime } from "../../ts-wrapper/index.js";
 import type { OutputLoss } from "../../ts-wrapper/training/losses.js";
 import { Lcg } from "../helpers/lcg.js";
+import { draw, expectClose, randomizeBiases, REL, stage } from "../helpers/pc-fixtures.js";
 import {
   act, biasName, forward64, learn64, linear, loss64, maxParamDiff, netFromParams, pcStep64, weightName,
   type Act, type Net64, type OutputMode,
@@ -36,31 +37,9 @@ beforeAll(async () => {
   rt = await init();
 });
 
-const REL = 1e-5;
 
-/** Element-wise |got − ref| ≤ REL·max(1, |ref|); reports the worst element. */
-function expectClose(got: ArrayLike<number>, ref: ArrayLike<number>, what: string, rel = REL): void {
-  expect(got.length, `${what}: length`).toBe(ref.length);
-  let worst = 0;
-  let at = "";
-  for (let k = 0; k < ref.length; k++) {
-    const r = Math.abs(got[k] - ref[k]) / Math.max(1, Math.abs(ref[k]));
-    if (!(r <= worst)) {
-      worst = r;
-      at = `[${k}]: ${got[k]} vs ${ref[k]}`;
-    }
-  }
-  expect(worst, `${what}: worst ${at}`).toBeLessThanOrEqual(rel);
-}
 
 /** Normal draws, pushed at least 1e-3 away from 0 (ReLU kinks) when `avoidZero`. */
-function draw(gen: Lcg, n: number, scale = 1, avoidZero = false): Float32Array {
-  return Float32Array.from({ length: n }, () => {
-    let v = scale * gen.normal();
-    while (avoidZero && Math.abs(v) < 1e-3) v = scale * gen.normal();
-    return v;
-  });
-}
 
 // ---------------------------------------------------------------------------------------------
 // The kernel, called directly. Its contract (assembly/pc.ts): 15 u32 words per weight layer i:
@@ -252,37 +231,8 @@ describe("pcStep kernel: one step against the float64 reference", () => {
 // ---------------------------------------------------------------------------------------------
 // The facade.
 
-interface Staged {
-  x: Float32Array;
-  y: Float32Array;
-  labels: Uint8Array;
-  batch: BatchBuffer;
-}
 
-function stage(layers: number[], B: number, gen: Lcg, net?: Net64, acts: Act[] = []): Staged {
-  const L = layers.length - 1;
-  let x = draw(gen, B * layers[0]);
-  // Away from ReLU kinks in the feedforward pass.
-  for (let attempt = 0; net && attempt < 200; attempt++) {
-    const z = forward64(net, Float64Array.from(x), B);
-    if (!acts.some((a, k) => a === "relu" && z[k].some((v) => Math.abs(v) < 1e-3))) break;
-    x = draw(gen, B * layers[0]);
-  }
-  const labels = Uint8Array.from({ length: B }, () => gen.int(layers[L]));
-  const y = oneHot(labels, layers[L]);
-  const batch = new BatchBuffer(rt, B, layers[0], layers[L]);
-  rt.heap.f32(batch.x, x.length).set(x);
-  rt.heap.f32(batch.targets, y.length).set(y);
-  rt.heap.u8(batch.labels, B).set(labels);
-  return { x, y, labels, batch };
-}
 
-function randomizeBiases(model: PCN | MLP, L: number, gen: Lcg): void {
-  for (let i = 0; i < L; i++) {
-    const b = model.params.view(biasName(i));
-    b.set(Array.from(b, () => 0.3 * gen.normal()));
-  }
-}
 
 const FACADE_CASES: { title: string; layers: number[]; acts: Act[]; B: number }[] = [
   { title: "7-5-3 tanh, batch 1", layers: [7, 5, 3], acts: ["tanh"], B: 1 },
@@ -295,7 +245,7 @@ describe("PCN facade: steps against the float64 reference", () => {
     const L = layers.length - 1;
     const gen = new Lcg(layers.length * 31 + B);
     const pcn = new PCN({ layers, activation: acts as ActivationName[], seed: 3, runtime: rt });
-    const s = stage(layers, B, gen);
+    const s = stage(rt, layers, B, gen);
     try {
       randomizeBiases(pcn, L, gen);
       const net = netFromParams(pcn.params, layers, acts);
@@ -323,7 +273,7 @@ describe("PCN facade: steps against the float64 reference", () => {
         const opt = new Optimizer(pcn.params, { lr });
         randomizeBiases(pcn, L, gen);
         const net = netFromParams(pcn.params, layers, acts);
-        const s = stage(layers, B, gen, net, acts);
+        const s = stage(rt, layers, B, gen, net);
         try {
           const x64 = Float64Array.from(s.x);
           const y64 = Float64Array.from(s.y);
@@ -368,7 +318,7 @@ describe("PCN facade: steps against the float64 reference", () => {
       for (const B of [2, 7, 1, 7]) {
         for (const loss of ["ce", "mse"] as OutputLoss[]) {
           const net = netFromParams(pcn.params, layers, acts);
-          const s = stage(layers, B, gen);
+          const s = stage(rt, layers, B, gen);
           try {
             pcn.trainBatch(s.batch, B, loss, opt);
             const ref = learn64(net, Float64Array.from(s.x), Float64Array.from(s.y), B, loss, { schedule: "il", T: 4, gamma: 0.2, lr: 0.1 });
@@ -400,7 +350,7 @@ describe("PCN facade: steps against the float64 reference", () => {
     const gen = new Lcg(9);
     const pcn = new PCN({ layers, activation: "tanh", seed: 5, algo: "il", T: 20, gamma: 0.2, runtime: rt });
     const mlp = new MLP({ layers, activation: "tanh", seed: 5, runtime: rt });
-    const s = stage(layers, B, gen);
+    const s = stage(rt, layers, B, gen);
     try {
       pcn.trainBatch(s.batch, B, "ce", new Optimizer(pcn.params, { lr: 0.1 }));
       mlp.trainBatch(s.batch, B, "ce", new Optimizer(mlp.params, { lr: 0.1 }));
@@ -480,7 +430,7 @@ describe("relaxation dynamics", () => {
     const B = 6;
     const gen = new Lcg(21);
     const pcn = new PCN({ layers, activation: "tanh", seed: 4, algo: "il", T: 30, gamma: 0.05, runtime: rt });
-    const s = stage(layers, B, gen);
+    const s = stage(rt, layers, B, gen);
     const opt = new Optimizer(pcn.params, { lr: 0.01 });
     try {
       pcn.trainBatch(s.batch, B, loss, opt);
@@ -510,7 +460,7 @@ describe("incremental PC", () => {
     randomizeBiases(ipc, 3, new Lcg(5));
     randomizeBiases(il, 3, new Lcg(5));
     const net = netFromParams(ipc.params, layers, acts);
-    const s = stage(layers, B, gen);
+    const s = stage(rt, layers, B, gen);
     const o1 = new Optimizer(ipc.params, { lr });
     const o2 = new Optimizer(il.params, { lr });
     try {
@@ -547,7 +497,7 @@ describe("incremental PC", () => {
     const B = 8;
     const gen = new Lcg(3);
     const pcn = new PCN({ layers, activation: "tanh", seed: 6, algo: "ipc", T: 10, gamma: 0.1, runtime: rt });
-    const s = stage(layers, B, gen);
+    const s = stage(rt, layers, B, gen);
     const opt = new Optimizer(pcn.params, { lr: 0.02 });
     try {
       const losses: number[] = [];
