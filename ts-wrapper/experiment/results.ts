@@ -1,6 +1,8 @@
 // The shape of a comparison run's results.json (`bioplausible compare`): what the report draws
 // and what a replay checks. Keys are snake_case, as every JSON result of the CLI.
 
+import type { NeuronParams } from "../models/neuron.js";
+
 /** One epoch of a row's training. */
 export interface EpochRecord {
   epoch: number;
@@ -76,7 +78,7 @@ export interface RateCurves {
   z: number[];
   scaled: number[];
   relu: number[];
-  neuron: { tauRc: number; tRef: number; amplitude: number; gain: number; smoothing: number };
+  neuron: NeuronParams;
 }
 
 /** Spikes of one test digit through every layer of a converted network. */
