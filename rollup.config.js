@@ -1,19 +1,44 @@
-// Bundles the TypeScript facade into dist/ (ESM) with the .wasm files beside it, and the public
-// types into one dist/index.d.ts.
+// Bundles the TypeScript facade into dist/ (ESM), one bundle per kind of runtime, with the .wasm
+// files beside them and the public types in one dist/index.d.ts:
+//   index.js, cli.js   Node (also Deno and Bun): reads the .wasm and data files from disk
+//   browser.js         fetches the .wasm and data URLs
+//   workerd.js         imports the .wasm as a module, as Cloudflare's workerd requires
+//   edge-light.js      the same, with the ?module import Vercel's edge runtime requires
 import { copyFileSync, mkdirSync, rmSync } from "node:fs";
 import typescript from "@rollup/plugin-typescript";
 import dts from "rollup-plugin-dts";
 
-// In the sources the wasm lives in build/; in the bundle it sits next to the JavaScript.
-const wasmBesideBundle = {
-  name: "wasm-beside-bundle",
-  load(id) {
-    if (!id.endsWith("ts-wrapper/wasm/location.ts")) return null;
-    return [
-      'export const releaseWasmUrl = new URL("./bioplausible.wasm", import.meta.url);',
-      'export const debugWasmUrl = new URL("./bioplausible.debug.wasm", import.meta.url);',
-    ].join("\n");
-  },
+const WASM_MODULE = "bioplausible-wasm-module";
+
+// ts-wrapper/wasm/location.ts for each bundle: where its wasm core comes from.
+const locations = {
+  url: [
+    'export const releaseWasm = new URL("./bioplausible.wasm", import.meta.url);',
+    'export const debugWasm = new URL("./bioplausible.debug.wasm", import.meta.url);',
+  ].join("\n"),
+  module: [`import core from "${WASM_MODULE}";`, "export const releaseWasm = core;", "export const debugWasm = undefined;"].join("\n"),
+};
+
+/** Sets a bundle's platform (node or web) and wasm location; `wasmImport` is the edge bundles' import of the .wasm. */
+function target({ platform, location, wasmImport }) {
+  return {
+    name: "bioplausible-target",
+    async resolveId(source, importer) {
+      if (source === WASM_MODULE) return { id: WASM_MODULE, external: true };
+      if (platform === "node") return null;
+      const resolved = await this.resolve(source, importer, { skipSelf: true });
+      if (resolved?.id.endsWith("ts-wrapper/platform/node.ts")) return resolved.id.replace(/node\.ts$/, "web.ts");
+      return resolved;
+    },
+    load(id) {
+      return id.endsWith("ts-wrapper/wasm/location.ts") ? locations[location] : null;
+    },
+    outputOptions: (options) => (wasmImport ? { ...options, paths: { [WASM_MODULE]: wasmImport } } : options),
+  };
+}
+
+const copyWasm = {
+  name: "copy-wasm",
   writeBundle() {
     mkdirSync("dist", { recursive: true });
     copyFileSync("build/release.wasm", "dist/bioplausible.wasm");
@@ -25,16 +50,28 @@ const wasmBesideBundle = {
 // chunks in dist/ (and in the published package).
 rmSync("dist", { recursive: true, force: true });
 
-// Runtime dependencies stay imports: vega and vega-lite (the report's plots) load only when a report is drawn.
-const external = (id) => id.startsWith("node:") || ["@assemblyscript/loader", "vega", "vega-lite"].includes(id);
+// vega and vega-lite (the report's plots) stay imports, loaded only when a report is drawn.
+const external = (id) => id.startsWith("node:") || ["vega", "vega-lite"].includes(id);
+const ts = () => typescript({ tsconfig: "./tsconfig.json", compilerOptions: { outDir: "dist", declaration: false, rootDir: "ts-wrapper" }, exclude: ["tests/**"] });
+
+/** A one-file bundle of the library for a runtime without node: builtins. */
+const webBundle = (name, location, wasmImport) => ({
+  input: "ts-wrapper/index.ts",
+  output: { file: `dist/${name}.js`, format: "es", sourcemap: name === "browser", inlineDynamicImports: true },
+  external,
+  plugins: [target({ platform: "web", location, wasmImport }), ts()],
+});
 
 export default [
   {
     input: { index: "ts-wrapper/index.ts", cli: "ts-wrapper/cli/main.ts" },
     output: { dir: "dist", format: "es", sourcemap: true },
     external,
-    plugins: [wasmBesideBundle, typescript({ tsconfig: "./tsconfig.json", compilerOptions: { outDir: "dist", declaration: false, rootDir: "ts-wrapper" }, exclude: ["tests/**"] })],
+    plugins: [target({ platform: "node", location: "url" }), ts(), copyWasm],
   },
+  webBundle("browser", "url"),
+  webBundle("workerd", "module", "./bioplausible.wasm"),
+  webBundle("edge-light", "module", "./bioplausible.wasm?module"),
   {
     input: "ts-wrapper/index.ts",
     output: { file: "dist/index.d.ts", format: "es" },

@@ -1,12 +1,12 @@
 // Train a 784-256-256-10 ReLU MLP on MNIST with the library API and save it.
 // Run after `npm install`: node examples/train-mnist.mjs [epochs]
 import { writeFile } from "node:fs/promises";
-import { encodeModel, evaluate, init, loadMnist, MLP, train } from "bioplausible";
+import { encodeModel, evaluate, init, loadMNIST, MLP, train } from "bioplausible";
 
 const epochs = Number(process.argv[2] ?? 5);
 await init();
-const trainSet = await loadMnist("train");
-const testSet = await loadMnist("test");
+const trainSet = await loadMNIST("train");
+const testSet = await loadMNIST("test");
 
 const model = new MLP({ layers: [784, 256, 256, 10], activation: "relu", seed: 0 });
 train(model, trainSet, {

@@ -1,12 +1,13 @@
 // The default runtime: one instance of the wasm module that models use unless given another.
 
+import { platform } from "./platform/index.js";
 import { instantiateRuntime, type Runtime } from "./wasm/load.js";
-import { debugWasmUrl, releaseWasmUrl } from "./wasm/location.js";
+import { debugWasm, releaseWasm } from "./wasm/location.js";
 
 export type { Runtime };
 
 export interface InitOptions {
-  /** A compiled module (edge workers import the .wasm as a module and pass it here). */
+  /** A compiled module, for runtimes that deliver the .wasm some other way. */
   module?: WebAssembly.Module;
   /** The debug build: kernel assertions on, slower. */
   debug?: boolean;
@@ -16,8 +17,7 @@ let current: Runtime | undefined;
 
 /** Load and instantiate the wasm core; resolves to the runtime, which also becomes the default. */
 export async function init(options: InitOptions = {}): Promise<Runtime> {
-  const module = options.module ?? (await compileDefault(options.debug ? debugWasmUrl : releaseWasmUrl));
-  current = await instantiateRuntime(module);
+  current = await instantiateRuntime(options.module ?? (await platform.compile(wasmSource(options.debug ?? false))));
   return current;
 }
 
@@ -27,16 +27,8 @@ export function runtime(): Runtime {
   return current;
 }
 
-async function compileDefault(url: URL): Promise<WebAssembly.Module> {
-  if (url.protocol === "file:") {
-    const { readFile } = await import("node:fs/promises");
-    let bytes: Uint8Array<ArrayBuffer>;
-    try {
-      bytes = await readFile(url);
-    } catch (cause) {
-      throw new Error(`cannot read the wasm core at ${url.pathname} (was the package built? run \`npm run build\`)`, { cause });
-    }
-    return WebAssembly.compile(bytes);
-  }
-  return WebAssembly.compileStreaming(fetch(url));
+function wasmSource(debug: boolean): URL | WebAssembly.Module {
+  if (!debug) return releaseWasm;
+  if (debugWasm === undefined) throw new Error("the debug build of the wasm core is not bundled for this runtime; pass { module } to init()");
+  return debugWasm;
 }

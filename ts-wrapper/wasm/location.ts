@@ -1,4 +1,5 @@
-// Where the .wasm files are, relative to this module. The bundle (rollup.config.js) replaces this
-// file with URLs next to the bundled JavaScript.
-export const releaseWasmUrl = new URL("../../build/release.wasm", import.meta.url);
-export const debugWasmUrl = new URL("../../build/debug.wasm", import.meta.url);
+// Where the wasm core comes from: URLs relative to this module in the sources. rollup.config.js
+// replaces this file in each bundle: URLs next to the bundled JavaScript for Node and browsers, an
+// imported module for edge runtimes (which cannot compile wasm from bytes).
+export const releaseWasm: URL | WebAssembly.Module = new URL("../../build/release.wasm", import.meta.url);
+export const debugWasm: URL | WebAssembly.Module | undefined = new URL("../../build/debug.wasm", import.meta.url);

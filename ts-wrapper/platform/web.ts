@@ -1,0 +1,42 @@
+// Browsers and edge workers: files are URLs, fetched. A relative directory resolves against the
+// page (or worker script) when there is one.
+import type { Platform } from "./types.js";
+
+export const platform: Platform = {
+  async compile(source) {
+    if (source instanceof WebAssembly.Module) return source;
+    const response = await fetchOk(source.href, "the wasm core");
+    // compileStreaming needs the application/wasm MIME type; plenty of static servers send another.
+    if (response.headers.get("content-type")?.split(";")[0].trim() === "application/wasm") {
+      return WebAssembly.compileStreaming(response);
+    }
+    return WebAssembly.compile(await response.arrayBuffer());
+  },
+
+  async read(dir, name, what) {
+    const base = new URL(dir.endsWith("/") ? dir : `${dir}/`, (globalThis as { location?: { href: string } }).location?.href);
+    const file = new URL(name, base).href;
+    const response = await fetchOk(file, what, true);
+    if (!response) return { file };
+    return { file, bytes: new Uint8Array(await response.arrayBuffer()) };
+  },
+
+  async mnistDir() {
+    throw new Error("MNIST has no default location here: pass dataDir, the URL of a directory serving the MNIST IDX files");
+  },
+};
+
+async function fetchOk(url: string, what: string): Promise<Response>;
+async function fetchOk(url: string, what: string, missingOk: true): Promise<Response | undefined>;
+async function fetchOk(url: string, what: string, missingOk = false): Promise<Response | undefined> {
+  let response: Response;
+  try {
+    response = await fetch(url);
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new Error(`${url}: cannot fetch ${what} (${reason})`, { cause: err });
+  }
+  if (response.status === 404 && missingOk) return undefined;
+  if (!response.ok) throw new Error(`${url}: cannot fetch ${what} (HTTP ${response.status} ${response.statusText})`);
+  return response;
+}
