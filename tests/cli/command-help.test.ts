@@ -2,7 +2,9 @@
 // exits 2; an unknown command exits 2 with one line naming it.
 
 import { describe, expect, it } from "vitest";
-import { lines, runCli } from "./e2e-cli.js";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { lines, ROOT, runCli } from "./e2e-cli.js";
 
 const TRAIN_FLAGS = [
   "--model", "--layers", "--epochs", "--batch-size", "--lr", "--optimizer", "--seed", "--dataset",
@@ -10,6 +12,14 @@ const TRAIN_FLAGS = [
 ];
 
 describe("help", () => {
+  it("bioplausible --version prints the package's version and exits 0", async () => {
+    const version = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).version as string;
+    for (const flag of ["--version", "-V"]) {
+      const r = await runCli([flag]);
+      expect([r.code, r.stdout, r.stderr]).toEqual([0, `bioplausible ${version}\n`, ""]);
+    }
+  });
+
   it("bioplausible --help exits 0 and lists the commands and flags on stdout", async () => {
     const r = await runCli(["--help"]);
     expect(r.code).toBe(0);

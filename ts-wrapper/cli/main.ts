@@ -6,6 +6,7 @@ import { benchCommand, benchHelp } from "./bench.js";
 import { compareCommand, compareHelp } from "./compare.js";
 import { evalCommand, evalHelp } from "./eval.js";
 import { trainCommand, trainHelp } from "./train.js";
+import { VERSION } from "../version.js";
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
   train: trainCommand,
@@ -22,7 +23,8 @@ commands:
   bench   time the kernels and training steps
   compare train and evaluate every method of an experiment; write results.json and report.html
 
-Every command takes --json (one JSON object on the last line of stdout) and --help.
+Every command takes --json (one JSON object on the last line of stdout) and --help;
+bioplausible --version prints the version.
 
 ${trainHelp}
 
@@ -37,6 +39,10 @@ export async function main(argv: string[]): Promise<number> {
   if (!command || command === "--help" || command === "-h" || command === "help") {
     process.stdout.write(`${USAGE}\n`);
     return command ? 0 : 2;
+  }
+  if (command === "--version" || command === "-V") {
+    process.stdout.write(`bioplausible ${VERSION}\n`);
+    return 0;
   }
   const handler = COMMANDS[command];
   try {
