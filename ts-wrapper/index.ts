@@ -12,6 +12,7 @@ export { Optimizer, OPTIMIZERS, type OptimizerName, type OptimizerOptions } from
 export { OUTPUT_LOSSES, type OutputLoss } from "./training/losses.js";
 export { train, LR_SCHEDULES, type LRSchedule, type TrainOptions, type TrainResult, type EpochResult } from "./training/trainer.js";
 export type { TrainableModel } from "./training/model.js";
+export { encodeCheckpoint, decodeCheckpoint, CHECKPOINT_FORMAT, type Checkpoint, type TrainingState } from "./training/checkpoint.js";
 export { evaluate, type Evaluation } from "./evaluation/metrics.js";
 export * from "./datasets/index.js";
 export { encodeModel, decodeModel, MODEL_FORMAT } from "./models/file.js";

@@ -61,6 +61,25 @@ export class Optimizer {
     }
   }
 
+  /** Step count and copies of the buffers, for a checkpoint. */
+  snapshot(): { steps: number; buffers: Float32Array[] } {
+    const heap = this.params.runtime.heap;
+    return { steps: this.steps, buffers: this.state.map((ptr) => heap.f32(ptr, this.params.length).slice()) };
+  }
+
+  /** Continue from a snapshot of an optimiser of the same kind over the same parameters; `source` names it in errors. */
+  restore(snapshot: { steps: number; buffers: Float32Array[] }, source: string): void {
+    if (snapshot.buffers.length !== this.state.length) {
+      throw new Error(`${source}: ${snapshot.buffers.length} optimizer buffers, but ${this.options.optimizer}${this.options.momentum > 0 ? " with momentum" : ""} keeps ${this.state.length}`);
+    }
+    snapshot.buffers.forEach((b, i) => {
+      if (b.length !== this.params.length) throw new Error(`${source}: optimizer buffer ${i} has ${b.length} values, the model has ${this.params.length}`);
+    });
+    const heap = this.params.runtime.heap;
+    snapshot.buffers.forEach((b, i) => heap.f32(this.state[i], this.params.length).set(b));
+    this.steps = snapshot.steps;
+  }
+
   free(): void {
     for (const ptr of this.state) this.params.runtime.heap.free(ptr);
     this.state.length = 0;

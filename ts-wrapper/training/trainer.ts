@@ -8,6 +8,7 @@ import { BatchBuffer, checkShapes } from "./batches.js";
 import { OUTPUT_LOSSES, type OutputLoss } from "./losses.js";
 import { DivergenceError, type TrainableModel } from "./model.js";
 import { Optimizer, type OptimizerOptions } from "./optimizers.js";
+import type { Checkpoint, TrainingState } from "./checkpoint.js";
 
 export const LR_SCHEDULES = ["constant", "cosine"] as const;
 export type LRSchedule = (typeof LR_SCHEDULES)[number];
@@ -25,6 +26,10 @@ export interface TrainOptions extends OptimizerOptions {
   onEpoch?: (result: EpochResult) => void;
   /** After every batch: samples done so far in this epoch, of `total`. */
   onBatch?: (done: number, total: number, epoch: number) => void;
+  /** Called with a checkpoint every `every` batches and at the end of every epoch. */
+  checkpoint?: { every?: number; save: (checkpoint: Checkpoint) => void };
+  /** Carry on from this checkpoint of the same run (same model, data and options). */
+  resume?: Checkpoint;
 }
 
 export interface EpochResult {
@@ -62,6 +67,9 @@ export function train(model: TrainableModel, data: Dataset, options: TrainOption
   const seed = options.seed ?? 0;
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new RangeError(`seed: must be an integer in [0, 2^32), got ${seed}`);
 
+  const every = options.checkpoint?.every ?? 0;
+  if (!Number.isInteger(every) || every < 0) throw new RangeError(`checkpoint.every: must be an integer ≥ 0 (0: only at the end of each epoch), got ${every}`);
+
   const rt = model.runtime;
   const { kernels, heap } = rt;
   const optimizer = new Optimizer(model.params, options);
@@ -69,19 +77,47 @@ export function train(model: TrainableModel, data: Dataset, options: TrainOption
   const rng = heap.alloc(16);
   const orderPtr = heap.alloc(data.count * 4);
   kernels.rngSeed(rng, seed, STREAM_SHUFFLE);
+  const batchesPerEpoch = Math.ceil(data.count / batch.capacity);
+  const totalSteps = epochs * batchesPerEpoch;
+  // Where this call starts: the beginning, or the place a checkpoint recorded.
+  let at: TrainingState = {
+    epoch: 1, batch: 0, steps: 0, optimizerSteps: 0, shuffle: "", lossSum: 0, correct: 0, seen: 0, seconds: 0, epochSeconds: 0, history: [],
+  };
   const history: EpochResult[] = [];
-  const started = performance.now();
-  const totalSteps = epochs * Math.ceil(data.count / batch.capacity);
-  let steps = 0;
+  let started = performance.now();
+  const shuffleState = () => hex(heap.u8(rng, 16));
   try {
-    for (let epoch = 1; epoch <= epochs; epoch++) {
-      const epochStart = performance.now();
+    if (options.resume) {
+      at = options.resume.state;
+      if (at.epoch > epochs + 1 || at.batch > batchesPerEpoch) {
+        throw new RangeError(`resume: the checkpoint is at epoch ${at.epoch}, batch ${at.batch}, past this run's ${epochs} epochs of ${batchesPerEpoch} batches`);
+      }
+      model.params.load(new Map(options.resume.params.map((t) => [t.name, t])), "resume");
+      optimizer.restore({ steps: at.optimizerSteps, buffers: options.resume.optimizer }, "resume");
+      heap.u8(rng, 16).set(unhex(at.shuffle));
+      history.push(...at.history);
+      started -= at.seconds * 1000;
+    }
+    let steps = at.steps;
+    for (let epoch = at.epoch; epoch <= epochs; epoch++) {
+      const resumed = epoch === at.epoch;
+      const epochStart = performance.now() - (resumed ? at.epochSeconds * 1000 : 0);
+      const shuffle = shuffleState();
       kernels.rngPermutation(rng, data.count, orderPtr);
       const order = heap.u32(orderPtr, data.count).slice();
-      let lossSum = 0;
-      let correct = 0;
-      let seen = 0;
+      let lossSum = resumed ? at.lossSum : 0;
+      let correct = resumed ? at.correct : 0;
+      let seen = resumed ? at.seen : 0;
+      const checkpoint = (state: Pick<TrainingState, "epoch" | "batch" | "shuffle" | "lossSum" | "correct" | "seen" | "epochSeconds">) => {
+        const { steps: optimizerSteps, buffers } = optimizer.snapshot();
+        options.checkpoint!.save({
+          state: { ...state, steps, optimizerSteps, seconds: (performance.now() - started) / 1000, history: history.map((e) => ({ ...e })) },
+          params: model.params.toTensors(),
+          optimizer: buffers,
+        });
+      };
       for (let start = 0, b = 1; start < data.count; start += batch.capacity, b++) {
+        if (resumed && b <= at.batch) continue;
         const n = batch.load(data, order, start);
         // Batch norm cannot normalise a last batch smaller than its minimum: skip it this epoch
         // (the shuffle gives that sample its turn in another epoch).
@@ -107,6 +143,10 @@ export function train(model: TrainableModel, data: Dataset, options: TrainOption
         correct += kernels.countCorrect(n, model.outputs, step.logits, batch.labels);
         lossSum += step.loss * n;
         options.onBatch?.(Math.min(start + n, data.count), data.count, epoch);
+        // The epoch's last batch is followed by the end-of-epoch checkpoint instead.
+        if (every && b % every === 0 && b < batchesPerEpoch) {
+          checkpoint({ epoch, batch: b, shuffle, lossSum, correct, seen, epochSeconds: (performance.now() - epochStart) / 1000 });
+        }
       }
       const result: EpochResult = { epoch, loss: lossSum / seen, accuracy: correct / seen, seconds: 0 };
       if (options.test) {
@@ -116,6 +156,7 @@ export function train(model: TrainableModel, data: Dataset, options: TrainOption
       }
       result.seconds = (performance.now() - epochStart) / 1000;
       history.push(result);
+      if (options.checkpoint) checkpoint({ epoch: epoch + 1, batch: 0, shuffle: shuffleState(), lossSum: 0, correct: 0, seen: 0, epochSeconds: 0 });
       options.onEpoch?.(result);
     }
   } finally {
@@ -125,4 +166,12 @@ export function train(model: TrainableModel, data: Dataset, options: TrainOption
     optimizer.free();
   }
   return { history, seconds: (performance.now() - started) / 1000 };
+}
+
+function hex(bytes: Uint8Array): string {
+  return [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function unhex(text: string): Uint8Array {
+  return Uint8Array.from(text.match(/../g)!, (pair) => parseInt(pair, 16));
 }

@@ -1,0 +1,111 @@
+// Checkpoint and resume: a run restarted from any checkpoint — through the file format's bytes, into
+// freshly built models and optimisers — ends with the same parameter bits and the same per-epoch
+// figures as the run that was never interrupted.
+
+import { beforeAll, describe, expect, it } from "vitest";
+import {
+  decodeCheckpoint, encodeCheckpoint, init, MLP, PCN, train, type Checkpoint, type EpochResult, type MLPOptions, type PCNOptions, type TrainOptions,
+} from "../../ts-wrapper/index.js";
+import { rings } from "../helpers/rings.js";
+
+const data = rings("rings", 203, 3); // 203 = 6·32 + 11: a short last batch
+const test = rings("rings-test", 60, 4);
+
+interface Case {
+  name: string;
+  build: () => MLP | PCN;
+  options: TrainOptions;
+}
+
+const mlp = (o: Omit<MLPOptions, "layers">) => () => new MLP({ layers: [2, 12, 9, 3], seed: 7, ...o });
+const pcn = (o: Omit<PCNOptions, "layers">) => () => new PCN({ layers: [2, 12, 9, 3], seed: 7, ...o });
+const base = { epochs: 3, batchSize: 32, seed: 9, test };
+const CASES: Case[] = [
+  { name: "sgd, nesterov momentum, weight decay, cosine", build: mlp({ activation: "tanh" }), options: { ...base, lr: 0.1, momentum: 0.9, nesterov: true, weightDecay: 1e-4, lrSchedule: "cosine" } },
+  { name: "adam with batch norm (running statistics)", build: mlp({ batchNorm: true }), options: { ...base, optimizer: "adam", lr: 0.01 } },
+  { name: "plain sgd with feedback alignment", build: mlp({ activation: "tanh", feedbackAlignment: true }), options: { ...base, lr: 0.1 } },
+  { name: "pcn il", build: pcn({ algo: "il", activation: "tanh", T: 8 }), options: { ...base, lr: 0.1, momentum: 0.5 } },
+  { name: "pcn zil with adam (one optimiser step per layer)", build: pcn({ algo: "zil", activation: "tanh" }), options: { ...base, optimizer: "adam", lr: 0.01 } },
+  { name: "soft-LIF", build: mlp({ activation: "softlif" }), options: { ...base, lr: 0.1, momentum: 0.9 } },
+];
+
+const withoutSeconds = (history: EpochResult[]) => history.map(({ seconds: _, ...e }) => e);
+
+beforeAll(async () => {
+  await init();
+});
+
+describe.each(CASES)("resume: $name", ({ build, options }) => {
+  it("ends bit-identical from every checkpoint, every 2 batches and at each epoch's end", async () => {
+    const saved: Uint8Array[] = [];
+    const whole = build();
+    const result = train(whole, data, { ...options, checkpoint: { every: 2, save: (c) => saved.push(encodeCheckpoint(c, { run: "x" })) } });
+    const expected = await whole.params.sha256();
+    whole.free();
+    // 7 batches per epoch: checkpoints after batches 2, 4, 6 and at the end, in each of 3 epochs.
+    expect(saved.length).toBe(3 * 4);
+    for (const [i, bytes] of saved.entries()) {
+      const { checkpoint, run } = decodeCheckpoint(bytes, `checkpoint ${i}`);
+      expect(run).toEqual({ run: "x" });
+      const model = build();
+      const resumed = train(model, data, { ...options, resume: checkpoint });
+      expect(await model.params.sha256(), `from checkpoint ${i} (epoch ${checkpoint.state.epoch}, batch ${checkpoint.state.batch})`).toBe(expected);
+      expect(withoutSeconds(resumed.history)).toEqual(withoutSeconds(result.history));
+      model.free();
+    }
+  });
+});
+
+describe("checkpoint contents and errors", () => {
+  let last: Checkpoint;
+  beforeAll(() => {
+    const model = mlp({})();
+    train(model, data, { ...base, lr: 0.1, momentum: 0.9, checkpoint: { save: (c) => (last = c) } });
+    model.free();
+  });
+
+  it("the final checkpoint is past the last epoch: resuming from it trains nothing and returns the history", () => {
+    expect(last.state).toMatchObject({ epoch: 4, batch: 0, seen: 0 });
+    expect(last.state.history.map((e) => e.epoch)).toEqual([1, 2, 3]);
+    const model = mlp({})();
+    const before = model.params.toTensors();
+    const result = train(model, data, { ...base, lr: 0.1, momentum: 0.9, resume: last });
+    expect(result.history.map((e) => e.epoch)).toEqual([1, 2, 3]);
+    // The parameters are the checkpoint's, not the fresh model's.
+    expect(model.params.toTensors()).toEqual(last.params);
+    expect(model.params.toTensors()).not.toEqual(before);
+    model.free();
+  });
+
+  it("rejects a checkpoint of another architecture, naming the tensor", () => {
+    const other = new MLP({ layers: [2, 5, 3], seed: 7 });
+    expect(() => train(other, data, { ...base, lr: 0.1, momentum: 0.9, resume: last })).toThrow(/resume: tensor layers\.0\.weight has shape \[12,2\], the model expects \[5,2\]/);
+    other.free();
+  });
+
+  it("rejects a checkpoint of another optimiser", () => {
+    const model = mlp({})();
+    expect(() => train(model, data, { ...base, optimizer: "adam", lr: 0.01, resume: last })).toThrow(/resume: 1 optimizer buffers, but adam keeps 2/);
+    model.free();
+  });
+
+  it("rejects a checkpoint past the run's epochs", () => {
+    const model = mlp({})();
+    expect(() => train(model, data, { ...base, epochs: 2, lr: 0.1, momentum: 0.9, resume: last })).toThrow(/checkpoint is at epoch 4, batch 0, past this run's 2 epochs/);
+    model.free();
+  });
+
+  it("decoding names the file and what is wrong", () => {
+    const good = encodeCheckpoint(last, {});
+    expect(() => decodeCheckpoint(good.subarray(0, 20), "a.ckpt")).toThrow(/^a\.ckpt: /);
+    const edit = (change: (state: Record<string, unknown>) => void) => {
+      const state = JSON.parse(JSON.stringify(last.state));
+      change(state);
+      return encodeCheckpoint({ ...last, state }, {});
+    };
+    expect(() => decodeCheckpoint(edit((s) => (s.epoch = 0)), "b.ckpt")).toThrow(/b\.ckpt: checkpoint state epoch must be ≥ 1, got 0/);
+    expect(() => decodeCheckpoint(edit((s) => (s.shuffle = "zz")), "c.ckpt")).toThrow(/c\.ckpt: checkpoint state shuffle must be 32 hex digits/);
+    expect(() => decodeCheckpoint(edit((s) => (s.steps = -1)), "d.ckpt")).toThrow(/d\.ckpt: checkpoint state steps must be an integer ≥ 0, got -1/);
+    expect(() => decodeCheckpoint(edit((s) => (s.history = [])), "e.ckpt")).toThrow(/e\.ckpt: checkpoint state history must list the 3 finished epochs/);
+  });
+});
