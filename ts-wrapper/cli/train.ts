@@ -1,7 +1,7 @@
 // bioplausible train: train a model on a data set, evaluate it on the test split, save it.
 
 import { subset } from "../datasets/dataset.js";
-import { defaultLearningRate, epochRecords, runRow, type RowOptions } from "../experiment/row.js";
+import { defaultLearningRate, epochRecords, rowBytes, runRow, type RowOptions } from "../experiment/row.js";
 import { ACTIVATIONS } from "../models/activations.js";
 import { encodeModel } from "../models/file.js";
 import { resolveNeuron } from "../models/neuron.js";
@@ -13,7 +13,8 @@ import { OPTIMIZERS } from "../training/optimizers.js";
 import { LR_SCHEDULES } from "../training/trainer.js";
 import { helpText, parseFlags, UsageError, type FlagSpec } from "./args.js";
 import { dataFlags, loadSplit } from "./data.js";
-import { checkWritable, writeFileAtomic } from "./files.js";
+import { rmSync } from "node:fs";
+import { checkpointFile, checkSpace, checkWritable, firstDifference, writeFileAtomic } from "./files.js";
 import { Progress } from "./progress.js";
 import { emitResult, info, percent, provenance } from "./report.js";
 import { describeSpiking, neuronFlags, neuronOptions, simulationFlags, simulationOptions } from "./spiking.js";
@@ -44,6 +45,9 @@ const flags = {
   ...dataFlags,
   limit: { type: "int", min: 1, help: "train on the first N training samples only" },
   out: { type: "string", help: "save the trained model to this .safetensors file" },
+  checkpoint: { type: "string", help: "write checkpoints to this file every --checkpoint-every batches and after each epoch (default: <out>.ckpt with --out); removed when the run has finished" },
+  "checkpoint-every": { type: "int", min: 1, default: 200, help: "batches between checkpoints" },
+  resume: { type: "boolean", help: "continue from the checkpoint of the same command line, to the same bits as an uninterrupted run (starts from the beginning when there is no checkpoint yet)" },
   json: { type: "boolean", help: "print the result as one JSON object on the last line of stdout" },
 } satisfies Record<string, FlagSpec>;
 
@@ -54,6 +58,9 @@ export async function trainCommand(argv: string[]): Promise<void> {
   if (f.help) return void process.stdout.write(`${trainHelp}\n`);
   const momentum = f.optimizer === "adam" ? 0 : f.momentum;
   if (f.out) await checkWritable(f.out, "--out");
+  const checkpointPath = f.checkpoint ?? (f.out !== undefined ? `${f.out}.ckpt` : undefined);
+  if (f.resume && checkpointPath === undefined) throw new UsageError("--resume: needs --checkpoint FILE, or --out FILE (whose checkpoint is FILE.ckpt)");
+  if (checkpointPath !== undefined) await checkWritable(checkpointPath, "--checkpoint");
 
   const [trainSet, testSet] = await Promise.all([loadSplit(f.dataset, f.dataDir, "train"), loadSplit(f.dataset, f.dataDir, "test")]);
   if (f.limit !== undefined && f.limit > trainSet.count) {
@@ -99,6 +106,22 @@ export async function trainCommand(argv: string[]): Promise<void> {
     ...(f.model === "snn" ? { simulation } : {}),
     dataset: f.dataset, dataDir: f.dataDir ?? null, limit: f.limit ?? null, trainSamples: data.count,
   };
+  // Space for the model file and for a checkpoint while its successor is being written, with room for headers.
+  const bytes = rowBytes(row);
+  if (f.out) await checkSpace(f.out, bytes.params + 2 ** 16, "--out", "the model file");
+  if (checkpointPath !== undefined) await checkSpace(checkpointPath, 2 * (bytes.checkpoint + 2 ** 16), "--checkpoint", "checkpointing");
+  const resume = f.resume ? checkpointFile.read(checkpointPath!) : undefined;
+  if (resume) {
+    const difference = firstDifference(resume.run, config);
+    if (difference) {
+      const { path, a, b } = difference;
+      throw new UsageError(`--resume: ${checkpointPath} is a checkpoint of another run: its ${path} is ${JSON.stringify(a)}, this command's is ${JSON.stringify(b)}`);
+    }
+    const { epoch, batch } = resume.checkpoint.state;
+    info(epoch > f.epochs ? `resuming from ${checkpointPath}: training had finished` : `resuming from ${checkpointPath}: epoch ${epoch}, after batch ${batch}`);
+  } else if (f.resume) {
+    info(`no checkpoint at ${checkpointPath} yet: starting from the beginning`);
+  }
   await init();
   const what = pc ? `pcn/${pc.algo}${pc.algo === "zil" ? "" : ` T=${pc.T} gamma=${pc.gamma}`}` : f.model === "snn" ? "snn (soft-LIF shadow network)" : "mlp";
   info(`training ${what} ${layers.join("-")} (${activation}${f.batchNorm ? ", batch norm" : ""}${f.feedbackAlignment ? ", feedback alignment" : ""}, ${f.outputLoss} output) on ${data.count} ${f.dataset} samples, ${f.epochs} epochs, ${f.optimizer} lr ${lr}`);
@@ -106,6 +129,8 @@ export async function trainCommand(argv: string[]): Promise<void> {
   let progress: Progress | undefined;
   let counted = 0;
   const run = await runRow(row, { train: data, test: testSet }, {
+    ...(checkpointPath !== undefined ? { checkpoint: { every: f.checkpointEvery, save: (c) => checkpointFile.write(checkpointPath, c, config) } } : {}),
+    resume: resume?.checkpoint,
     onBatch: (done, total, epoch) => {
       progress ??= new Progress({ label: `epoch ${epoch}/${f.epochs}`, total, unit: "samples" });
       progress.tick(done - counted);
@@ -150,6 +175,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
     await writeFileAtomic(f.out, encodeModel(trained, { training: { config, test_accuracy: test.accuracy, params_sha256: paramsSha256, ...provenance() } }));
     info(`saved ${f.out}`);
   }
+  if (checkpointPath !== undefined) rmSync(checkpointPath, { force: true });
   const rate = `test accuracy ${percent(test.accuracy)} (${Math.round(test.accuracy * test.count)}/${test.count}) after ${f.epochs} epochs in ${seconds.toFixed(1)} s`;
   emitResult(f.json, summary, spiking
     ? `rate network ${rate}; ${describeSpiking(spiking)}`

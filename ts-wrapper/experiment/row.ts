@@ -11,6 +11,7 @@ import { MLP } from "../models/mlp.js";
 import type { NeuronParams } from "../models/neuron.js";
 import { PCN, type PCAlgorithm } from "../models/pcn.js";
 import type { Simulation } from "../models/snn.js";
+import type { Checkpoint } from "../training/checkpoint.js";
 import type { OutputLoss } from "../training/losses.js";
 import type { OptimizerName } from "../training/optimizers.js";
 import { train, type EpochResult, type LRSchedule } from "../training/trainer.js";
@@ -53,6 +54,10 @@ export interface RowHooks {
   /** Before the spiking simulation of `count` samples, and after each batch of it. */
   onSpikingStart?: (count: number, rate: Evaluation) => void;
   onSpikingBatch?: (done: number) => void;
+  /** Checkpoints of the training, every `every` batches and at each epoch's end. */
+  checkpoint?: { every?: number; save: (checkpoint: Checkpoint) => void };
+  /** Carry the training on from this checkpoint of the same row. */
+  resume?: Checkpoint;
 }
 
 export interface RowRun {
@@ -83,7 +88,7 @@ export async function runRow(options: RowOptions, data: { train: Dataset; test: 
     const { epochs, batchSize, lr, lrSchedule, momentum, optimizer, weightDecay, outputLoss, seed } = options;
     const result = train(model, data.train, {
       epochs, batchSize, lr, lrSchedule, momentum, optimizer, weightDecay, outputLoss, seed, test: data.test,
-      onBatch: hooks.onBatch, onEpoch: hooks.onEpoch,
+      onBatch: hooks.onBatch, onEpoch: hooks.onEpoch, checkpoint: hooks.checkpoint, resume: hooks.resume,
     });
     const rate = model instanceof PCN ? model.mlp : model;
     // A spiking network has no batch norm: the network it converts from has it folded in.
@@ -100,6 +105,19 @@ export async function runRow(options: RowOptions, data: { train: Dataset; test: 
     model.free();
     throw error;
   }
+}
+
+/** Bytes of a row's parameters, and of a checkpoint of its training (parameters and optimiser buffers). */
+export function rowBytes(options: RowOptions): { params: number; checkpoint: number } {
+  const { layers } = options;
+  let floats = 0;
+  for (let i = 1; i < layers.length; i++) {
+    floats += layers[i - 1] * layers[i] + layers[i];
+    // Batch norm's γ, β, running mean and variance on every hidden layer.
+    if (options.batchNorm && i < layers.length - 1) floats += 4 * layers[i];
+  }
+  const buffers = options.optimizer === "adam" ? 2 : options.momentum > 0 ? 1 : 0;
+  return { params: 4 * floats, checkpoint: 4 * floats * (1 + buffers) };
 }
 
 /** Epochs as results.json records them. */
