@@ -29,16 +29,31 @@ beforeAll(() => {
 });
 afterAll(() => tmp?.cleanup());
 
-/** Runs `bioplausible args`, sending SIGKILL after `killAfter` ms (if still running). */
-function run(argv: string[], killAfter?: number): Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }> {
+/**
+ * Runs `bioplausible argv`, sending SIGKILL `killAfter` ms after the start — or, with `after`, after
+ * that file first appears (so that the kill lands with a checkpoint on disk, whatever the load).
+ */
+function run(argv: string[], killAfter?: number, after?: string): Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }> {
   return new Promise((done) => {
     const child = spawn(process.execPath, [BIN, ...argv], { stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => (stdout += d));
     child.stderr.on("data", (d) => (stderr += d));
-    const timer = killAfter === undefined ? undefined : setTimeout(() => child.kill("SIGKILL"), killAfter);
+    let timer: NodeJS.Timeout | undefined;
+    const arm = () => (timer = setTimeout(() => child.kill("SIGKILL"), killAfter));
+    const poll = setInterval(() => {
+      if (after !== undefined && existsSync(after)) {
+        clearInterval(poll);
+        arm();
+      }
+    }, 2);
+    if (after === undefined) {
+      clearInterval(poll);
+      if (killAfter !== undefined) arm();
+    }
     child.on("close", (code, signal) => {
+      clearInterval(poll);
       clearTimeout(timer);
       done({ code, signal, stdout, stderr });
     });
@@ -60,16 +75,18 @@ describe(`train killed with SIGKILL at ${KILLS} random moments, then --resume`, 
     let killedWithCheckpoint = 0;
     for (let k = 0; k < KILLS; k++) {
       const ckpt = join(tmp.dir, `kill-${k}.ckpt`);
-      const at = gen.range(0.1, 1) * duration;
-      const killed = await run(args(ckpt), at);
+      // Even kills come anywhere in the run (start-up and the final write included); odd ones some
+      // time after the first checkpoint.
+      const at = gen.range(k % 2 ? 0 : 0.1, k % 2 ? 0.9 : 1) * duration;
+      const killed = await run(args(ckpt), at, k % 2 ? ckpt : undefined);
       if (killed.signal !== "SIGKILL") continue; // finished first: nothing to resume
       if (existsSync(ckpt)) {
         killedWithCheckpoint++;
         // Atomic writes: whatever instant the kill came, the checkpoint on disk decodes whole.
         expect(() => decodeCheckpoint(readFileSync(ckpt), ckpt), `kill ${k} at ${at.toFixed(0)} ms`).not.toThrow();
       }
-      // Every other resume is itself killed once more before the last one finishes the run.
-      if (k % 2 === 1) await run([...args(ckpt), "--resume"], gen.range(0.1, 0.8) * duration);
+      // Every third resume is itself killed once more before the last one finishes the run.
+      if (k % 3 === 0) await run([...args(ckpt), "--resume"], gen.range(0.1, 0.8) * duration);
       const resumed = await run([...args(ckpt), "--resume"]);
       expect(resumed.code, `kill ${k} at ${at.toFixed(0)} ms: ${resumed.stderr}`).toBe(0);
       const result = JSON.parse(resumed.stdout.trim().split("\n").pop()!);

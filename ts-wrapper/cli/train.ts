@@ -175,7 +175,10 @@ export async function trainCommand(argv: string[]): Promise<void> {
     await writeFileAtomic(f.out, encodeModel(trained, { training: { config, test_accuracy: test.accuracy, params_sha256: paramsSha256, ...provenance() } }));
     info(`saved ${f.out}`);
   }
-  if (checkpointPath !== undefined) rmSync(checkpointPath, { force: true });
+  if (checkpointPath !== undefined) {
+    rmSync(checkpointPath, { force: true });
+    rmSync(`${checkpointPath}.tmp`, { force: true });
+  }
   const rate = `test accuracy ${percent(test.accuracy)} (${Math.round(test.accuracy * test.count)}/${test.count}) after ${f.epochs} epochs in ${seconds.toFixed(1)} s`;
   emitResult(f.json, summary, spiking
     ? `rate network ${rate}; ${describeSpiking(spiking)}`
