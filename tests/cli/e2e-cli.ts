@@ -1,7 +1,7 @@
 // Runs the `bioplausible` command as a user does: `node bin/bioplausible.js …` in a child process,
 // which imports the bundle in dist/ (`npm test` builds it first; `npx rollup -c` by hand).
 
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -35,6 +35,37 @@ export function runCli(args: string[], options: { timeout?: number; cwd?: string
         done({ code, signal: e?.signal ?? null, stdout, stderr });
       },
     );
+  });
+}
+
+/**
+ * Runs `bioplausible argv`, sending SIGKILL `killAfter` ms after the start — or, with `after`, after
+ * that file first appears (so that the kill lands with a checkpoint on disk, whatever the load).
+ */
+export function runKilled(argv: string[], killAfter?: number, after?: string): Promise<CliResult> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [BIN, ...argv], { stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    let timer: NodeJS.Timeout | undefined;
+    const arm = () => (timer = setTimeout(() => child.kill("SIGKILL"), killAfter));
+    const poll = setInterval(() => {
+      if (after !== undefined && existsSync(after)) {
+        clearInterval(poll);
+        arm();
+      }
+    }, 2);
+    if (after === undefined) {
+      clearInterval(poll);
+      if (killAfter !== undefined) arm();
+    }
+    child.on("close", (code, signal) => {
+      clearInterval(poll);
+      clearTimeout(timer);
+      done({ code, signal: signal as NodeJS.Signals | null, stdout, stderr });
+    });
   });
 }
 

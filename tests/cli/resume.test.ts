@@ -11,7 +11,7 @@ import { decodeCheckpoint } from "../../ts-wrapper/index.js";
 import { writeFileAtomicSync } from "../../ts-wrapper/cli/files.js";
 import { makeIdxFixture, writeIdxDir } from "../helpers/idx-fixtures.js";
 import { Lcg } from "../helpers/lcg.js";
-import { BIN, lastJson, runCli, tempDir } from "./e2e-cli.js";
+import { BIN, lastJson, runCli, runKilled as run, tempDir } from "./e2e-cli.js";
 
 const KILLS = 20;
 let tmp: ReturnType<typeof tempDir>;
@@ -28,37 +28,6 @@ beforeAll(() => {
   dataDir = writeIdxDir(join(tmp.dir, "data"), makeIdxFixture({ train: 5003, test: 100, side: 28, seed: 3 }));
 });
 afterAll(() => tmp?.cleanup());
-
-/**
- * Runs `bioplausible argv`, sending SIGKILL `killAfter` ms after the start — or, with `after`, after
- * that file first appears (so that the kill lands with a checkpoint on disk, whatever the load).
- */
-function run(argv: string[], killAfter?: number, after?: string): Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [BIN, ...argv], { stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    let timer: NodeJS.Timeout | undefined;
-    const arm = () => (timer = setTimeout(() => child.kill("SIGKILL"), killAfter));
-    const poll = setInterval(() => {
-      if (after !== undefined && existsSync(after)) {
-        clearInterval(poll);
-        arm();
-      }
-    }, 2);
-    if (after === undefined) {
-      clearInterval(poll);
-      if (killAfter !== undefined) arm();
-    }
-    child.on("close", (code, signal) => {
-      clearInterval(poll);
-      clearTimeout(timer);
-      done({ code, signal, stdout, stderr });
-    });
-  });
-}
 
 describe(`train killed with SIGKILL at ${KILLS} random moments, then --resume`, () => {
   it("ends bit-identical to the uninterrupted run every time, from whole checkpoints", async () => {

@@ -2,17 +2,21 @@
 // trained and evaluated from one seed; a table on stdout, results.json and report.html in --out.
 // Given a results.json as --config, it replays that run and checks every params_sha256.
 
+import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { readFile, mkdir } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
-import { runComparison } from "../experiment/compare.js";
+import { runComparison, type FinishedRow } from "../experiment/compare.js";
+import { rowBytes } from "../experiment/row.js";
+import { decodeSafetensors, encodeSafetensors } from "../models/safetensors.js";
+import type { Checkpoint } from "../training/checkpoint.js";
 import { ConfigError, resolveExperiment } from "../experiment/config.js";
 import type { CompareResults, RowResult } from "../experiment/results.js";
 import { renderReport } from "../report/index.js";
 import { init } from "../runtime.js";
 import { helpText, parseFlags, UsageError, type FlagSpec } from "./args.js";
 import { loadSplit } from "./data.js";
-import { checkWritable, writeFileAtomic } from "./files.js";
+import { checkpointFile, checkSpace, checkWritable, firstDifference, writeFileAtomic, writeFileAtomicSync } from "./files.js";
 import { formatDuration, Progress } from "./progress.js";
 import { emitResult, info, percent, provenance } from "./report.js";
 
@@ -23,6 +27,8 @@ const flags = {
   config: { type: "string", help: "experiment config (JSON), or a results.json to replay (default: examples/compare-quick.json)" },
   out: { type: "string", default: "results", help: "directory for results.json and report.html (created if missing)" },
   "data-dir": { type: "string", help: "directory with the IDX files, overriding the config's dataDir" },
+  "checkpoint-every": { type: "int", min: 1, default: 200, help: "batches between checkpoints of the row in training (kept in <out>/checkpoint/ with every finished row; removed at the end)" },
+  resume: { type: "boolean", help: "continue an interrupted run of the same command from <out>/checkpoint/, to the same bits as an uninterrupted one" },
   json: { type: "boolean", help: "print the results as one JSON object on the last line of stdout" },
 } satisfies Record<string, FlagSpec>;
 
@@ -62,6 +68,14 @@ export async function compareCommand(argv: string[]): Promise<void> {
   if (config.trainSamples && config.trainSamples > trainSet.count) {
     throw new UsageError(`--config: ${file}: trainSamples is ${config.trainSamples} but ${config.dataset} has ${trainSet.count} training samples`);
   }
+  // Space for every row's weights and a training checkpoint with its successor, and the results.
+  const sizes = rows.map((row) => rowBytes(row.options));
+  const needed = sizes.reduce((n, b) => n + b.params, 0) + 2 * Math.max(...sizes.map((b) => b.checkpoint)) + 16 * 2 ** 20;
+  await checkSpace(resultsFile, needed, "--out", "this comparison's checkpoints and results");
+  const run = { config, rows, dataDir: dataDir ?? null, trainSamples: trainSet.count, testSamples: testSet.count };
+  const checkpoints = new CompareCheckpointDir(join(f.out, "checkpoint"), run, f.checkpointEvery);
+  if (f.resume) checkpoints.load(rows.map((r) => r.name));
+  else checkpoints.clear();
   const runtime = await init();
   info(`compare "${config.name}" (${replay ? "replaying " : ""}${file}): ${rows.length} rows, ${config.layers.join("-")}, seed ${config.seed}, ${config.trainSamples ?? trainSet.count} ${config.dataset} training samples`);
   const progress = new Progress({ label: "compare", total: 1000, percentOnly: true });
@@ -70,12 +84,13 @@ export async function compareCommand(argv: string[]): Promise<void> {
     const now = Math.floor(fraction * 1000);
     progress.tick(now - shown, doing);
     shown = now;
-  });
+  }, checkpoints);
   progress.done(`${rows.length} rows`);
   const results: CompareResults = { ...core, ...(provenance() as Pick<CompareResults, "version" | "runtime">) };
   await writeFileAtomic(resultsFile, `${JSON.stringify(results, null, 1)}\n`);
   await writeFileAtomic(reportFile, await renderReport(results));
   info(`wrote ${resultsFile} and ${reportFile}`);
+  checkpoints.clear();
 
   let mismatches: string[] = [];
   if (replay) {
@@ -87,6 +102,75 @@ export async function compareCommand(argv: string[]): Promise<void> {
     if (mismatches.length) throw new Error(`replay of ${file} differs: params_sha256 of ${mismatches.join(", ")} changed`);
     info(`replay of ${file}: all ${results.rows.length} params_sha256 identical`);
   }
+}
+
+/**
+ * A comparison's checkpoints in a directory: rows.json lists the finished rows (their results and
+ * raster), row-<i>.safetensors holds each one's weights, training.ckpt the row in training. Every
+ * file is written atomically, and rows.json last, so it never names a row whose weights are missing.
+ */
+class CompareCheckpointDir {
+  done?: FinishedRow[];
+  resume?: Checkpoint;
+  /** The rows rows.json lists: those done before, then each one finished in this run. */
+  private saved: FinishedRow[] = [];
+
+  constructor(readonly dir: string, readonly run: unknown, readonly every: number) {}
+
+  private path(name: string): string {
+    return join(this.dir, name);
+  }
+
+  clear(): void {
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  /** Reads what an interrupted run left, checking it ran the same experiment; `names` in table order. */
+  load(names: string[]): void {
+    const listFile = this.path("rows.json");
+    let list: { run: unknown; rows: { result: FinishedRow["result"]; raster?: FinishedRow["raster"] }[] } | undefined;
+    try {
+      list = JSON.parse(readFileSync(listFile, "utf8"));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw new Error(`${listFile}: cannot read the comparison's checkpoint (${(error as Error).message})`);
+    }
+    if (list) this.checkRun(list.run, listFile);
+    this.done = (list?.rows ?? []).map(({ result, raster }, i) => {
+      const file = this.path(`row-${i}.safetensors`);
+      const { tensors } = decodeSafetensors(readFileSync(file), file);
+      return { result, raster, weights: new Map([...tensors.values()].map((t) => [t.name, t.data])) };
+    });
+    this.saved = [...this.done];
+    const training = checkpointFile.read(this.path("training.ckpt"));
+    const next = names[this.done.length];
+    if (training && (training.run as { row?: string }).row === next) {
+      this.checkRun((training.run as { of: unknown }).of, this.path("training.ckpt"));
+      this.resume = training.checkpoint;
+    }
+    const where = this.resume ? `, ${next} from epoch ${this.resume.state.epoch}, after batch ${this.resume.state.batch}` : "";
+    info(list || this.resume ? `resuming from ${this.dir}: ${this.done.length} of ${names.length} rows done${where}` : `no checkpoint in ${this.dir} yet: starting from the beginning`);
+  }
+
+  private checkRun(recorded: unknown, file: string): void {
+    const difference = firstDifference(recorded, this.run);
+    if (!difference) return;
+    const { path, a, b } = difference;
+    throw new UsageError(`--resume: ${file} is a checkpoint of another run: its ${path} is ${JSON.stringify(a)}, this command's is ${JSON.stringify(b)}`);
+  }
+
+  saveTraining = (row: string, checkpoint: Checkpoint): void => {
+    mkdirSync(this.dir, { recursive: true });
+    checkpointFile.write(this.path("training.ckpt"), checkpoint, { row, of: this.run });
+  };
+
+  saveRow = (row: FinishedRow, index: number): void => {
+    this.saved[index] = row;
+    const weights = [...row.weights].map(([name, data]) => ({ name, shape: [data.length], data }));
+    mkdirSync(this.dir, { recursive: true });
+    writeFileAtomicSync(this.path(`row-${index}.safetensors`), encodeSafetensors(weights, {}));
+    const rows = this.saved.map(({ result, raster }) => ({ result, ...(raster ? { raster } : {}) }));
+    writeFileAtomicSync(this.path("rows.json"), JSON.stringify({ run: this.run, rows }));
+  };
 }
 
 function isResults(raw: unknown): raw is CompareResults {

@@ -7,8 +7,30 @@ import { PCN } from "../models/pcn.js";
 import type { Runtime } from "../wasm/load.js";
 import type { ExperimentConfig, ResolvedRow } from "./config.js";
 import { rateCurves, spikeRaster, weightDifferences } from "./figures.js";
-import type { CompareResults, RowResult } from "./results.js";
+import type { CompareResults, Raster, RowResult } from "./results.js";
+import type { Checkpoint } from "../training/checkpoint.js";
 import { epochRecords, runRow, type RowOptions } from "./row.js";
+
+/** A finished row as a later run needs it: its results and what the figures take from it. */
+export interface FinishedRow {
+  result: RowResult;
+  /** Its weight matrices, by tensor name (for the weight-difference figure). */
+  weights: Map<string, Float32Array>;
+  /** The spike raster, when this row drew it. */
+  raster?: Raster;
+}
+
+/** Checkpoints of a comparison: whole rows as they finish, and the training of the row in progress. */
+export interface CompareCheckpoints {
+  /** Batches between training checkpoints (each epoch's end always makes one). */
+  every?: number;
+  /** Rows finished by an earlier run of the same experiment, in table order. */
+  done?: FinishedRow[];
+  /** The training checkpoint of the row after them. */
+  resume?: Checkpoint;
+  saveTraining(row: string, checkpoint: Checkpoint): void;
+  saveRow(row: FinishedRow, index: number): void;
+}
 
 export interface CompareProgress {
   /** Work done so far as a fraction of the whole run, and what is running. */
@@ -27,6 +49,7 @@ const SPIKING_COST_PER_SECOND = 60;
 
 export async function runComparison(
   config: ExperimentConfig, rows: ResolvedRow[], data: { train: Dataset; test: Dataset }, runtime: Runtime, progress?: CompareProgress,
+  checkpoints?: CompareCheckpoints,
 ): Promise<Omit<CompareResults, "version" | "runtime">> {
   const started = performance.now();
   const train = config.trainSamples ? subset(data.train, config.trainSamples) : data.train;
@@ -36,6 +59,7 @@ export async function runComparison(
   const total = work.reduce((a, b) => a + b, 0);
   let before = 0;
 
+  const finished = [...(checkpoints?.done ?? [])];
   const results: RowResult[] = [];
   const snapshots = new Map<string, Map<string, Float32Array>>();
   let raster: CompareResults["figures"]["raster"];
@@ -44,10 +68,22 @@ export async function runComparison(
     const doing = (what: string) => `${row.name} (${r + 1}/${rows.length}) ${what}`;
     const cost = sampleCost(o);
     const report = (units: number, what: string) => progress?.((before + units) / total, doing(what));
+    const done = finished[r];
+    if (done) {
+      if (done.result.name !== row.name) throw new Error(`resume: row ${r + 1} of the checkpoint is ${done.result.name}, the experiment's is ${row.name}`);
+      results.push(done.result);
+      snapshots.set(row.name, done.weights);
+      raster ??= done.raster;
+      before += work[r];
+      continue;
+    }
     report(0, "");
+    const resume = r === finished.length ? checkpoints?.resume : undefined;
     let run;
     try {
       run = await runRow(o, { train, test: data.test, spikingTest }, {
+        ...(checkpoints ? { checkpoint: { every: checkpoints.every, save: (c: Checkpoint) => checkpoints.saveTraining(row.name, c) } } : {}),
+        resume,
         onBatch: (done, _total, epoch) => report(((epoch - 1) * train.count + done) * cost, `epoch ${epoch}/${o.epochs}`),
         onSpikingBatch: (done) => report(o.epochs * train.count * cost + done * o.spiking!.time * SPIKING_COST_PER_SECOND, `spiking ${done}/${spikingCount}`),
       }, runtime);
@@ -63,8 +99,11 @@ export async function runComparison(
         ...(run.spiking ? { spiking: run.spiking } : {}), ...(energy ? { energy_trace: energy } : {}),
         config: { ...o, ...(o.pc ?? {}), pc: undefined },
       });
-      snapshots.set(row.name, new Map(run.network.linearLayers.map((l) => [l.weight, run.network.params.view(l.weight).slice()])));
-      if (o.spiking && !raster) raster = spikeRaster(run.network, row.name, data.test.images, data.test.labels, 0, o.spiking);
+      const weights = new Map(run.network.linearLayers.map((l) => [l.weight, run.network.params.view(l.weight).slice()]));
+      snapshots.set(row.name, weights);
+      const drew = o.spiking && !raster;
+      if (drew) raster = spikeRaster(run.network, row.name, data.test.images, data.test.labels, 0, o.spiking!);
+      checkpoints?.saveRow({ result: results[results.length - 1], weights, ...(drew ? { raster } : {}) }, r);
     } finally {
       if (run.network !== (run.model instanceof PCN ? run.model.mlp : run.model)) run.network.free();
       run.model.free();
