@@ -10,7 +10,7 @@ export { ParameterSet, type TensorSpec } from "./models/params.js";
 export { encodeSafetensors, decodeSafetensors, type NamedTensor } from "./models/safetensors.js";
 export { Optimizer, OPTIMIZERS, type OptimizerName, type OptimizerOptions } from "./training/optimizers.js";
 export { OUTPUT_LOSSES, type OutputLoss } from "./training/losses.js";
-export { train, LR_SCHEDULES, type LRSchedule, type TrainOptions, type TrainResult, type EpochResult } from "./training/trainer.js";
+export { train, trainSteps, LR_SCHEDULES, type LRSchedule, type TrainOptions, type TrainResult, type EpochResult, type BatchResult } from "./training/trainer.js";
 export type { TrainableModel } from "./training/model.js";
 export { encodeCheckpoint, decodeCheckpoint, CHECKPOINT_FORMAT, type Checkpoint, type TrainingState } from "./training/checkpoint.js";
 export { evaluate, type Evaluation } from "./evaluation/metrics.js";

@@ -47,7 +47,38 @@ export interface TrainResult {
   seconds: number;
 }
 
+/** What trainSteps() yields after every optimiser step. */
+export interface BatchResult {
+  epoch: number;
+  /** The batch's place in its epoch, from 1. */
+  batch: number;
+  /** Samples in this batch, and how many of them the model got right before the step. */
+  samples: number;
+  correct: number;
+  /** The batch's mean loss. */
+  loss: number;
+  /** Samples of this epoch done so far, of `total`. */
+  done: number;
+  total: number;
+  /** Optimiser steps so far in the run. */
+  step: number;
+}
+
+/** Trains to the end and returns the history: trainSteps() run to completion. */
 export function train(model: TrainableModel, data: Dataset, options: TrainOptions): TrainResult {
+  const steps = trainSteps(model, data, options);
+  for (;;) {
+    const next = steps.next();
+    if (next.done) return next.value;
+  }
+}
+
+/**
+ * The training loop as a generator: it yields after every batch, so that a caller can stop between
+ * batches (return() frees its buffers) or let an event loop run — a browser worker drawing a
+ * learning curve does both. Its return value is train()'s result.
+ */
+export function* trainSteps(model: TrainableModel, data: Dataset, options: TrainOptions): Generator<BatchResult, TrainResult, void> {
   const { epochs, batchSize } = options;
   if (!Number.isInteger(epochs) || epochs < 1) throw new RangeError(`epochs: must be an integer ≥ 1, got ${epochs}`);
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize: must be an integer ≥ 1, got ${batchSize}`);
@@ -140,13 +171,16 @@ export function train(model: TrainableModel, data: Dataset, options: TrainOption
         if (!Number.isFinite(step.loss)) {
           throw new DivergenceError(`training diverged in epoch ${epoch}, batch ${b}: the loss is ${step.loss}; try a smaller --lr`);
         }
-        correct += kernels.countCorrect(n, model.outputs, step.logits, batch.labels);
+        const right = kernels.countCorrect(n, model.outputs, step.logits, batch.labels);
+        correct += right;
         lossSum += step.loss * n;
-        options.onBatch?.(Math.min(start + n, data.count), data.count, epoch);
+        const done = Math.min(start + n, data.count);
+        options.onBatch?.(done, data.count, epoch);
         // The epoch's last batch is followed by the end-of-epoch checkpoint instead.
         if (every && b % every === 0 && b < batchesPerEpoch) {
           checkpoint({ epoch, batch: b, shuffle, lossSum, correct, seen, epochSeconds: (performance.now() - epochStart) / 1000 });
         }
+        yield { epoch, batch: b, samples: n, correct: right, loss: step.loss, done, total: data.count, step: steps };
       }
       const result: EpochResult = { epoch, loss: lossSum / seen, accuracy: correct / seen, seconds: 0 };
       if (options.test) {
