@@ -89,6 +89,14 @@ describe("checkpoint contents and errors", () => {
     model.free();
   });
 
+  it("rejects an optimizer buffer holding a non-finite value", () => {
+    const model = mlp({})();
+    const optimizer = last.optimizer.map((b) => b.slice());
+    optimizer[0][5] = Number.NaN;
+    expect(() => train(model, data, { ...base, lr: 0.1, momentum: 0.9, resume: { ...last, optimizer } })).toThrow(/resume: optimizer buffer 0 holds a non-finite value \(NaN\) at index 5/);
+    model.free();
+  });
+
   it("rejects a checkpoint past the run's epochs", () => {
     const model = mlp({})();
     expect(() => train(model, data, { ...base, epochs: 2, lr: 0.1, momentum: 0.9, resume: last })).toThrow(/checkpoint is at epoch 4, batch 0, past this run's 2 epochs/);

@@ -49,7 +49,8 @@ const SUITES: Record<string, Suite> = {
   },
 };
 
-const flags = {
+/** The flags of `bioplausible bench`. */
+export const benchFlags = {
   only: { type: "string", help: `comma-separated suites to run (${Object.keys(SUITES).join(",")}; default all)` },
   repeats: { type: "int", min: 1, default: 5, help: "timed repeats per figure; the median is reported" },
   rounds: { type: "int", min: 1, default: 3, help: "with --baseline: alternating rounds of ours and the baseline" },
@@ -58,10 +59,10 @@ const flags = {
   json: { type: "boolean", help: "print the result as one JSON object on the last line of stdout" },
 } satisfies Record<string, FlagSpec>;
 
-export const benchHelp = helpText("bench", "Time the kernels and training steps (optionally against PyTorch).", flags);
+export const benchHelp = helpText("bench", "Time the kernels and training steps (optionally against PyTorch).", benchFlags);
 
 export async function benchCommand(argv: string[]): Promise<void> {
-  const f = parseFlags(argv, flags, "bench");
+  const f = parseFlags(argv, benchFlags, "bench");
   if (f.help) return void process.stdout.write(`${benchHelp}\n`);
   const names = f.only ? f.only.split(",").map((s) => s.trim()) : Object.keys(SUITES);
   for (const name of names) {

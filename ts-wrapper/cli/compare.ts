@@ -23,7 +23,8 @@ import { emitResult, info, percent, provenance } from "./report.js";
 /** The default experiment, shipped with the package: the quick scale, minutes on a laptop. */
 export const DEFAULT_CONFIG = fileURLToPath(new URL("../examples/compare-quick.json", import.meta.url));
 
-const flags = {
+/** The flags of `bioplausible compare`. */
+export const compareFlags = {
   config: { type: "string", help: "experiment config (JSON), or a results.json to replay (default: examples/compare-quick.json)" },
   out: { type: "string", default: "results", help: "directory for results.json and report.html (created if missing)" },
   "data-dir": { type: "string", help: "directory with the IDX files, overriding the config's dataDir" },
@@ -32,10 +33,10 @@ const flags = {
   json: { type: "boolean", help: "print the results as one JSON object on the last line of stdout" },
 } satisfies Record<string, FlagSpec>;
 
-export const compareHelp = helpText("compare", "Train and evaluate every method of an experiment from one seed; write results.json and report.html.", flags);
+export const compareHelp = helpText("compare", "Train and evaluate every method of an experiment from one seed; write results.json and report.html.", compareFlags);
 
 export async function compareCommand(argv: string[]): Promise<void> {
-  const f = parseFlags(argv, flags, "compare");
+  const f = parseFlags(argv, compareFlags, "compare");
   if (f.help) return void process.stdout.write(`${compareHelp}\n`);
   const file = f.config ?? DEFAULT_CONFIG;
   let raw: unknown;

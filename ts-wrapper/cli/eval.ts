@@ -12,7 +12,8 @@ import { emitResult, info, percent, provenance } from "./report.js";
 import { describeSpiking, runSpiking, simulationFlags, simulationOptions } from "./spiking.js";
 import { subset } from "../datasets/dataset.js";
 
-const flags = {
+/** The flags of `bioplausible eval`. */
+export const evalFlags = {
   ...dataFlags,
   split: { type: "string", choices: ["test", "train"], default: "test", help: "which split to evaluate on" },
   "batch-size": { type: "int", min: 1, default: 1000, help: "samples per forward pass" },
@@ -23,10 +24,10 @@ const flags = {
   json: { type: "boolean", help: "print the result as one JSON object on the last line of stdout" },
 } satisfies Record<string, FlagSpec>;
 
-export const evalHelp = helpText("eval", "Evaluate a saved model on a data set.", flags, "<model.safetensors>");
+export const evalHelp = helpText("eval", "Evaluate a saved model on a data set.", evalFlags, "<model.safetensors>");
 
 export async function evalCommand(argv: string[]): Promise<void> {
-  const f = parseFlags(argv, flags, "eval", { positionals: 1, minPositionals: 1 });
+  const f = parseFlags(argv, evalFlags, "eval", { positionals: 1, minPositionals: 1 });
   if (f.help) return void process.stdout.write(`${evalHelp}\n`);
   const file = f._[0];
   let bytes: Uint8Array;

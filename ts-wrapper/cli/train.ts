@@ -21,7 +21,8 @@ import { describeSpiking, neuronFlags, neuronOptions, simulationFlags, simulatio
 
 export const MODELS = ["mlp", "pcn", "snn"] as const;
 
-const flags = {
+/** The flags of `bioplausible train`. */
+export const trainFlags = {
   model: { type: "string", choices: MODELS, default: "mlp", help: "model family; snn trains a soft-LIF rate network by backprop (shadow training), converts it to spiking LIF neurons and evaluates them" },
   layers: { type: "list", help: "layer widths, input to output (default: <features>,256,256,<classes>)" },
   activation: { type: "string", choices: ACTIVATIONS, help: "hidden activation (default relu; softlif for snn)" },
@@ -51,10 +52,10 @@ const flags = {
   json: { type: "boolean", help: "print the result as one JSON object on the last line of stdout" },
 } satisfies Record<string, FlagSpec>;
 
-export const trainHelp = helpText("train", "Train a model and report its test accuracy.", flags);
+export const trainHelp = helpText("train", "Train a model and report its test accuracy.", trainFlags);
 
 export async function trainCommand(argv: string[]): Promise<void> {
-  const f = parseFlags(argv, flags, "train");
+  const f = parseFlags(argv, trainFlags, "train");
   if (f.help) return void process.stdout.write(`${trainHelp}\n`);
   const momentum = f.optimizer === "adam" ? 0 : f.momentum;
   if (f.out) await checkWritable(f.out, "--out");

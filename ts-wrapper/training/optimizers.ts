@@ -74,6 +74,8 @@ export class Optimizer {
     }
     snapshot.buffers.forEach((b, i) => {
       if (b.length !== this.params.length) throw new Error(`${source}: optimizer buffer ${i} has ${b.length} values, the model has ${this.params.length}`);
+      const bad = b.findIndex((v) => !Number.isFinite(v));
+      if (bad >= 0) throw new Error(`${source}: optimizer buffer ${i} holds a non-finite value (${b[bad]}) at index ${bad}`);
     });
     const heap = this.params.runtime.heap;
     snapshot.buffers.forEach((b, i) => heap.f32(this.state[i], this.params.length).set(b));
