@@ -41,6 +41,8 @@ describe.each(CASES)("resume: $name", ({ build, options }) => {
     const whole = build();
     const result = train(whole, data, { ...options, checkpoint: { every: 2, save: (c) => saved.push(encodeCheckpoint(c, { run: "x" })) } });
     const expected = await whole.params.sha256();
+    // A PCN's energy trace of the last relaxation is part of what a finished run reports.
+    const trace = whole instanceof PCN ? [...whole.energyTrace] : undefined;
     whole.free();
     // 7 batches per epoch: checkpoints after batches 2, 4, 6 and at the end, in each of 3 epochs.
     expect(saved.length).toBe(3 * 4);
@@ -51,6 +53,7 @@ describe.each(CASES)("resume: $name", ({ build, options }) => {
       const resumed = train(model, data, { ...options, resume: checkpoint });
       expect(await model.params.sha256(), `from checkpoint ${i} (epoch ${checkpoint.state.epoch}, batch ${checkpoint.state.batch})`).toBe(expected);
       expect(withoutSeconds(resumed.history)).toEqual(withoutSeconds(result.history));
+      if (model instanceof PCN) expect(model.energyTrace, `energy trace from checkpoint ${i}`).toEqual(trace);
       model.free();
     }
   });

@@ -105,6 +105,19 @@ export class PCN {
     return this.mlp.linearLayers.length;
   }
 
+  /** A checkpoint keeps the energy trace of the last relaxation, which a finished run reports. */
+  checkpointState(): unknown {
+    return { energyTrace: this.energyTrace };
+  }
+
+  restoreCheckpointState(state: unknown): void {
+    const trace = (state as { energyTrace?: unknown } | undefined)?.energyTrace;
+    if (!Array.isArray(trace) || !trace.every((e) => typeof e === "number" && Number.isFinite(e))) {
+      throw new Error("resume: the checkpoint has no valid PCN energy trace");
+    }
+    this.energyTrace = [...trace];
+  }
+
   /** Prediction: the feedforward pass (the relaxation's fixed point with only the input clamped). */
   forward(xPtr: number, B: number, _training = false): number {
     return this.mlp.forward(xPtr, B, false);

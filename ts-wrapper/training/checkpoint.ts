@@ -31,6 +31,8 @@ export interface TrainingState {
   seconds: number;
   epochSeconds: number;
   history: EpochResult[];
+  /** The model's own state (TrainableModel.checkpointState), when it has any. */
+  model?: unknown;
 }
 
 export interface Checkpoint {

@@ -25,6 +25,12 @@ export interface TrainableModel {
   forward(xPtr: number, B: number, training: boolean): number;
   /** Learn from the first B rows of a staged batch: gradients, then optimizer steps. */
   trainBatch(batch: BatchBuffer, B: number, outputLoss: OutputLoss, optimizer: Optimizer): StepResult;
+  /**
+   * What a checkpoint must keep of the model besides its parameters, as JSON: state the last
+   * training step leaves that callers read afterwards (a PCN's energy trace).
+   */
+  checkpointState?(): unknown;
+  restoreCheckpointState?(state: unknown): void;
 }
 
 /** A model's state went non-finite; the message names where (layer, step). The trainer adds the epoch. */

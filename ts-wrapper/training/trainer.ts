@@ -125,6 +125,7 @@ export function* trainSteps(model: TrainableModel, data: Dataset, options: Train
       }
       model.params.load(new Map(options.resume.params.map((t) => [t.name, t])), "resume");
       optimizer.restore({ steps: at.optimizerSteps, buffers: options.resume.optimizer }, "resume");
+      if (model.restoreCheckpointState) model.restoreCheckpointState(at.model);
       heap.u8(rng, 16).set(unhex(at.shuffle));
       history.push(...at.history);
       started -= at.seconds * 1000;
@@ -142,7 +143,10 @@ export function* trainSteps(model: TrainableModel, data: Dataset, options: Train
       const checkpoint = (state: Pick<TrainingState, "epoch" | "batch" | "shuffle" | "lossSum" | "correct" | "seen" | "epochSeconds">) => {
         const { steps: optimizerSteps, buffers } = optimizer.snapshot();
         options.checkpoint!.save({
-          state: { ...state, steps, optimizerSteps, seconds: (performance.now() - started) / 1000, history: history.map((e) => ({ ...e })) },
+          state: {
+            ...state, steps, optimizerSteps, seconds: (performance.now() - started) / 1000, history: history.map((e) => ({ ...e })),
+            ...(model.checkpointState ? { model: model.checkpointState() } : {}),
+          },
           params: model.params.toTensors(),
           optimizer: buffers,
         });
