@@ -10,7 +10,6 @@ import { decodeCifar10Batch, loadCifar10 } from "../../ts-wrapper/datasets/cifar
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 10_000);
 const SEED = Number(process.env.FUZZ_SEED ?? 20_261_127);
-/** Through real files in a temp dir: each case writes a batch, so far fewer. */
 const FILE = "fuzz/odd name ü.bin";
 const RECORD = 3073;
 const PIXELS = 3072;
