@@ -27,11 +27,11 @@ function target({ platform, location, wasmImport }) {
       if (source === WASM_MODULE) return { id: WASM_MODULE, external: true };
       if (platform === "node") return null;
       const resolved = await this.resolve(source, importer, { skipSelf: true });
-      if (resolved?.id.endsWith("ts-wrapper/platform/node.ts")) return resolved.id.replace(/node\.ts$/, "web.ts");
+      if (resolved && /[\\/]ts-wrapper[\\/]platform[\\/]node\.ts$/.test(resolved.id)) return resolved.id.replace(/node\.ts$/, "web.ts");
       return resolved;
     },
     load(id) {
-      return id.endsWith("ts-wrapper/wasm/location.ts") ? locations[location] : null;
+      return /[\\/]ts-wrapper[\\/]wasm[\\/]location\.ts$/.test(id) ? locations[location] : null;
     },
     outputOptions: (options) => (wasmImport ? { ...options, paths: { [WASM_MODULE]: wasmImport } } : options),
   };

@@ -3,7 +3,7 @@
 //
 // Messages in:  load {limit, testLimit} · train {model, epochs, hidden, batchSize, spikingTest, reportMs} ·
 //               classify {pixels} · stop
-// Messages out: status · loaded · progress · epoch · spiking · trained · prediction · error
+// Messages out: status · loaded · progress · epoch · spiking · trained · stopped · prediction · error
 
 import * as bio from "/dist/browser.js";
 

@@ -2,7 +2,7 @@
 // table and the figures equal those of the run never interrupted, and the checkpoint directory is
 // gone at the end.
 
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeIdxFixture, writeIdxDir } from "../helpers/idx-fixtures.js";
@@ -54,9 +54,12 @@ describe(`compare killed with SIGKILL at ${KILLS} random moments, then --resume`
     let resumedTraining = 0;
     for (let k = 0; k < KILLS; k++) {
       const out = join(tmp.dir, `kill-${k}`);
-      const at = gen.range(0, 0.9) * duration;
-      // Half the kills wait for the first checkpoint, so they land mid-run whatever the load.
-      const killed = await runKilled(args(out), at, k % 2 ? join(out, "checkpoint", "training.ckpt") : undefined);
+      // A third of the kills come anywhere in the run; a third as soon as a row is in training
+      // (the first training checkpoint); a third some time after the first row has finished.
+      const mode = k % 3;
+      const at = mode === 1 ? 0 : gen.range(0, mode === 0 ? 0.9 : 0.5) * duration;
+      const after = mode === 0 ? undefined : join(out, "checkpoint", mode === 1 ? "training.ckpt" : "rows.json");
+      const killed = await runKilled(args(out), at, after);
       if (killed.signal !== "SIGKILL") continue;
       const resumed = await runCli([...args(out), "--resume"], { timeout: 300_000 });
       expect(resumed.code, `kill ${k} at ${at.toFixed(0)} ms: ${resumed.stderr}`).toBe(0);
@@ -65,12 +68,24 @@ describe(`compare killed with SIGKILL at ${KILLS} random moments, then --resume`
       if (/rows done, .* from epoch \d+, after batch \d+/.test(resumed.stderr)) resumedTraining++;
       expect(comparable(results(out)), `kill ${k} at ${at.toFixed(0)} ms`).toEqual(expected);
       expect(existsSync(join(out, "checkpoint"))).toBe(false);
+      // The total time counts the interrupted run's finished rows too.
+      expect(results(out).seconds).toBeGreaterThanOrEqual(results(out).rows.slice(0, done ? Number(done[1]) : 0).reduce((t: number, r: { seconds: number }) => t + r.seconds, 0));
     }
     // Some resumes must have skipped finished rows, and some carried a row's training on, for the
     // test to cover them.
     expect(resumedRows).toBeGreaterThan(0);
     expect(resumedTraining).toBeGreaterThan(0);
   }, 600_000);
+
+  it("leaves files of its own in <out>/checkpoint/ alone, and says when it discards an old checkpoint", async () => {
+    const out = join(tmp.dir, "mine");
+    await runKilled(args(out), 0, join(out, "checkpoint", "training.ckpt"));
+    writeFileSync(join(out, "checkpoint", "my-notes.txt"), "keep me");
+    const r = await runCli(args(out), { timeout: 300_000 });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`discarding the checkpoint of an interrupted run in ${join(out, "checkpoint")} (run with --resume to carry it on)`);
+    expect(readdirSync(join(out, "checkpoint"))).toEqual(["my-notes.txt"]);
+  });
 
   it("refuses a checkpoint of another experiment, naming the setting", async () => {
     const out = join(tmp.dir, "other");

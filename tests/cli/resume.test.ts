@@ -104,6 +104,13 @@ describe("resume: what it does when it cannot simply carry on", () => {
     expect(r.stderr).toContain("--resume: needs --checkpoint FILE, or --out FILE (whose checkpoint is FILE.ckpt)");
   });
 
+  it("refuses a checkpoint file that is the model file", async () => {
+    const out = join(tmp.dir, "same.safetensors");
+    const r = await runCli([...args(out), "--out", out]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`--checkpoint: ${out} is where --out saves the model; give the checkpoint its own file`);
+  });
+
   it("a corrupt checkpoint is an error naming the file, not a fresh start", async () => {
     const ckpt = join(tmp.dir, "corrupt.ckpt");
     writeFileSync(ckpt, "not a checkpoint at all");

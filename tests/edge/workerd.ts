@@ -24,17 +24,26 @@ export function requireWorkerdAndBuild(): void {
   }
 }
 
-/** A loopback port that was free a moment ago (listen on 0, read it, close). */
-export function freePort(): Promise<number> {
-  return new Promise((done, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => (port ? done(port) : reject(new Error("could not read the free port"))));
+/** Ports handed out by this process: two servers started at once must not get the same one. */
+const handedOut = new Set<number>();
+
+/** A loopback port that was free a moment ago (listen on 0, read it, close), never one handed out before. */
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = await new Promise<number>((done, reject) => {
+      const server = createServer();
+      server.once("error", reject);
+      server.listen(0, "127.0.0.1", () => {
+        const address = server.address();
+        const port = typeof address === "object" && address ? address.port : 0;
+        server.close(() => (port ? done(port) : reject(new Error("could not read the free port"))));
+      });
     });
-  });
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
 }
 
 export interface Workerd {
@@ -94,9 +103,15 @@ export async function startWorkerd(
     while (child.exitCode === null && child.signalCode === null && Date.now() < deadline) {
       try {
         await fetch(url + readyPath, { signal: AbortSignal.timeout(5000) });
-        return { url, port, output: () => output, stop };
       } catch {
         await new Promise((r) => setTimeout(r, 100));
+        continue;
+      }
+      // Another process may have answered on this port while ours failed to bind it: ours is the
+      // one listening only if it is still running a moment later, without a bind error.
+      await new Promise((r) => setTimeout(r, 250));
+      if (child.exitCode === null && child.signalCode === null && !/address already in use/i.test(output)) {
+        return { url, port, output: () => output, stop };
       }
     }
     await end();

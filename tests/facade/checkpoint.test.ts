@@ -4,17 +4,20 @@
 
 import { beforeAll, describe, expect, it } from "vitest";
 import {
-  decodeCheckpoint, encodeCheckpoint, init, MLP, PCN, train, type Checkpoint, type EpochResult, type MLPOptions, type PCNOptions, type TrainOptions,
+  decodeCheckpoint, encodeCheckpoint, init, MLP, PCN, train, VERSION, type Checkpoint, type EpochResult, type MLPOptions, type PCNOptions, type TrainOptions,
 } from "../../ts-wrapper/index.js";
 import { rings } from "../helpers/rings.js";
 
 const data = rings("rings", 203, 3); // 203 = 6·32 + 11: a short last batch
+const rings203 = data;
+const odd = rings("rings-odd", 193, 5); // 193 = 6·32 + 1: a last batch batch norm must skip
 const test = rings("rings-test", 60, 4);
 
 interface Case {
   name: string;
   build: () => MLP | PCN;
   options: TrainOptions;
+  data?: typeof data;
 }
 
 const mlp = (o: Omit<MLPOptions, "layers">) => () => new MLP({ layers: [2, 12, 9, 3], seed: 7, ...o });
@@ -25,7 +28,9 @@ const CASES: Case[] = [
   { name: "adam with batch norm (running statistics)", build: mlp({ batchNorm: true }), options: { ...base, optimizer: "adam", lr: 0.01 } },
   { name: "plain sgd with feedback alignment", build: mlp({ activation: "tanh", feedbackAlignment: true }), options: { ...base, lr: 0.1 } },
   { name: "pcn il", build: pcn({ algo: "il", activation: "tanh", T: 8 }), options: { ...base, lr: 0.1, momentum: 0.5 } },
-  { name: "pcn zil with adam (one optimiser step per layer)", build: pcn({ algo: "zil", activation: "tanh" }), options: { ...base, optimizer: "adam", lr: 0.01 } },
+  { name: "pcn zil with adam and feedback alignment", build: pcn({ algo: "zil", activation: "tanh", feedbackAlignment: true }), options: { ...base, optimizer: "adam", lr: 0.01 } },
+  { name: "pcn ipc with adam (T optimiser steps per batch)", build: pcn({ algo: "ipc", activation: "tanh", T: 4, gamma: 0.05 }), options: { ...base, optimizer: "adam", lr: 0.005 } },
+  { name: "batch norm skipping a last batch of one", build: mlp({ batchNorm: true }), options: { ...base, lr: 0.05, momentum: 0.9, lrSchedule: "cosine" }, data: odd },
   { name: "soft-LIF", build: mlp({ activation: "softlif" }), options: { ...base, lr: 0.1, momentum: 0.9 } },
 ];
 
@@ -35,7 +40,7 @@ beforeAll(async () => {
   await init();
 });
 
-describe.each(CASES)("resume: $name", ({ build, options }) => {
+describe.each(CASES)("resume: $name", ({ build, options, data = rings203 }) => {
   it("ends bit-identical from every checkpoint, every 2 batches and at each epoch's end", async () => {
     const saved: Uint8Array[] = [];
     const whole = build();
@@ -102,7 +107,22 @@ describe("checkpoint contents and errors", () => {
 
   it("rejects a checkpoint past the run's epochs", () => {
     const model = mlp({})();
-    expect(() => train(model, data, { ...base, epochs: 2, lr: 0.1, momentum: 0.9, resume: last })).toThrow(/checkpoint is at epoch 4, batch 0, past this run's 2 epochs/);
+    expect(() => train(model, data, { ...base, epochs: 2, lr: 0.1, momentum: 0.9, resume: last })).toThrow(/resume: the checkpoint is at epoch 4, batch 0, which this run of 2 epochs of 7 batches never reaches/);
+    model.free();
+  });
+
+  it("rejects a state whose clocks or sums this run never has, naming the file", () => {
+    let middle: Checkpoint | undefined;
+    const model = mlp({})();
+    train(model, data, { ...base, lr: 0.1, momentum: 0.9, checkpoint: { every: 3, save: (c) => (middle ??= c) } });
+    const file = (state: Partial<Checkpoint["state"]>) => decodeCheckpoint(encodeCheckpoint({ ...middle!, state: { ...middle!.state, ...state } }, {}), "m.ckpt").checkpoint;
+    const resume = (state: Partial<Checkpoint["state"]>) => () => train(model, data, { ...base, lr: 0.1, momentum: 0.9, resume: file(state) });
+    expect(middle!.state).toMatchObject({ epoch: 1, batch: 3, steps: 3, seen: 96 });
+    expect(resume({ steps: 4 })).toThrow(/^resume from m\.ckpt: the checkpoint has taken 4 steps, but epoch 1, batch 3 of this run comes after 3$/);
+    expect(resume({ seen: 90 })).toThrow(/resume from m\.ckpt: the checkpoint has seen 90 samples of its epoch, but 3 batches of 32 hold 96/);
+    expect(resume({ correct: 97 })).toThrow(/resume from m\.ckpt: the checkpoint counts 97 correct of 96 samples/);
+    expect(resume({ lossSum: -1 })).toThrow(/resume from m\.ckpt: the checkpoint's loss sum is negative/);
+    expect(resume({ batch: 7 })).toThrow(/never reaches/);
     model.free();
   });
 
@@ -118,5 +138,14 @@ describe("checkpoint contents and errors", () => {
     expect(() => decodeCheckpoint(edit((s) => (s.shuffle = "zz")), "c.ckpt")).toThrow(/c\.ckpt: checkpoint state shuffle must be 32 hex digits/);
     expect(() => decodeCheckpoint(edit((s) => (s.steps = -1)), "d.ckpt")).toThrow(/d\.ckpt: checkpoint state steps must be an integer ≥ 0, got -1/);
     expect(() => decodeCheckpoint(edit((s) => (s.history = [])), "e.ckpt")).toThrow(/e\.ckpt: checkpoint state history must list the 3 finished epochs/);
+  });
+
+  it("refuses a checkpoint of another version, naming both", () => {
+    const bytes = encodeCheckpoint(last, {});
+    const n = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
+    const header = new TextDecoder().decode(bytes.subarray(8, 8 + n)).replace(`"version":"${VERSION}"`, `"version":"0.0.9"`.padEnd(`"version":"${VERSION}"`.length, " "));
+    const edited = new Uint8Array(bytes);
+    edited.set(new TextEncoder().encode(header), 8);
+    expect(() => decodeCheckpoint(edited, "v.ckpt")).toThrow(`v.ckpt: a checkpoint of bioplausible 0.0.9; this is ${VERSION}, which cannot resume it bit for bit`);
   });
 });

@@ -107,7 +107,8 @@ describe("fuzz: bioplausible train, eval and compare command lines", () => {
       rows: [{ name: "bp", model: "mlp" }, { name: "snn", model: "mlp", activation: "softlif", spiking: true }],
     }));
     tail = {
-      train: ["--data-dir", data, "--out", join(dir, "m.safetensors"), "--epochs", "1"],
+      // The last of a repeated flag wins: checkpoints stay in the temporary directory too.
+      train: ["--data-dir", data, "--out", join(dir, "m.safetensors"), "--checkpoint", join(dir, "m.ckpt"), "--epochs", "1"],
       eval: ["--data-dir", data],
       compare: ["--config", config, "--out", join(dir, "results")],
     };

@@ -14,12 +14,14 @@ const data = rings("rings", 70, 1);
 const options = { epochs: 2, batchSize: 16, lr: 0.1, momentum: 0.9, seed: 3 };
 const build = () => new MLP({ layers: [2, 6, 3], seed: 2 });
 let valid: Uint8Array[];
+let expected: string;
 
 beforeAll(async () => {
   await init();
   const saved: Uint8Array[] = [];
   const model = build();
   train(model, data, { ...options, checkpoint: { every: 2, save: (c) => saved.push(encodeCheckpoint(c, { run: 1 })) } });
+  expected = await model.params.sha256();
   model.free();
   valid = saved;
 });
@@ -37,11 +39,14 @@ function check(bytes: Uint8Array, resume: boolean): void {
   if (!resume) return;
   const model = build();
   try {
-    train(model, data, { ...options, resume: checkpoint });
+    const { history } = train(model, data, { ...options, resume: checkpoint });
+    // Accepted: a run of this model, whatever the checkpoint's values, must report like one.
     expect(model.params.firstNonFinite()).toBeUndefined();
+    expect(history.map((e) => e.epoch)).toEqual([1, 2]);
+    for (const e of history) expect(e.loss >= 0 && Number.isFinite(e.loss) && e.accuracy >= 0 && e.accuracy <= 1, JSON.stringify(e)).toBe(true);
   } catch (error) {
     expect(error).toBeInstanceOf(Error);
-    expect((error as Error).message, (error as Error).stack).toMatch(/^(resume: |training diverged )/);
+    expect((error as Error).message, (error as Error).stack).toMatch(new RegExp(`^(resume from ${FILE}: |training diverged )`));
   } finally {
     model.free();
   }
@@ -74,7 +79,12 @@ describe("fuzz: decodeCheckpoint", () => {
     fc.assert(fc.property(rewritten, (bytes) => check(bytes, true)), { numRuns: Math.max(1, Math.round(RUNS / 5)), seed: SEED });
   });
 
-  it("the untouched checkpoints resume (the oracle accepts good input)", () => {
-    for (const bytes of valid) check(bytes, true);
+  it("the untouched checkpoints resume to the uninterrupted run's parameters", async () => {
+    for (const bytes of valid) {
+      const model = build();
+      train(model, data, { ...options, resume: decodeCheckpoint(bytes, FILE).checkpoint });
+      expect(await model.params.sha256()).toBe(expected);
+      model.free();
+    }
   });
 });

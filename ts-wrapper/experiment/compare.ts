@@ -28,8 +28,11 @@ export interface CompareCheckpoints {
   done?: FinishedRow[];
   /** The training checkpoint of the row after them. */
   resume?: Checkpoint;
+  /** Seconds the earlier runs had taken when they finished their last row. */
+  elapsed?: number;
   saveTraining(row: string, checkpoint: Checkpoint): void;
-  saveRow(row: FinishedRow, index: number): void;
+  /** Row `index` has finished, `elapsed` seconds into the comparison. */
+  saveRow(row: FinishedRow, index: number, elapsed: number): void;
 }
 
 export interface CompareProgress {
@@ -51,7 +54,7 @@ export async function runComparison(
   config: ExperimentConfig, rows: ResolvedRow[], data: { train: Dataset; test: Dataset }, runtime: Runtime, progress?: CompareProgress,
   checkpoints?: CompareCheckpoints,
 ): Promise<Omit<CompareResults, "version" | "runtime">> {
-  const started = performance.now();
+  const started = performance.now() - (checkpoints?.elapsed ?? 0) * 1000;
   const train = config.trainSamples ? subset(data.train, config.trainSamples) : data.train;
   const spikingCount = Math.min(config.spiking?.testSamples ?? data.test.count, data.test.count);
   const spikingTest = spikingCount < data.test.count ? subset(data.test, spikingCount) : data.test;
@@ -103,7 +106,7 @@ export async function runComparison(
       snapshots.set(row.name, weights);
       const drew = o.spiking && !raster;
       if (drew) raster = spikeRaster(run.network, row.name, data.test.images, data.test.labels, 0, o.spiking!);
-      checkpoints?.saveRow({ result: results[results.length - 1], weights, ...(drew ? { raster } : {}) }, r);
+      checkpoints?.saveRow({ result: results[results.length - 1], weights, ...(drew ? { raster } : {}) }, r, (performance.now() - started) / 1000);
     } finally {
       if (run.network !== (run.model instanceof PCN ? run.model.mlp : run.model)) run.network.free();
       run.model.free();

@@ -110,10 +110,10 @@ export class PCN {
     return { energyTrace: this.energyTrace };
   }
 
-  restoreCheckpointState(state: unknown): void {
+  restoreCheckpointState(state: unknown, source: string): void {
     const trace = (state as { energyTrace?: unknown } | undefined)?.energyTrace;
     if (!Array.isArray(trace) || !trace.every((e) => typeof e === "number" && Number.isFinite(e))) {
-      throw new Error("resume: the checkpoint has no valid PCN energy trace");
+      throw new Error(`${source}: the checkpoint has no valid PCN energy trace`);
     }
     this.energyTrace = [...trace];
   }

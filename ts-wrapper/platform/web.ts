@@ -14,8 +14,13 @@ export const platform: Platform = {
   },
 
   async read(dir, name, what) {
-    const base = new URL(dir.endsWith("/") ? dir : `${dir}/`, (globalThis as { location?: { href: string } }).location?.href);
-    const file = new URL(name, base).href;
+    const page = (globalThis as { location?: { href: string } }).location?.href;
+    let file: string;
+    try {
+      file = new URL(name, new URL(dir.endsWith("/") ? dir : `${dir}/`, page)).href;
+    } catch {
+      throw new Error(`${dir}: not a URL${page ? "" : " (with no page to resolve it against, a data directory must be an absolute URL)"}`);
+    }
     const response = await fetchOk(file, what, true);
     if (!response) return { file };
     return { file, bytes: new Uint8Array(await response.arrayBuffer()) };

@@ -17,9 +17,9 @@ export interface TrainingState {
   epoch: number;
   /** Batches of that epoch done. */
   batch: number;
-  /** Optimiser steps the trainer has taken: the learning-rate schedule's clock. */
+  /** Batches trained so far in the run: the learning-rate schedule's clock. */
   steps: number;
-  /** The optimiser's own step count (Adam's bias correction; Z-IL steps once per layer). */
+  /** The optimiser's own step count (Adam's bias correction): T per batch for iPC, one for the others. */
   optimizerSteps: number;
   /** The shuffling generator's state (hex) before the epoch in progress drew its order. */
   shuffle: string;
@@ -41,6 +41,8 @@ export interface Checkpoint {
   params: NamedTensor[];
   /** The optimiser's buffers (momentum; Adam's m and v), each the length of the trainable block. */
   optimizer: Float32Array[];
+  /** The file it was read from, for errors. */
+  file?: string;
 }
 
 /** A checkpoint's bytes; `run` (JSON) identifies the run it belongs to, for checking a resume. */
@@ -58,6 +60,8 @@ export function encodeCheckpoint(checkpoint: Checkpoint, run: unknown): Uint8Arr
 export function decodeCheckpoint(bytes: Uint8Array, file: string): { checkpoint: Checkpoint; run: unknown } {
   const { tensors, metadata } = decodeSafetensors(bytes, file);
   if (metadata.format !== CHECKPOINT_FORMAT) throw new Error(`${file}: not a bioplausible checkpoint (its __metadata__ has no "format": "${CHECKPOINT_FORMAT}")`);
+  // Another version's kernels may round differently: its run would not carry on to the same bits.
+  if (metadata.version !== VERSION) throw new Error(`${file}: a checkpoint of bioplausible ${metadata.version ?? "(no version)"}; this is ${VERSION}, which cannot resume it bit for bit`);
   const state = parseJson(metadata.state, file, "state") as TrainingState;
   checkState(state, file);
   const run = parseJson(metadata.run, file, "run");
@@ -72,7 +76,7 @@ export function decodeCheckpoint(bytes: Uint8Array, file: string): { checkpoint:
     if (!buffer) throw new Error(`${file}: optimizer tensors must be ${OPTIMIZER_PREFIX}0 … ${OPTIMIZER_PREFIX}${buffers.size - 1}, got ${[...buffers.keys()].join(", ")}`);
     return buffer;
   });
-  return { checkpoint: { state, params, optimizer }, run };
+  return { checkpoint: { state, params, optimizer, file }, run };
 }
 
 function parseJson(text: string | undefined, file: string, key: string): unknown {

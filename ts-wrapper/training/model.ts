@@ -30,7 +30,8 @@ export interface TrainableModel {
    * training step leaves that callers read afterwards (a PCN's energy trace).
    */
   checkpointState?(): unknown;
-  restoreCheckpointState?(state: unknown): void;
+  /** `source` names the checkpoint in errors. */
+  restoreCheckpointState?(state: unknown, source: string): void;
 }
 
 /** A model's state went non-finite; the message names where (layer, step). The trainer adds the epoch. */

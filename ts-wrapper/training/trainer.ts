@@ -60,7 +60,7 @@ export interface BatchResult {
   /** Samples of this epoch done so far, of `total`. */
   done: number;
   total: number;
-  /** Optimiser steps so far in the run. */
+  /** Batches trained so far in the run. */
   step: number;
 }
 
@@ -103,29 +103,37 @@ export function* trainSteps(model: TrainableModel, data: Dataset, options: Train
 
   const rt = model.runtime;
   const { kernels, heap } = rt;
-  const optimizer = new Optimizer(model.params, options);
-  const batch = new BatchBuffer(rt, Math.min(batchSize, data.count), data.features, model.outputs);
-  const rng = heap.alloc(16);
-  const orderPtr = heap.alloc(data.count * 4);
-  kernels.rngSeed(rng, seed, STREAM_SHUFFLE);
-  const batchesPerEpoch = Math.ceil(data.count / batch.capacity);
+  const capacity = Math.min(batchSize, data.count);
+  const batchesPerEpoch = Math.ceil(data.count / capacity);
+  // Batches trained per epoch: a last batch smaller than the model's minimum is skipped.
+  const trainedPerEpoch = batchesPerEpoch - (data.count - (batchesPerEpoch - 1) * capacity < model.minTrainingBatch ? 1 : 0);
   const totalSteps = epochs * batchesPerEpoch;
   // Where this call starts: the beginning, or the place a checkpoint recorded.
   let at: TrainingState = {
     epoch: 1, batch: 0, steps: 0, optimizerSteps: 0, shuffle: "", lossSum: 0, correct: 0, seen: 0, seconds: 0, epochSeconds: 0, history: [],
   };
+  const resumeFrom = options.resume?.file !== undefined ? `resume from ${options.resume.file}` : "resume";
+  if (options.resume) {
+    at = options.resume.state;
+    checkResumeState(at, { epochs, batchesPerEpoch, trainedPerEpoch, capacity }, resumeFrom);
+  }
   const history: EpochResult[] = [];
   let started = performance.now();
-  const shuffleState = () => hex(heap.u8(rng, 16));
+  let optimizer: Optimizer | undefined;
+  let batch: BatchBuffer | undefined;
+  let rng = 0;
+  let orderPtr = 0;
   try {
+    optimizer = new Optimizer(model.params, options);
+    batch = new BatchBuffer(rt, capacity, data.features, model.outputs);
+    rng = heap.alloc(16);
+    orderPtr = heap.alloc(data.count * 4);
+    kernels.rngSeed(rng, seed, STREAM_SHUFFLE);
+    const shuffleState = () => hex(heap.u8(rng, 16));
     if (options.resume) {
-      at = options.resume.state;
-      if (at.epoch > epochs + 1 || at.batch > batchesPerEpoch) {
-        throw new RangeError(`resume: the checkpoint is at epoch ${at.epoch}, batch ${at.batch}, past this run's ${epochs} epochs of ${batchesPerEpoch} batches`);
-      }
-      model.params.load(new Map(options.resume.params.map((t) => [t.name, t])), "resume");
-      optimizer.restore({ steps: at.optimizerSteps, buffers: options.resume.optimizer }, "resume");
-      if (model.restoreCheckpointState) model.restoreCheckpointState(at.model);
+      model.params.load(new Map(options.resume.params.map((t) => [t.name, t])), resumeFrom);
+      optimizer.restore({ steps: at.optimizerSteps, buffers: options.resume.optimizer }, resumeFrom);
+      if (model.restoreCheckpointState) model.restoreCheckpointState(at.model, resumeFrom);
       heap.u8(rng, 16).set(unhex(at.shuffle));
       history.push(...at.history);
       started -= at.seconds * 1000;
@@ -140,8 +148,9 @@ export function* trainSteps(model: TrainableModel, data: Dataset, options: Train
       let lossSum = resumed ? at.lossSum : 0;
       let correct = resumed ? at.correct : 0;
       let seen = resumed ? at.seen : 0;
+      const opt = optimizer;
       const checkpoint = (state: Pick<TrainingState, "epoch" | "batch" | "shuffle" | "lossSum" | "correct" | "seen" | "epochSeconds">) => {
-        const { steps: optimizerSteps, buffers } = optimizer.snapshot();
+        const { steps: optimizerSteps, buffers } = opt.snapshot();
         options.checkpoint!.save({
           state: {
             ...state, steps, optimizerSteps, seconds: (performance.now() - started) / 1000, history: history.map((e) => ({ ...e })),
@@ -198,10 +207,10 @@ export function* trainSteps(model: TrainableModel, data: Dataset, options: Train
       options.onEpoch?.(result);
     }
   } finally {
-    heap.free(orderPtr);
-    heap.free(rng);
-    batch.free();
-    optimizer.free();
+    if (orderPtr) heap.free(orderPtr);
+    if (rng) heap.free(rng);
+    batch?.free();
+    optimizer?.free();
   }
   return { history, seconds: (performance.now() - started) / 1000 };
 }
@@ -212,4 +221,30 @@ function hex(bytes: Uint8Array): string {
 
 function unhex(text: string): Uint8Array {
   return Uint8Array.from(text.match(/../g)!, (pair) => parseInt(pair, 16));
+}
+
+/**
+ * A checkpoint's place and sums must be ones this run passes through: its clocks agree with the
+ * epoch and batch, its sums with the samples seen. Anything else is a checkpoint of another run (or
+ * a damaged one), and resuming from it would train silently differently.
+ */
+function checkResumeState(
+  s: TrainingState, run: { epochs: number; batchesPerEpoch: number; trainedPerEpoch: number; capacity: number }, source: string,
+): void {
+  const fail = (what: string): never => {
+    throw new RangeError(`${source}: ${what}`);
+  };
+  if (s.epoch > run.epochs + 1 || s.batch >= run.batchesPerEpoch || (s.epoch === run.epochs + 1 && s.batch !== 0)) {
+    fail(`the checkpoint is at epoch ${s.epoch}, batch ${s.batch}, which this run of ${run.epochs} epochs of ${run.batchesPerEpoch} batches never reaches`);
+  }
+  // Every batch before the last is full, and mid-epoch checkpoints come before the last.
+  const steps = (s.epoch - 1) * run.trainedPerEpoch + s.batch;
+  if (s.steps !== steps) fail(`the checkpoint has taken ${s.steps} steps, but epoch ${s.epoch}, batch ${s.batch} of this run comes after ${steps}`);
+  if (s.seen !== s.batch * run.capacity) fail(`the checkpoint has seen ${s.seen} samples of its epoch, but ${s.batch} batches of ${run.capacity} hold ${s.batch * run.capacity}`);
+  if (s.correct > s.seen) fail(`the checkpoint counts ${s.correct} correct of ${s.seen} samples`);
+  if (s.lossSum < 0) fail(`the checkpoint's loss sum is negative (${s.lossSum})`);
+  if (!/^[0-9a-f]{32}$/.test(s.shuffle)) fail("the checkpoint's shuffling state is not 32 hex digits");
+  s.history.forEach((e, i) => {
+    if (e?.epoch !== i + 1 || !(e.loss >= 0) || !(e.accuracy >= 0 && e.accuracy <= 1)) fail(`the checkpoint's history entry ${i} is not a finished epoch ${i + 1}`);
+  });
 }
