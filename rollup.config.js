@@ -1,6 +1,8 @@
 // Bundles the TypeScript facade into dist/ (ESM), one bundle per kind of runtime, with the .wasm
 // files beside them and the public types in one dist/index.d.ts:
 //   index.js, cli.js   Node (also Deno and Bun): reads the .wasm and data files from disk
+//   report.js          the comparison's HTML report (bioplausible/report): Node only, as it brings
+//                      vega and vega-lite, which no browser page or edge worker should have to carry
 //   browser.js         fetches the .wasm and data URLs
 //   workerd.js         imports the .wasm as a module, as Cloudflare's workerd requires
 //   edge-light.js      the same, with the ?module import Vercel's edge runtime requires
@@ -64,7 +66,7 @@ const webBundle = (name, location, wasmImport) => ({
 
 export default [
   {
-    input: { index: "ts-wrapper/index.ts", cli: "ts-wrapper/cli/main.ts" },
+    input: { index: "ts-wrapper/index.ts", report: "ts-wrapper/report/index.ts", cli: "ts-wrapper/cli/main.ts" },
     output: { dir: "dist", format: "es", sourcemap: true },
     external,
     plugins: [target({ platform: "node", location: "url" }), ts(), copyWasm],
@@ -72,10 +74,10 @@ export default [
   webBundle("browser", "url"),
   webBundle("workerd", "module", "./bioplausible.wasm"),
   webBundle("edge-light", "module", "./bioplausible.wasm?module"),
-  {
-    input: "ts-wrapper/index.ts",
-    output: { file: "dist/index.d.ts", format: "es" },
+  ...["index", "report"].map((name) => ({
+    input: `ts-wrapper/${name === "index" ? "index" : `${name}/index`}.ts`,
+    output: { file: `dist/${name}.d.ts`, format: "es" },
     external,
     plugins: [dts()],
-  },
+  })),
 ];

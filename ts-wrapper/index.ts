@@ -29,4 +29,3 @@ export { runComparison } from "./experiment/compare.js";
 export { runRow, buildModel, type RowOptions, type RowRun } from "./experiment/row.js";
 export type { CompareResults, RowResult, SpikingRecord, EpochRecord, RateCurves, Raster, WeightDifference } from "./experiment/results.js";
 export { evaluateSpiking } from "./evaluation/spiking.js";
-export { renderReport } from "./report/index.js";

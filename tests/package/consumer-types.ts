@@ -1,5 +1,8 @@
 // Type-checked inside the fresh project against the installed package's bundled .d.ts.
 import { init, MLP, PCN, SNN, train, loadMNIST, type Dataset, type TrainResult } from "bioplausible";
+import { renderReport } from "bioplausible/report";
+
+export const report: (results: Parameters<typeof renderReport>[0]) => Promise<string> = renderReport;
 
 export async function typed(data: Dataset): Promise<number> {
   await init();

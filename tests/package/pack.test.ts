@@ -42,6 +42,14 @@ describe("npm pack", () => {
     expect(files.filter((f) => /^(ts-wrapper|assembly|tests|build|scripts)\//.test(f))).toEqual([]);
   });
 
+  it("the browser and edge bundles import no node: builtin and no report library", () => {
+    for (const bundle of ["browser", "workerd", "edge-light"]) {
+      const code = readFileSync(path.join(project, "node_modules", "bioplausible", "dist", `${bundle}.js`), "utf8");
+      const imports = [...code.matchAll(/(?:import\s*\(|from)\s*['"]([^'"]+)['"]/g)].map((m) => m[1]);
+      expect(imports.filter((i) => i.startsWith("node:") || /^vega/.test(i)), bundle).toEqual([]);
+    }
+  });
+
   it("resolves each runtime's export condition to its bundle", () => {
     const expected: Record<string, string> = { node: "index.js", browser: "browser.js", workerd: "workerd.js", "edge-light": "edge-light.js" };
     for (const [condition, bundle] of Object.entries(expected)) {
