@@ -46,7 +46,7 @@ describe(`train killed with SIGKILL at ${KILLS} random moments, then --resume`, 
       const ckpt = join(tmp.dir, `kill-${k}.ckpt`);
       // Even kills come anywhere in the run (start-up and the final write included); odd ones some
       // time after the first checkpoint.
-      const at = gen.range(k % 2 ? 0 : 0.1, k % 2 ? 0.9 : 1) * duration;
+      const at = gen.range(k % 2 ? 0 : 0.1, k % 2 ? 0.6 : 1) * duration;
       const killed = await run(args(ckpt), at, k % 2 ? ckpt : undefined);
       if (killed.signal !== "SIGKILL") continue; // finished first: nothing to resume
       if (existsSync(ckpt)) {
