@@ -17,7 +17,7 @@ import { init } from "../runtime.js";
 import { VERSION } from "../version.js";
 import { helpText, parseFlags, UsageError, type FlagSpec } from "./args.js";
 import { loadSplit } from "./data.js";
-import { checkpointFile, checkSpace, checkWritable, firstDifference, writeFileAtomic, writeFileAtomicSync } from "./files.js";
+import { checkpointFile, checkSameRun, checkSpace, checkWritable, writeFileAtomic, writeFileAtomicSync } from "./files.js";
 import { formatDuration, Progress } from "./progress.js";
 import { emitResult, info, percent, provenance } from "./report.js";
 
@@ -157,7 +157,7 @@ class CompareCheckpointDir {
       const valid = typeof list === "object" && list !== null && Array.isArray(list.rows) && typeof list.elapsed === "number" &&
         list.rows.every((r) => typeof r?.result?.name === "string");
       if (!valid) throw new Error(`${listFile}: not a comparison checkpoint (expected run, elapsed and rows of results)`);
-      this.checkRun(list.run, listFile);
+      checkSameRun(list.run, this.run, listFile);
     }
     this.done = [];
     for (const [i, { result, raster }] of (list?.rows ?? []).entries()) {
@@ -175,18 +175,11 @@ class CompareCheckpointDir {
     if (training) {
       const run = training.run as { row?: unknown; of?: unknown } | null;
       if (typeof run?.row !== "string") throw new Error(`${trainingFile}: not a comparison's training checkpoint (its run names no row)`);
-      this.checkRun(run.of, trainingFile);
+      checkSameRun(run.of, this.run, trainingFile);
       if (run.row === next) this.resume = training.checkpoint;
     }
     const where = this.resume ? `, ${next} from epoch ${this.resume.state.epoch}, after batch ${this.resume.state.batch}` : "";
     info(list || this.resume ? `resuming from ${this.dir}: ${this.done.length} of ${names.length} rows done${where}` : `no checkpoint in ${this.dir} yet: starting from the beginning`);
-  }
-
-  private checkRun(recorded: unknown, file: string): void {
-    const difference = firstDifference(recorded, this.run);
-    if (!difference) return;
-    const { path, a, b } = difference;
-    throw new UsageError(`--resume: ${file} is a checkpoint of another run: its ${path} is ${JSON.stringify(a)}, this command's is ${JSON.stringify(b)}`);
   }
 
   saveTraining = (row: string, checkpoint: Checkpoint): void => {

@@ -90,6 +90,14 @@ export const checkpointFile = {
   },
 };
 
+/** Refuses to resume `file` unless the run it recorded is this command's, naming the first difference. */
+export function checkSameRun(recorded: unknown, current: unknown, file: string): void {
+  const difference = firstDifference(recorded, current);
+  if (!difference) return;
+  const { path, a, b } = difference;
+  throw new UsageError(`--resume: ${file} is a checkpoint of another run: its ${path} is ${JSON.stringify(a)}, this command's is ${JSON.stringify(b)}`);
+}
+
 /** The first place two JSON values differ: its key path and the two values there; undefined when equal. */
 export function firstDifference(a: unknown, b: unknown, path = ""): { path: string; a: unknown; b: unknown } | undefined {
   if (typeof a === "object" && a !== null && typeof b === "object" && b !== null && Array.isArray(a) === Array.isArray(b)) {

@@ -15,7 +15,7 @@ import { helpText, parseFlags, UsageError, type FlagSpec } from "./args.js";
 import { dataFlags, loadSplit } from "./data.js";
 import { rmSync } from "node:fs";
 import { resolve } from "node:path";
-import { checkpointFile, checkSpace, checkWritable, firstDifference, writeFileAtomic } from "./files.js";
+import { checkpointFile, checkSameRun, checkSpace, checkWritable, writeFileAtomic } from "./files.js";
 import { Progress } from "./progress.js";
 import { emitResult, info, percent, provenance } from "./report.js";
 import { describeSpiking, neuronFlags, neuronOptions, simulationFlags, simulationOptions } from "./spiking.js";
@@ -120,11 +120,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
   if (checkpointPath !== undefined) await checkSpace(checkpointPath, 2 * (bytes.checkpoint + 2 ** 16), checkpointFlag, "checkpointing");
   const resume = f.resume ? checkpointFile.read(checkpointPath!) : undefined;
   if (resume) {
-    const difference = firstDifference(resume.run, config);
-    if (difference) {
-      const { path, a, b } = difference;
-      throw new UsageError(`--resume: ${checkpointPath} is a checkpoint of another run: its ${path} is ${JSON.stringify(a)}, this command's is ${JSON.stringify(b)}`);
-    }
+    checkSameRun(resume.run, config, checkpointPath!);
     const { epoch, batch } = resume.checkpoint.state;
     info(epoch > f.epochs ? `resuming from ${checkpointPath}: training had finished` : `resuming from ${checkpointPath}: epoch ${epoch}, after batch ${batch}`);
   } else if (f.resume) {
