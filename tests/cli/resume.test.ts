@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeCheckpoint } from "../../ts-wrapper/index.js";
-import { writeFileAtomicSync } from "../../ts-wrapper/cli/files.js";
+import { writeFileAtomic } from "../../ts-wrapper/cli/files.js";
 import { makeIdxFixture, writeIdxDir } from "../helpers/idx-fixtures.js";
 import { Lcg } from "../helpers/lcg.js";
 import { BIN, lastJson, runCli, runKilled as run, tempDir } from "./e2e-cli.js";
@@ -168,8 +168,8 @@ describe("a full disk", () => {
   it("a write that runs out of space fails naming the file and leaves the old file whole and no temporary", (ctx) => {
     if (!mounted) ctx.skip();
     const file = join(tiny, "state.bin");
-    writeFileAtomicSync(file, new Uint8Array(100_000).fill(7));
-    expect(() => writeFileAtomicSync(file, new Uint8Array(200_000).fill(9))).toThrow(new RegExp(`cannot write ${file} \\(ENOSPC`));
+    writeFileAtomic(file, new Uint8Array(100_000).fill(7));
+    expect(() => writeFileAtomic(file, new Uint8Array(200_000).fill(9))).toThrow(new RegExp(`cannot write ${file} \\(ENOSPC`));
     expect(readFileSync(file)).toEqual(Buffer.from(new Uint8Array(100_000).fill(7)));
     expect(existsSync(`${file}.tmp`)).toBe(false);
   });

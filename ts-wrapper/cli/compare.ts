@@ -17,7 +17,7 @@ import { init } from "../runtime.js";
 import { VERSION } from "../version.js";
 import { helpText, parseFlags, UsageError, type FlagSpec } from "./args.js";
 import { loadSplit } from "./data.js";
-import { checkpointFile, checkSameRun, checkSpace, checkWritable, writeFileAtomic, writeFileAtomicSync } from "./files.js";
+import { checkpointFile, checkSameRun, checkSpace, checkWritable, writeFileAtomic } from "./files.js";
 import { formatDuration, Progress } from "./progress.js";
 import { emitResult, info, percent, provenance } from "./report.js";
 
@@ -92,8 +92,8 @@ export async function compareCommand(argv: string[]): Promise<void> {
   }, checkpoints);
   progress.done(`${rows.length} rows`);
   const results: CompareResults = { ...core, ...(provenance() as Pick<CompareResults, "version" | "runtime">) };
-  await writeFileAtomic(resultsFile, `${JSON.stringify(results, null, 1)}\n`);
-  await writeFileAtomic(reportFile, await renderReport(results));
+  writeFileAtomic(resultsFile, `${JSON.stringify(results, null, 1)}\n`);
+  writeFileAtomic(reportFile, await renderReport(results));
   info(`wrote ${resultsFile} and ${reportFile}`);
   checkpoints.clear();
 
@@ -191,9 +191,9 @@ class CompareCheckpointDir {
     this.saved[index] = row;
     const weights = [...row.weights].map(([name, data]) => ({ name, shape: [data.length], data }));
     mkdirSync(this.dir, { recursive: true });
-    writeFileAtomicSync(this.path(`row-${index}.safetensors`), encodeSafetensors(weights, {}));
+    writeFileAtomic(this.path(`row-${index}.safetensors`), encodeSafetensors(weights, {}));
     const rows = this.saved.map(({ result, raster }) => ({ result, ...(raster ? { raster } : {}) }));
-    writeFileAtomicSync(this.path("rows.json"), JSON.stringify({ run: this.run, elapsed, rows }));
+    writeFileAtomic(this.path("rows.json"), JSON.stringify({ run: this.run, elapsed, rows }));
   };
 }
 

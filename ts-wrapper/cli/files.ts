@@ -35,7 +35,7 @@ const megabytes = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
  * old contents or the new ones whole: a sibling temporary file, flushed to disk, renamed over it,
  * then the directory flushed so that the rename itself survives a crash.
  */
-export function writeFileAtomicSync(file: string, bytes: Uint8Array | string): void {
+export function writeFileAtomic(file: string, bytes: Uint8Array | string): void {
   // One temporary name per target: a run killed mid-write leaves it behind, and the next write reuses it.
   const temp = `${file}.tmp`;
   const data = typeof bytes === "string" ? new TextEncoder().encode(bytes) : bytes;
@@ -56,10 +56,6 @@ export function writeFileAtomicSync(file: string, bytes: Uint8Array | string): v
   syncDirectory(dirname(resolve(file)));
 }
 
-export async function writeFileAtomic(file: string, bytes: Uint8Array | string): Promise<void> {
-  writeFileAtomicSync(file, bytes);
-}
-
 function syncDirectory(dir: string): void {
   let fd: number | undefined;
   try {
@@ -75,7 +71,7 @@ function syncDirectory(dir: string): void {
 /** A checkpoint file: written atomically, read back with the run it belongs to. */
 export const checkpointFile = {
   write(file: string, checkpoint: Checkpoint, run: unknown): void {
-    writeFileAtomicSync(file, encodeCheckpoint(checkpoint, run));
+    writeFileAtomic(file, encodeCheckpoint(checkpoint, run));
   },
   /** The checkpoint in `file`, or undefined when there is none. */
   read(file: string): { checkpoint: Checkpoint; run: unknown } | undefined {

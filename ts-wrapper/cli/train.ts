@@ -176,7 +176,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
     out: f.out ?? null,
   };
   if (f.out) {
-    await writeFileAtomic(f.out, encodeModel(trained, { training: { config, test_accuracy: test.accuracy, params_sha256: paramsSha256, ...provenance() } }));
+    writeFileAtomic(f.out, encodeModel(trained, { training: { config, test_accuracy: test.accuracy, params_sha256: paramsSha256, ...provenance() } }));
     info(`saved ${f.out}`);
   }
   if (checkpointPath !== undefined) {
