@@ -1,21 +1,13 @@
-// Activation functions and their derivatives. The kind codes are the facade's Activation enum:
-// 0 identity, 1 ReLU, 2 sigmoid, 3 tanh, 4 soft-LIF. Soft-LIF takes its parameters from a neuron
-// block (five float32 at `neuron`, laid out as below); the other kinds ignore the pointer.
+// Activation functions and their derivatives. The kind codes (ACTIVATION_*, layout.ts) are the
+// facade's Activation enum: 0 identity, 1 ReLU, 2 sigmoid, 3 tanh, 4 soft-LIF. Soft-LIF takes its
+// parameters from a neuron block (five float32 at `neuron`, fields NEURON_*, layout.ts); the other
+// kinds ignore the pointer.
 
 import { expNeg2, log1p2, packLanes4 } from "./lif";
-
-export const IDENTITY = 0;
-export const RELU = 1;
-export const SIGMOID = 2;
-export const TANH = 3;
-export const SOFT_LIF = 4;
-
-// The neuron block: byte offsets of its float32 fields.
-const TAU_RC = 0;
-const T_REF = 4;
-const AMPLITUDE = 8;
-const GAIN = 12;
-const SMOOTHING = 16; // γ_s; 0 gives the LIF rate itself
+import {
+  ACTIVATION_RELU, ACTIVATION_SIGMOID, ACTIVATION_SOFTLIF, ACTIVATION_TANH, NEURON_AMPLITUDE, NEURON_GAIN,
+  NEURON_SMOOTHING, NEURON_T_REF, NEURON_TAU_RC,
+} from "./layout";
 
 // ---- Soft-LIF ------------------------------------------------------------------------------------
 //
@@ -276,15 +268,15 @@ function lifChunk(
 // @ts-ignore: decorator
 @inline
 function softLifRange(derivative: bool, soft: bool, end: usize, z: usize, da: usize, out: usize, neuron: usize): void {
-  const tau = <f64>load<f32>(neuron + TAU_RC);
-  const amplitude = <f64>load<f32>(neuron + AMPLITUDE);
-  const gain = <f64>load<f32>(neuron + GAIN);
-  const smoothing = <f64>load<f32>(neuron + SMOOTHING);
+  const tau = <f64>load<f32>(neuron + NEURON_TAU_RC);
+  const amplitude = <f64>load<f32>(neuron + NEURON_AMPLITUDE);
+  const gain = <f64>load<f32>(neuron + NEURON_GAIN);
+  const smoothing = <f64>load<f32>(neuron + NEURON_SMOOTHING);
   // a = amplitude/D; dz = da·(amplitude·gain·τ)·…
   const scale = f64x2.splat(derivative ? amplitude * gain * tau : amplitude);
   const gainV = f64x2.splat(gain);
   const tauV = f64x2.splat(tau);
-  const tRefV = f64x2.splat(<f64>load<f32>(neuron + T_REF));
+  const tRefV = f64x2.splat(<f64>load<f32>(neuron + NEURON_T_REF));
   const gammaV = f64x2.splat(smoothing);
   const invGamma = f64x2.splat(soft ? 1 / smoothing : 0);
   const negLogGamma = f64x2.splat(soft ? -Math.log(smoothing) : 0);
@@ -319,7 +311,7 @@ function lifBackward(end: usize, z: usize, da: usize, out: usize, neuron: usize)
 
 /** The pass for the vectors at [0, end): soft-LIF for γ_s > 0, else LIF. */
 function softLifPass(derivative: bool, end: usize, z: usize, da: usize, out: usize, neuron: usize): void {
-  if (load<f32>(neuron + SMOOTHING) > 0) {
+  if (load<f32>(neuron + NEURON_SMOOTHING) > 0) {
     if (derivative) softLifBackward(end, z, da, out, neuron);
     else softLifForward(end, z, out, neuron);
   } else {
@@ -359,7 +351,7 @@ function sigmoid(z: f32): f32 {
 /** a = σ(z) elementwise over n values (a may alias z). */
 export function activationForward(kind: i32, n: i32, z: usize, a: usize, neuron: usize): void {
   let i = 0;
-  if (kind == RELU) {
+  if (kind == ACTIVATION_RELU) {
     const zero = f32x4.splat(0);
     for (; i + 4 <= n; i += 4) {
       const o = <usize>i << 2;
@@ -369,17 +361,17 @@ export function activationForward(kind: i32, n: i32, z: usize, a: usize, neuron:
       const o = <usize>i << 2;
       store<f32>(a + o, max<f32>(load<f32>(z + o), 0));
     }
-  } else if (kind == SIGMOID) {
+  } else if (kind == ACTIVATION_SIGMOID) {
     for (; i < n; i++) {
       const o = <usize>i << 2;
       store<f32>(a + o, sigmoid(load<f32>(z + o)));
     }
-  } else if (kind == TANH) {
+  } else if (kind == ACTIVATION_TANH) {
     for (; i < n; i++) {
       const o = <usize>i << 2;
       store<f32>(a + o, Mathf.tanh(load<f32>(z + o)));
     }
-  } else if (kind == SOFT_LIF) {
+  } else if (kind == ACTIVATION_SOFTLIF) {
     softLif(false, n, z, 0, a, neuron);
   } else {
     if (a != z) memory.copy(a, z, <usize>n << 2);
@@ -392,7 +384,7 @@ export function activationForward(kind: i32, n: i32, z: usize, a: usize, neuron:
  */
 export function activationBackward(kind: i32, n: i32, z: usize, a: usize, da: usize, dz: usize, neuron: usize): void {
   let i = 0;
-  if (kind == RELU) {
+  if (kind == ACTIVATION_RELU) {
     const zero = f32x4.splat(0);
     for (; i + 4 <= n; i += 4) {
       const o = <usize>i << 2;
@@ -403,7 +395,7 @@ export function activationBackward(kind: i32, n: i32, z: usize, a: usize, da: us
       const o = <usize>i << 2;
       store<f32>(dz + o, load<f32>(z + o) > 0 ? load<f32>(da + o) : 0);
     }
-  } else if (kind == SIGMOID) {
+  } else if (kind == ACTIVATION_SIGMOID) {
     const one = f32x4.splat(1);
     for (; i + 4 <= n; i += 4) {
       const o = <usize>i << 2;
@@ -415,7 +407,7 @@ export function activationBackward(kind: i32, n: i32, z: usize, a: usize, da: us
       const s = load<f32>(a + o);
       store<f32>(dz + o, load<f32>(da + o) * (s * (1 - s)));
     }
-  } else if (kind == TANH) {
+  } else if (kind == ACTIVATION_TANH) {
     const one = f32x4.splat(1);
     for (; i + 4 <= n; i += 4) {
       const o = <usize>i << 2;
@@ -427,7 +419,7 @@ export function activationBackward(kind: i32, n: i32, z: usize, a: usize, da: us
       const t = load<f32>(a + o);
       store<f32>(dz + o, load<f32>(da + o) * (1 - t * t));
     }
-  } else if (kind == SOFT_LIF) {
+  } else if (kind == ACTIVATION_SOFTLIF) {
     softLif(true, n, z, da, dz, neuron);
   } else {
     if (dz != da) memory.copy(dz, da, <usize>n << 2);

@@ -1,6 +1,7 @@
 // Input encodings for spiking networks (SCIENCE.md §2): Poisson rate coding (thesis eq. 35) and
 // constant-current input. Every random draw comes from the project's PCG32 (rng.ts).
 
+import { RNG_BYTES } from "./layout";
 import { pcgAdvance, pcgOutput } from "./rng";
 
 /**
@@ -39,14 +40,14 @@ export function poissonSpikes(g: usize, n: i32, x: usize, dt: f32, tRef: f32, am
 }
 
 /**
- * poissonSpikes for B rows of n inputs, row b drawing from its own generator at g + 16·b: each
+ * poissonSpikes for B rows of n inputs, row b drawing from its own generator at g + RNG_BYTES·b: each
  * sample's spike trains depend on its own generator only, not on which batch it is simulated in.
  */
 export function poissonSpikesRows(g: usize, B: i32, n: i32, x: usize, dt: f32, tRef: f32, amplitude: f32, out: usize): i32 {
   let count = 0;
   for (let b = 0; b < B; b++) {
     const o = <usize>b * <usize>n << 2;
-    count += poissonSpikes(g + (<usize>b << 4), n, x + o, dt, tRef, amplitude, out + o);
+    count += poissonSpikes(g + <usize>b * <usize>RNG_BYTES, n, x + o, dt, tRef, amplitude, out + o);
   }
   return count;
 }

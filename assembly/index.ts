@@ -2,6 +2,16 @@
 // Pointers are byte addresses in linear memory, 16-byte aligned for float arrays; sizes are
 // element counts; matrices are row-major. Kernels never allocate: scratch comes from the caller.
 
+// The codes and memory layouts shared with the TypeScript side, as WebAssembly globals (i32).
+export {
+  ACTIVATION_IDENTITY, ACTIVATION_RELU, ACTIVATION_SIGMOID, ACTIVATION_TANH, ACTIVATION_SOFTLIF,
+  NEURON_TAU_RC, NEURON_T_REF, NEURON_AMPLITUDE, NEURON_GAIN, NEURON_SMOOTHING, NEURON_BYTES,
+  PC_TABLE_WORDS, PC_INPUTS, PC_OUTPUTS, PC_WEIGHT, PC_BIAS, PC_SOURCE, PC_ACTIVATED, PC_KIND, PC_PREDICTION,
+  PC_ERRORS, PC_SCRATCH, PC_TARGET, PC_GRAD_W, PC_GRAD_B, PC_NEURON, PC_FEEDBACK,
+  PC_OUTPUT_FREE, PC_OUTPUT_MSE, PC_OUTPUT_CE, PC_REFRESH_FIRST, PC_CAPTURE_NONE, PC_CAPTURE_ALL,
+  RNG_BYTES,
+} from "./layout";
+
 export { gemm, gemmWorkspaceBytes } from "./gemm";
 export { fill, axpy, scale, columnSums, firstNonFinite } from "./elementwise";
 export { activationForward, activationBackward } from "./activation";

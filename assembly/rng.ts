@@ -1,6 +1,7 @@
 // The project's one PRNG: PCG32 (O'Neill 2014, XSH-RR output of a 64-bit LCG). Every random draw
 // — weight init, shuffling, Poisson spikes, dropout — comes from here, so a seed gives the same
-// bits in every runtime. A generator is 16 bytes of linear memory: state, then increment.
+// bits in every runtime. A generator is RNG_BYTES (16, layout.ts) bytes of linear memory: the u64
+// state, then the u64 increment.
 
 const MULTIPLIER: u64 = 6364136223846793005;
 

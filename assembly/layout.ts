@@ -1,0 +1,60 @@
+// Every code and memory layout the TypeScript side must agree on, in one place. The kernels import
+// them from here, and index.ts exports them as WebAssembly globals, so that the facade reads them
+// from the module instead of keeping copies (ts-wrapper/wasm checks its names against these).
+
+// ---- Activation kinds (activation.ts) ------------------------------------------------------------
+// The facade's Activation enum. Soft-LIF takes its parameters from a neuron block (below); the other
+// kinds ignore the pointer.
+
+export const ACTIVATION_IDENTITY: i32 = 0;
+export const ACTIVATION_RELU: i32 = 1;
+export const ACTIVATION_SIGMOID: i32 = 2;
+export const ACTIVATION_TANH: i32 = 3;
+export const ACTIVATION_SOFTLIF: i32 = 4;
+
+// ---- The neuron parameter block (activation.ts) --------------------------------------------------
+// Five float32 at a 4-byte-aligned address: the byte offsets of its fields, and its size.
+
+export const NEURON_TAU_RC: i32 = 0; //    τ_RC, the membrane time constant (s)
+export const NEURON_T_REF: i32 = 4; //     t_ref, the refractory period (s)
+export const NEURON_AMPLITUDE: i32 = 8; // the output scale: a = amplitude·r(gain·z)
+export const NEURON_GAIN: i32 = 12; //     the input scale
+export const NEURON_SMOOTHING: i32 = 16; // γ_s; 0 gives the LIF rate itself
+export const NEURON_BYTES: i32 = 20;
+
+// ---- The predictive-coding layer table (pc.ts) ---------------------------------------------------
+// PC_TABLE_WORDS u32 words per weight layer i (pointers are byte addresses); the word indices:
+
+export const PC_INPUTS: i32 = 0; //     n_i
+export const PC_OUTPUTS: i32 = 1; //    n_{i+1}
+export const PC_WEIGHT: i32 = 2; //     W_i, n_{i+1} × n_i
+export const PC_BIAS: i32 = 3; //       b_i
+export const PC_SOURCE: i32 = 4; //     x_i (B × n_i), written here as u_i + e_i; the input itself for i = 0
+export const PC_ACTIVATED: i32 = 5; //  σ_i(x_i) (B × n_i); the input itself for i = 0 (and whenever σ_i is the identity)
+export const PC_KIND: i32 = 6; //       σ_i's activation code (identity for i = 0)
+export const PC_PREDICTION: i32 = 7; // u_{i+1} (B × n_{i+1})
+export const PC_ERRORS: i32 = 8; //     e_{i+1} (B × n_{i+1})
+export const PC_SCRATCH: i32 = 9; //    B × n_{i+1}: a new prediction, then e_{i+2} W_{i+1} on its way back to x_{i+1}
+export const PC_TARGET: i32 = 10; //    the last layer's clamped target (B × n_L); unused elsewhere and when free
+export const PC_GRAD_W: i32 = 11; //    where a captured weight gradient goes
+export const PC_GRAD_B: i32 = 12;
+export const PC_NEURON: i32 = 13; //     σ_i's parameter block (NEURON_* above), for activations that take one
+export const PC_FEEDBACK: i32 = 14; //   M_i, n_{i+1} × n_i, in place of W_i in e_{i+1} W_i (= PC_WEIGHT without
+//                                      feedback alignment); unused for i = 0
+export const PC_TABLE_WORDS: i32 = 15;
+
+/** Output modes. */
+export const PC_OUTPUT_FREE: i32 = 0; // prediction: the output relaxes like any value node
+export const PC_OUTPUT_MSE: i32 = 1; //  clamped to the target, energy ½‖e_L‖²
+export const PC_OUTPUT_CE: i32 = 2; //   clamped, energy = cross-entropy of softmax(u_L); e_L = y − softmax(u_L)
+/** Flag added to the output mode: recompute u_1 from the input (W_0 has changed). */
+export const PC_REFRESH_FIRST: i32 = 4;
+
+/** Capture: a weight-layer index, or one of these. */
+export const PC_CAPTURE_NONE: i32 = -1;
+export const PC_CAPTURE_ALL: i32 = -2;
+
+// ---- The random generator (rng.ts) ---------------------------------------------------------------
+
+/** Bytes of one PCG32 generator state: the u64 state, then the u64 increment. */
+export const RNG_BYTES: i32 = 16;
