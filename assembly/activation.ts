@@ -3,11 +3,12 @@
 // parameters from a neuron block (five float32 at `neuron`, fields NEURON_*, layout.ts); the other
 // kinds ignore the pointer.
 
-import { expNeg2, log1p2, packLanes4 } from "./lif";
+import { expNeg2, log1p2 } from "./elementary";
 import {
   ACTIVATION_RELU, ACTIVATION_SIGMOID, ACTIVATION_SOFTLIF, ACTIVATION_TANH, NEURON_AMPLITUDE, NEURON_GAIN,
   NEURON_SMOOTHING, NEURON_T_REF, NEURON_TAU_RC,
 } from "./layout";
+import { packLanes4 } from "./simd";
 
 // ---- Soft-LIF ------------------------------------------------------------------------------------
 //
@@ -16,7 +17,7 @@ import {
 //   dz = da · amplitude·gain·τ · σ(y) / (D²·ρ·(1 + ρ))      (r = 1/D, r' = τ·r²·σ/(ρ(1 + ρ)))
 // and for γ_s = 0 the LIF rate: ρ = x and σ = 1 for x > 0, a = dz = 0 for x ≤ 0.
 //
-// Arithmetic: SIMD float64x2, with polynomial exp and log1p good to ~1e-12 (lif.ts), rounded once to
+// Arithmetic: SIMD float64x2, with polynomial exp and log1p good to ~1e-12 (elementary.ts), rounded once to
 // float32 at the end. Before that rounding the value is within ~1e-11 relative of the exact one, so
 // the result is the exact value correctly rounded except within a hair of a tie: ≤ 0.5 ulp + 1e-11
 // relative. (Float32 arithmetic was tried first and measured at up to 4.4u relative error forward
@@ -108,7 +109,7 @@ function padList(list: usize, n: usize): usize {
 @inline
 function softLifChunk(
   derivative: bool, begin: usize, end: usize, z: usize, da: usize, out: usize,
-  gain: v128, gamma: v128, invGamma: v128, negLogGamma: v128, tau: v128, tRef: v128, scale: v128,
+  gain: v128, smoothing: v128, invSmoothing: v128, negLogSmoothing: v128, tau: v128, tRef: v128, scale: v128,
 ): void {
   const one = f64x2.splat(1);
   const zero = f64x2.splat(0);
@@ -122,17 +123,17 @@ function softLifChunk(
     const zv = v128.load(z + o);
     const x0 = f64x2.sub(f64x2.mul(f64x2.promote_low_f32x4(zv), gain), one);
     const x1 = f64x2.sub(f64x2.mul(f64x2.promote_low_f32x4(v128.shuffle<f32>(zv, zv, 2, 3, 2, 3)), gain), one);
-    const y0 = f64x2.mul(x0, invGamma);
-    const y1 = f64x2.mul(x1, invGamma);
-    const d0 = f64x2.add(tRef, f64x2.mul(tau, f64x2.sub(negLogGamma, y0)));
-    const d1 = f64x2.add(tRef, f64x2.mul(tau, f64x2.sub(negLogGamma, y1)));
+    const y0 = f64x2.mul(x0, invSmoothing);
+    const y1 = f64x2.mul(x1, invSmoothing);
+    const d0 = f64x2.add(tRef, f64x2.mul(tau, f64x2.sub(negLogSmoothing, y0)));
+    const d1 = f64x2.add(tRef, f64x2.mul(tau, f64x2.sub(negLogSmoothing, y1)));
     const dav = derivative ? v128.load(da + o) : zv;
     if (derivative) {
       const g0 = f64x2.promote_low_f32x4(dav);
       const g1 = f64x2.promote_low_f32x4(v128.shuffle<f32>(dav, dav, 2, 3, 2, 3));
       v128.store(out + o, demote4(
-        f64x2.mul(f64x2.div(scale, f64x2.mul(f64x2.mul(d0, d0), gamma)), g0),
-        f64x2.mul(f64x2.div(scale, f64x2.mul(f64x2.mul(d1, d1), gamma)), g1),
+        f64x2.mul(f64x2.div(scale, f64x2.mul(f64x2.mul(d0, d0), smoothing)), g0),
+        f64x2.mul(f64x2.div(scale, f64x2.mul(f64x2.mul(d1, d1), smoothing)), g1),
       ));
     } else {
       v128.store(out + o, demote4(f64x2.div(scale, d0), f64x2.div(scale, d1)));
@@ -163,13 +164,13 @@ function softLifChunk(
   // 2. The band: x, y and t = e^{−|y|} (−|y| by setting the sign bit).
   for (let q: usize = 0, s: usize = 0; q < nb << 2; q += 8, s += 16) {
     const x = f64x2.sub(f64x2.mul(load2(B_Z + q), gain), one);
-    const y = f64x2.mul(x, invGamma);
+    const y = f64x2.mul(x, invSmoothing);
     v128.store(S_X + s, x);
     v128.store(S_Y + s, expNeg2(v128.or(y, f64x2.splat(-0.0))));
   }
   // 3. The band: ρ = max(x, 0) + γ_s·log1p(t).
   for (let s: usize = 0; s < nb << 3; s += 16) {
-    v128.store(S_RHO + s, f64x2.add(f64x2.pmax(v128.load(S_X + s), zero), f64x2.mul(gamma, log1p2(v128.load(S_Y + s)))));
+    v128.store(S_RHO + s, f64x2.add(f64x2.pmax(v128.load(S_X + s), zero), f64x2.mul(smoothing, log1p2(v128.load(S_Y + s)))));
   }
   // 4. The band: L = log1p(1/ρ).
   for (let s: usize = 0; s < nb << 3; s += 16) {
@@ -277,12 +278,12 @@ function softLifRange(derivative: bool, soft: bool, end: usize, z: usize, da: us
   const gainV = f64x2.splat(gain);
   const tauV = f64x2.splat(tau);
   const tRefV = f64x2.splat(<f64>load<f32>(neuron + NEURON_T_REF));
-  const gammaV = f64x2.splat(smoothing);
-  const invGamma = f64x2.splat(soft ? 1 / smoothing : 0);
-  const negLogGamma = f64x2.splat(soft ? -Math.log(smoothing) : 0);
+  const smoothingV = f64x2.splat(smoothing);
+  const invSmoothing = f64x2.splat(soft ? 1 / smoothing : 0);
+  const negLogSmoothing = f64x2.splat(soft ? -Math.log(smoothing) : 0);
   for (let b: usize = 0; b < end; b += CHUNK << 2) {
     const e = min<usize>(b + (CHUNK << 2), end);
-    if (soft) softLifChunk(derivative, b, e, z, da, out, gainV, gammaV, invGamma, negLogGamma, tauV, tRefV, scale);
+    if (soft) softLifChunk(derivative, b, e, z, da, out, gainV, smoothingV, invSmoothing, negLogSmoothing, tauV, tRefV, scale);
     else lifChunk(derivative, b, e, z, da, out, gainV, tauV, tRefV, scale);
   }
 }

@@ -1,22 +1,24 @@
-// Input encodings for spiking networks (SCIENCE.md §2): Poisson rate coding (thesis eq. 35) and
-// constant-current input. Every random draw comes from the project's PCG32 (rng.ts).
+// Input encodings for spiking networks (SCIENCE.md §2): Poisson rate coding (thesis eq. 35). Every
+// random draw comes from the project's PCG32 (rng.ts).
 
 import { RNG_BYTES } from "./layout";
 import { pcgAdvance, pcgOutput } from "./rng";
 
 /**
- * One simulation step of Poisson rate coding. Input i fires in this step with probability
- * p = x[i]·dt/tRef (inputs in [0, 1], so the maximum rate is 1/tRef); out[i] = amplitude/dt when it
- * fires (an impulse of area `amplitude`), else 0. Returns the number of inputs that fired.
+ * One simulation step of Poisson rate coding for one row of n inputs, drawing from generator g.
+ * Input i fires in this step with probability p = x[i]·dt/period (inputs in [0, 1], so the maximum
+ * rate is 1/period); out[i] = amplitude/dt when it fires (an impulse of area `amplitude`), else 0.
+ * Returns the number of inputs that fired.
  *
  * Draws exactly one uniform per input, in index order, whatever x[i] is, so a generator state gives
  * the same spike trains everywhere and the generator advances by n outputs per call. The uniform
  * is rng.ts's: (next >> 8)·2^-24 in [0, 1) with 24 random bits; the input fires when it is < p.
- * p is computed in float32 as x[i]·(dt/tRef) and clamped to [0, 1]: x ≤ 0 never fires, x·dt ≥ tRef
- * fires every step, and a NaN p never fires. (Rejecting inputs outside [0, 1] is the facade's job.)
+ * p is computed in float32 as x[i]·(dt/period) and clamped to [0, 1]: x ≤ 0 never fires,
+ * x·dt ≥ period fires every step, and a NaN p never fires. (Rejecting inputs outside [0, 1] is the
+ * facade's job.)
  */
-export function poissonSpikes(g: usize, n: i32, x: usize, dt: f32, tRef: f32, amplitude: f32, out: usize): i32 {
-  const ratio = dt / tRef;
+function poissonSpikes(g: usize, n: i32, x: usize, dt: f32, period: f32, amplitude: f32, out: usize): i32 {
+  const ratio = dt / period;
   const value = amplitude / dt;
   let count = 0;
   // The generator state lives in a local for the loop: through memory, every draw would wait for
@@ -40,29 +42,18 @@ export function poissonSpikes(g: usize, n: i32, x: usize, dt: f32, tRef: f32, am
 }
 
 /**
- * poissonSpikes for B rows of n inputs, row b drawing from its own generator at g + RNG_BYTES·b: each
- * sample's spike trains depend on its own generator only, not on which batch it is simulated in.
+ * One step of Poisson rate coding for B rows of n inputs (x and out B × n): input i of row b fires
+ * with probability x[b, i]·dt/period (maximum rate 1/period; `period` is the encoding's own
+ * parameter, not a neuron's refractory period), and out[b, i] = amplitude/dt when it fires, else 0.
+ * Returns the number of inputs that fired. Row b draws from its own generator at g + RNG_BYTES·b,
+ * one uniform per input in index order (see poissonSpikes above): each sample's spike trains depend
+ * on its own generator only, not on which batch it is simulated in.
  */
-export function poissonSpikesRows(g: usize, B: i32, n: i32, x: usize, dt: f32, tRef: f32, amplitude: f32, out: usize): i32 {
+export function poissonSpikesRows(g: usize, B: i32, n: i32, x: usize, dt: f32, period: f32, amplitude: f32, out: usize): i32 {
   let count = 0;
   for (let b = 0; b < B; b++) {
     const o = <usize>b * <usize>n << 2;
-    count += poissonSpikes(g + <usize>b * <usize>RNG_BYTES, n, x + o, dt, tRef, amplitude, out + o);
+    count += poissonSpikes(g + <usize>b * <usize>RNG_BYTES, n, x + o, dt, period, amplitude, out + o);
   }
   return count;
-}
-
-/** out = gain·x + bias: the image fed as a constant current (product rounded, then the sum). */
-export function constantCurrent(n: i32, x: usize, gain: f32, bias: f32, out: usize): void {
-  const vg = f32x4.splat(gain);
-  const vb = f32x4.splat(bias);
-  let i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const o = <usize>i << 2;
-    v128.store(out + o, f32x4.add(f32x4.mul(vg, v128.load(x + o)), vb));
-  }
-  for (; i < n; i++) {
-    const o = <usize>i << 2;
-    store<f32>(out + o, gain * load<f32>(x + o) + bias);
-  }
 }

@@ -1,8 +1,11 @@
 // The kernel list: every export of the module, grouped by the file that implements it.
 // Pointers are byte addresses in linear memory, 16-byte aligned for float arrays; sizes are
 // element counts; matrices are row-major. Kernels never allocate: scratch comes from the caller.
+// Every code and memory layout the TypeScript side shares with the kernels is declared once, in
+// layout.ts, and exported here as an immutable i32 WebAssembly global (instance.exports.NAME.value).
+// elementary.ts (deterministic exp/expm1/log1p) and simd.ts (inline helpers) export no kernel.
 
-// The codes and memory layouts shared with the TypeScript side, as WebAssembly globals (i32).
+// layout.ts: activation codes, the neuron parameter block, the PC layer table, the generator size.
 export {
   ACTIVATION_IDENTITY, ACTIVATION_RELU, ACTIVATION_SIGMOID, ACTIVATION_TANH, ACTIVATION_SOFTLIF,
   NEURON_TAU_RC, NEURON_T_REF, NEURON_AMPLITUDE, NEURON_GAIN, NEURON_SMOOTHING, NEURON_BYTES,
@@ -20,11 +23,12 @@ export { argmaxRows, countCorrect } from "./metrics";
 export { batchNormTrain, batchNormInfer, batchNormBackward } from "./norm";
 export { sgdStep, adamStep } from "./optim";
 export { pcStep } from "./pc";
-export { lifStep, lifRate, lifRateDerivative, softLifRate, softLifRateDerivative } from "./lif";
-export { poissonSpikes, poissonSpikesRows, constantCurrent } from "./encode";
+export { lifStep } from "./lif";
+export { lifRate } from "./rates";
+export { poissonSpikesRows } from "./encode";
 export { lowpassStep, alphaStep } from "./synapse";
 export { propagateSpikes, neuronCurrent, recordSpikes } from "./snn";
-export { rngSeed, rngNextU32, rngUniform, rngNormal, rngPermutation, rngBernoulli } from "./rng";
+export { rngSeed, rngNextU32, rngUniform, rngNormal, rngPermutation } from "./rng";
 
 /** First free byte after the module's static data: the TypeScript heap starts here. */
 export function heapBase(): usize {

@@ -1,6 +1,7 @@
 // Batch normalisation over the rows (the batch) of a B×F matrix, per feature column, as PyTorch's
 // BatchNorm1d: batch statistics in training, running statistics at inference; the running
-// variance uses the unbiased batch variance; momentum is the weight of the new batch.
+// variance uses the unbiased batch variance; momentum is the weight of the new batch. The affine
+// parameters are PyTorch's BatchNorm weight and bias (γ and β in Ioffe & Szegedy's paper).
 //
 // Every pass walks rows in order and features four at a time, so memory is read contiguously.
 
@@ -8,11 +9,11 @@ import { axpy, fill } from "./elementwise";
 
 /**
  * Training-mode forward. Writes mean[F], invStd[F] = 1/sqrt(var + eps) (biased batch variance)
- * and xHat = (x − mean)·invStd for the backward pass, y = gamma·xHat + beta, and updates the
+ * and xHat = (x − mean)·invStd for the backward pass, y = weight·xHat + bias, and updates the
  * running statistics. B ≥ 2 (the facade checks). y may alias x.
  */
 export function batchNormTrain(
-  B: i32, F: i32, x: usize, gamma: usize, beta: usize, y: usize, xHat: usize,
+  B: i32, F: i32, x: usize, weight: usize, bias: usize, y: usize, xHat: usize,
   mean: usize, invStd: usize, runningMean: usize, runningVar: usize, momentum: f32, eps: f32,
 ): void {
   const rowBytes = <usize>F << 2;
@@ -47,13 +48,13 @@ export function batchNormTrain(
   }
   for (let i = 0; i < B; i++) {
     const o = <usize>i * rowBytes;
-    normalizeRow(F, x + o, mean, invStd, gamma, beta, xHat + o, y + o);
+    normalizeRow(F, x + o, mean, invStd, weight, bias, xHat + o, y + o);
   }
 }
 
-/** Inference-mode forward with the running statistics: y = gamma·(x − μ)/sqrt(σ² + eps) + beta. */
+/** Inference-mode forward with the running statistics: y = weight·(x − μ)/sqrt(σ² + eps) + bias. */
 export function batchNormInfer(
-  B: i32, F: i32, x: usize, gamma: usize, beta: usize, runningMean: usize, runningVar: usize,
+  B: i32, F: i32, x: usize, weight: usize, bias: usize, runningMean: usize, runningVar: usize,
   eps: f32, y: usize, scratch: usize,
 ): void {
   // scratch[F] holds 1/sqrt(σ² + eps), computed once for the whole batch.
@@ -64,53 +65,53 @@ export function batchNormInfer(
   const rowBytes = <usize>F << 2;
   for (let i = 0; i < B; i++) {
     const o = <usize>i * rowBytes;
-    normalizeRow(F, x + o, runningMean, scratch, gamma, beta, 0, y + o);
+    normalizeRow(F, x + o, runningMean, scratch, weight, bias, 0, y + o);
   }
 }
 
-// One row: xh = (x − mean)·invStd (stored when xHat ≠ 0), y = gamma·xh + beta.
+// One row: xh = (x − mean)·invStd (stored when xHat ≠ 0), y = weight·xh + bias.
 @inline
-function normalizeRow(F: i32, x: usize, mean: usize, invStd: usize, gamma: usize, beta: usize, xHat: usize, y: usize): void {
+function normalizeRow(F: i32, x: usize, mean: usize, invStd: usize, weight: usize, bias: usize, xHat: usize, y: usize): void {
   let j = 0;
   for (; j + 4 <= F; j += 4) {
     const o = <usize>j << 2;
     const xh = f32x4.mul(f32x4.sub(v128.load(x + o), v128.load(mean + o)), v128.load(invStd + o));
     if (xHat) v128.store(xHat + o, xh);
-    v128.store(y + o, f32x4.add(f32x4.mul(v128.load(gamma + o), xh), v128.load(beta + o)));
+    v128.store(y + o, f32x4.add(f32x4.mul(v128.load(weight + o), xh), v128.load(bias + o)));
   }
   for (; j < F; j++) {
     const o = <usize>j << 2;
     const xh = (load<f32>(x + o) - load<f32>(mean + o)) * load<f32>(invStd + o);
     if (xHat) store<f32>(xHat + o, xh);
-    store<f32>(y + o, load<f32>(gamma + o) * xh + load<f32>(beta + o));
+    store<f32>(y + o, load<f32>(weight + o) * xh + load<f32>(bias + o));
   }
 }
 
 /**
- * Training-mode backward: dBeta = Σ dy, dGamma = Σ dy·xHat, and
- * dx = gamma·invStd/B · (B·dy − dBeta − xHat·dGamma). dx may alias dy.
+ * Training-mode backward: dBias = Σ dy, dWeight = Σ dy·xHat, and
+ * dx = weight·invStd/B · (B·dy − dBias − xHat·dWeight). dx may alias dy.
  */
 export function batchNormBackward(
-  B: i32, F: i32, dy: usize, xHat: usize, gamma: usize, invStd: usize,
-  dx: usize, dGamma: usize, dBeta: usize,
+  B: i32, F: i32, dy: usize, xHat: usize, weight: usize, invStd: usize,
+  dx: usize, dWeight: usize, dBias: usize,
 ): void {
   const rowBytes = <usize>F << 2;
-  fill(F, 0, dBeta);
-  fill(F, 0, dGamma);
+  fill(F, 0, dBias);
+  fill(F, 0, dWeight);
   for (let i = 0; i < B; i++) {
     const o = <usize>i * rowBytes;
     let j = 0;
     for (; j + 4 <= F; j += 4) {
       const c = <usize>j << 2;
       const g = v128.load(dy + o + c);
-      v128.store(dBeta + c, f32x4.add(v128.load(dBeta + c), g));
-      v128.store(dGamma + c, f32x4.add(v128.load(dGamma + c), f32x4.mul(g, v128.load(xHat + o + c))));
+      v128.store(dBias + c, f32x4.add(v128.load(dBias + c), g));
+      v128.store(dWeight + c, f32x4.add(v128.load(dWeight + c), f32x4.mul(g, v128.load(xHat + o + c))));
     }
     for (; j < F; j++) {
       const c = <usize>j << 2;
       const g = load<f32>(dy + o + c);
-      store<f32>(dBeta + c, load<f32>(dBeta + c) + g);
-      store<f32>(dGamma + c, load<f32>(dGamma + c) + g * load<f32>(xHat + o + c));
+      store<f32>(dBias + c, load<f32>(dBias + c) + g);
+      store<f32>(dWeight + c, load<f32>(dWeight + c) + g * load<f32>(xHat + o + c));
     }
   }
   const fB = <f32>B;
@@ -119,8 +120,8 @@ export function batchNormBackward(
     const o = <usize>i * rowBytes;
     for (let j = 0; j < F; j++) {
       const c = <usize>j << 2;
-      const k = load<f32>(gamma + c) * load<f32>(invStd + c) * invB;
-      const v = fB * load<f32>(dy + o + c) - load<f32>(dBeta + c) - load<f32>(xHat + o + c) * load<f32>(dGamma + c);
+      const k = load<f32>(weight + c) * load<f32>(invStd + c) * invB;
+      const v = fB * load<f32>(dy + o + c) - load<f32>(dBias + c) - load<f32>(xHat + o + c) * load<f32>(dWeight + c);
       store<f32>(dx + o + c, k * v);
     }
   }

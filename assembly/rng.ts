@@ -95,11 +95,3 @@ export function rngPermutation(g: usize, n: i32, out: usize): void {
     store<u32>(b, t);
   }
 }
-
-/** out[i] = 1 with probability p[i], else 0 (Bernoulli draws; p outside [0, 1] clamps). */
-export function rngBernoulli(g: usize, n: i32, p: usize, out: usize): void {
-  for (let i = 0; i < n; i++) {
-    const o = <usize>i << 2;
-    store<f32>(out + o, uniform01(g) < load<f32>(p + o) ? 1 : 0);
-  }
-}

@@ -16,7 +16,7 @@
 //   so we allow |da|·(16u·|a| + 4u·|σ'| + 2^-120) (factor 2 of headroom on δa).
 
 import { activationForward, activationBackward } from "../../assembly/activation";
-import { expNeg2, log1p2 } from "../../assembly/lif";
+import { expNeg2, log1p2 } from "../../assembly/elementary";
 import {
   U, MIN_NORMAL, SUBNORMAL_STEP, GUARD, allocF32, expectAllBits, expectClose, expectGuard, expectSameBits, free, getD, getF,
   getBits, setF, seedData, fillData, copyF32, dataF32,
@@ -204,13 +204,13 @@ const LIF_THESIS: f32[] = [0.02, 0.004, 0.05, 1, 0];
 const LIF_CIFAR: f32[] = [0.05, 0.001, 0.063, 0.825, 0];
 const LIF_CUSTOM: f32[] = [0.03, 0.003, 0.1, 1.7, 0];
 
-let P_TAU: f64 = 0, P_TREF: f64 = 0, P_AMP: f64 = 0, P_GAIN: f64 = 0, P_GAMMA: f64 = 0;
+let P_TAU: f64 = 0, P_TREF: f64 = 0, P_AMP: f64 = 0, P_GAIN: f64 = 0, P_SMOOTHING: f64 = 0;
 
 /** Writes the preset to a fresh neuron block and makes it the reference's; free() the block. */
 function neuronBlock(p: f32[]): usize {
   const block = allocF32(5);
   for (let i = 0; i < 5; i++) setF(block, i, p[i]);
-  P_TAU = <f64>p[0]; P_TREF = <f64>p[1]; P_AMP = <f64>p[2]; P_GAIN = <f64>p[3]; P_GAMMA = <f64>p[4];
+  P_TAU = <f64>p[0]; P_TREF = <f64>p[1]; P_AMP = <f64>p[2]; P_GAIN = <f64>p[3]; P_SMOOTHING = <f64>p[4];
   return block;
 }
 
@@ -223,21 +223,21 @@ function presetName(p: f32[]): string {
 function refSoftLif(z: f64, derivative: bool): f64 {
   const x = P_GAIN * z - 1; // exact: a product of two float32 has 48 bits
   let l: f64, ratio: f64; // L, and σ/(ρ(1 + ρ)) = −dL/dx
-  if (P_GAMMA == 0) {
+  if (P_SMOOTHING == 0) {
     if (!(x > 0)) return 0;
     l = Math.log1p(1 / x);
     ratio = 1 / (x * (1 + x));
   } else {
-    const y = x / P_GAMMA;
+    const y = x / P_SMOOTHING;
     if (y > -700) {
       const e = Math.exp(-Math.abs(y));
-      const rho = P_GAMMA * ((y > 0 ? y : 0) + Math.log1p(e));
+      const rho = P_SMOOTHING * ((y > 0 ? y : 0) + Math.log1p(e));
       l = Math.log1p(1 / rho);
       const sigma = y > 0 ? 1 / (1 + e) : e / (1 + e);
       ratio = sigma / (rho * (1 + rho));
     } else {
-      l = -(Math.log(P_GAMMA) + y);
-      ratio = 1 / P_GAMMA;
+      l = -(Math.log(P_SMOOTHING) + y);
+      ratio = 1 / P_SMOOTHING;
     }
   }
   const d = P_TREF + P_TAU * l;
@@ -273,16 +273,16 @@ function pushAround(zs: f32[], v: f32, m: i32): void {
 function softLifSweep(): f32[] {
   const zs = new Array<f32>(0);
   for (let i = 0; i <= 20000; i++) pushX(zs, -40 + 0.004 * <f64>i);
-  const gamma = P_GAMMA > 0 ? P_GAMMA : 0.02;
-  for (let i = 0; i <= 12000; i++) pushX(zs, gamma * (-60 + 0.01 * <f64>i));
+  const smoothing = P_SMOOTHING > 0 ? P_SMOOTHING : 0.02;
+  for (let i = 0; i <= 12000; i++) pushX(zs, smoothing * (-60 + 0.01 * <f64>i));
   for (let i = 0; i <= 2000; i++) {
     const m = Math.pow(10, -12 + 0.025 * <f64>i);
     pushX(zs, m);
     pushX(zs, -m);
   }
   pushAround(zs, <f32>(1 / P_GAIN), 64);
-  pushAround(zs, <f32>((1 + 36 * gamma) / P_GAIN), 8);
-  pushAround(zs, <f32>((1 - 36 * gamma) / P_GAIN), 8);
+  pushAround(zs, <f32>((1 + 36 * smoothing) / P_GAIN), 8);
+  pushAround(zs, <f32>((1 - 36 * smoothing) / P_GAIN), 8);
   const extremes: f32[] = [3.4028235e38, -3.4028235e38, 1e30, -1e30, 1e10, -1e10, 1e6, -1e6, 0, -0.0, 1.4e-45, -1.4e-45, 1, -1];
   for (let i = 0; i < extremes.length; i++) zs.push(extremes[i]);
   return zs;
@@ -317,8 +317,8 @@ function checkSoftLifSweep(p: f32[]): void {
     worstD = Math.max(worstD, Math.abs(<f64>di - rd) / ulp32(rd));
     // Soft-LIF is positive wherever its value is a positive float32; LIF is 0 exactly at and below
     // threshold.
-    if (P_GAMMA > 0 && ra >= SUBNORMAL_STEP) expect<bool>(ai > 0).toBe(true, name + ": a > 0 at z=" + zi.toString());
-    if (P_GAMMA == 0 && !(P_GAIN * zi - 1 > 0)) expect<f32>(ai).toBe(0, name + ": LIF below threshold at z=" + zi.toString());
+    if (P_SMOOTHING > 0 && ra >= SUBNORMAL_STEP) expect<bool>(ai > 0).toBe(true, name + ": a > 0 at z=" + zi.toString());
+    if (P_SMOOTHING == 0 && !(P_GAIN * zi - 1 > 0)) expect<f32>(ai).toBe(0, name + ": LIF below threshold at z=" + zi.toString());
   }
   log<string>("soft-LIF " + name + ": " + n.toString() + " values, max error " + worstA.toString()
     + " ulp forward, " + worstD.toString() + " ulp backward");
@@ -431,7 +431,7 @@ describe("soft-LIF activation (kind 4)", () => {
       const block = neuronBlock(presets[k]);
       for (let i = 0; i < zs.length; i++) {
         const z = zs[i];
-        if (P_GAMMA == 0 && P_GAIN * z - 1 <= 0.005) continue;
+        if (P_SMOOTHING == 0 && P_GAIN * z - 1 <= 0.005) continue;
         const h = 1e-6 * Math.max(Math.abs(z), 1e-3);
         const fd = (refSoftLif(z + h, false) - refSoftLif(z - h, false)) / (2 * h);
         expectClose(refSoftLif(z, true), fd, 1e-6 * Math.abs(fd) + 1e-300, presetName(presets[k]) + " reference slope at z=" + z.toString());
@@ -471,8 +471,8 @@ describe("soft-LIF activation (kind 4)", () => {
     for (let i = 0; i < xs.length; i++) {
       const x = getD(z, i) - 1;
       // L = |x|/γ − log γ, so a·τ·|x|/(γ·amplitude) = 1/(1 + (t_ref − τ·log γ)·γ/(τ·|x|)) → 1.
-      const asymptote = P_GAMMA * P_AMP / (P_TAU * Math.abs(x));
-      const gap = (P_TREF - P_TAU * Math.log(P_GAMMA)) * P_GAMMA / (P_TAU * Math.abs(x));
+      const asymptote = P_SMOOTHING * P_AMP / (P_TAU * Math.abs(x));
+      const gap = (P_TREF - P_TAU * Math.log(P_SMOOTHING)) * P_SMOOTHING / (P_TAU * Math.abs(x));
       expectClose(getD(a, i) / asymptote, 1 / (1 + gap), 2 * U, "a(x=" + x.toString() + ") against γ_s·amplitude/(τ·|x|)");
     }
     // At z = −3.4e38: 0.02·0.05/(0.02·3.4e38) = 1.5e-40, a float32 subnormal, and not 0.
@@ -505,7 +505,7 @@ describe("soft-LIF activation (kind 4)", () => {
   });
 });
 
-// ---- the float64x2 exp and log1p under the soft-LIF kernel (lif.ts) --------------------------------
+// ---- the float64x2 exp and log1p under the soft-LIF kernel (elementary.ts) ----------------------
 //
 // Against float64 Math.exp / Math.log1p (musl, < 1 ulp of float64 = 1.1e-16 relative). expNeg2's
 // bound: Taylor remainder of degree 10 on |r| ≤ ln2/2, 2·(ln2/2)^11/11! < 5e-13, plus the reduction's
@@ -552,7 +552,7 @@ function checkLog1p2(xs: f64[]): f64 {
   return worst;
 }
 
-describe("float64x2 exp and log1p (lif.ts)", () => {
+describe("float64x2 exp and log1p (elementary.ts)", () => {
   it("expNeg2 on [−708, 0]: a uniform grid, the reduction's boundaries (±ln2/2 + k·ln2), random values", () => {
     const xs = new Array<f64>(0);
     for (let i = 0; i <= 200000; i++) xs.push(-708 * <f64>i / 200000);

@@ -1,7 +1,8 @@
-// poissonSpikes and constantCurrent (assembly/encode.ts) against independent oracles.
+// poissonSpikesRows (assembly/encode.ts) for one row (B = 1) against independent oracles; several
+// rows are snn.spec.ts's.
 //
 // Poisson rate coding (SCIENCE.md §2, thesis eq. 35): input i fires in a step with probability
-// p = x·dt/t_ref. Oracles:
+// p = x·dt/period. Oracles:
 //   - exact spike trains from an independent PCG32 (pcg-c-basic, as in rng.spec.ts) with the
 //     rng.ts uniform (next >> 8)·2^-24 and p computed in float64; draws within 1e-6 of p (where
 //     float32 rounding of p could decide) are skipped and must be rare;
@@ -12,10 +13,8 @@
 //       fourth moment μ4 = Wp(1 − p)(1 + 3(W − 2)p(1 − p)); the unbiased sample variance of M
 //       windows has Var s² = μ4/M − σ⁴(M − 3)/(M(M − 1)) (exact for i.i.d. windows);
 //       the correlation of two inputs' window counts is 0 with SE 1/sqrt(M).
-// constantCurrent: |out − (gain·x + bias)| ≤ U(|gain·x| + |gain·x + bias|) + U² terms, taken as
-// 2U(|gain·x| + |out|) (one rounding of the product, one of the sum).
 
-import { poissonSpikes, constantCurrent } from "../../assembly/encode";
+import { poissonSpikesRows } from "../../assembly/encode";
 import { rngSeed } from "../../assembly/rng";
 import {
   U, GUARD, Pcg32Ref, allocBytes, allocF32, expectAllBits, expectClose, expectGuard, free, getF, setF, seedData,
@@ -30,11 +29,11 @@ function newGen(seed: u32, stream: u32): usize {
   return g;
 }
 
-describe("poissonSpikes: exact draws", () => {
+describe("poissonSpikesRows, B = 1: exact draws", () => {
   it("matches an independent PCG32 draw by draw (one uniform per input per step, index order), n = 0, 1, 3, 5, 7, 13", () => {
     const sizes: i32[] = [0, 1, 3, 5, 7, 13];
     const dt: f32 = 0.001;
-    const tRef: f32 = 0.004;
+    const period: f32 = 0.004;
     const amplitude: f32 = 0.05;
     const value = amplitude / dt;
     const ref = new Pcg32Ref();
@@ -55,11 +54,11 @@ describe("poissonSpikes: exact draws", () => {
       let badState = 0;
       ref.seed(7, <u64>n);
       for (let step = 0; step < 500; step++) {
-        const count = poissonSpikes(g, n, x, dt, tRef, amplitude, out);
+        const count = poissonSpikesRows(g, 1, n, x, dt, period, amplitude, out);
         let expectedCount = 0;
         for (let i = 0; i < n; i++) {
           const u = <f64>(ref.next() >> 8) * (1.0 / 16777216.0);
-          const p = <f64>getF(x, i) * <f64>dt / <f64>tRef;
+          const p = <f64>getF(x, i) * <f64>dt / <f64>period;
           const o = getF(out, i);
           if (!(o == 0 || o == value)) badValue++;
           if (o != 0) expectedCount++;
@@ -104,10 +103,10 @@ describe("poissonSpikes: exact draws", () => {
     let differC = 0;
     let differD = 0;
     for (let step = 0; step < steps; step++) {
-      const cA = poissonSpikes(gA, n, x, 0.001, 0.004, 1, outA);
-      const cB = poissonSpikes(gB, n, x, 0.001, 0.004, 1, outB);
-      poissonSpikes(gC, n, x, 0.001, 0.004, 1, outC);
-      poissonSpikes(gD, n, x, 0.001, 0.004, 1, outD);
+      const cA = poissonSpikesRows(gA, 1, n, x, 0.001, 0.004, 1, outA);
+      const cB = poissonSpikesRows(gB, 1, n, x, 0.001, 0.004, 1, outB);
+      poissonSpikesRows(gC, 1, n, x, 0.001, 0.004, 1, outC);
+      poissonSpikesRows(gD, 1, n, x, 0.001, 0.004, 1, outD);
       if (cB != cA) mismatch++;
       for (let i = 0; i < n; i++) {
         if (load<u32>(outB + (<usize>i << 2)) != load<u32>(outA + (<usize>i << 2))) mismatch++;
@@ -125,8 +124,8 @@ describe("poissonSpikes: exact draws", () => {
   });
 });
 
-describe("poissonSpikes: edge cases", () => {
-  it("x = 0 never fires; x = 1 with dt = t_ref fires every step; n = 7", () => {
+describe("poissonSpikesRows, B = 1: edge cases", () => {
+  it("x = 0 never fires; x = 1 with dt = period fires every step; n = 7", () => {
     const n = 7;
     const x0 = allocF32(n);
     const x1 = allocF32(n);
@@ -138,22 +137,22 @@ describe("poissonSpikes: edge cases", () => {
     const g = newGen(1, 1);
     let bad0 = 0;
     for (let step = 0; step < 20000; step++) {
-      if (poissonSpikes(g, n, x0, 0.001, 0.004, 0.05, out) != 0) bad0++;
+      if (poissonSpikesRows(g, 1, n, x0, 0.001, 0.004, 0.05, out) != 0) bad0++;
       for (let i = 0; i < n; i++) if (getF(out, i) != 0) bad0++;
     }
     expect<i32>(bad0).toBe(0, "x = 0: nonzero counts or outputs in 20 000 steps");
     let bad1 = 0;
     const value: f32 = <f32>0.05 / <f32>0.004;
     for (let step = 0; step < 20000; step++) {
-      if (poissonSpikes(g, n, x1, 0.004, 0.004, 0.05, out) != n) bad1++;
+      if (poissonSpikesRows(g, 1, n, x1, 0.004, 0.004, 0.05, out) != n) bad1++;
       for (let i = 0; i < n; i++) if (getF(out, i) != value) bad1++;
     }
-    expect<i32>(bad1).toBe(0, "x = 1, dt = t_ref: missed spikes or outputs ≠ amplitude/dt in 20 000 steps");
+    expect<i32>(bad1).toBe(0, "x = 1, dt = period: missed spikes or outputs ≠ amplitude/dt in 20 000 steps");
     expectGuard(out, n << 2, "out");
     free(x0); free(x1); free(out); free(g);
   });
 
-  it("clamps p to [0, 1]: x > 1 with x·dt ≥ t_ref always fires, x < 0, −Inf and NaN never fire", () => {
+  it("clamps p to [0, 1]: x > 1 with x·dt ≥ period always fires, x < 0, −Inf and NaN never fire", () => {
     const n = 5;
     const x = allocF32(n);
     setF(x, 0, 2);
@@ -166,7 +165,7 @@ describe("poissonSpikes: edge cases", () => {
     const value: f32 = <f32>1 / <f32>0.002;
     let bad = 0;
     for (let step = 0; step < 5000; step++) {
-      if (poissonSpikes(g, n, x, 0.002, 0.004, 1, out) != 2) bad++;
+      if (poissonSpikesRows(g, 1, n, x, 0.002, 0.004, 1, out) != 2) bad++;
       if (getF(out, 0) != value) bad++; // x = 2: p = 1
       if (getF(out, 1) != value) bad++; // x = +Inf: p = 1
       if (getF(out, 2) != 0) bad++; // x = −1
@@ -182,21 +181,21 @@ describe("poissonSpikes: edge cases", () => {
     const out = allocF32(4);
     const g = newGen(5, 5);
     const s0 = load<u64>(g);
-    expect<i32>(poissonSpikes(g, 0, x, 0.001, 0.004, 1, out)).toBe(0);
+    expect<i32>(poissonSpikesRows(g, 1, 0, x, 0.001, 0.004, 1, out)).toBe(0);
     expect<u64>(load<u64>(g)).toBe(s0, "generator unchanged");
     expectAllBits(out, 4, GUARD, "out");
     free(x); free(out); free(g);
   });
 });
 
-describe("poissonSpikes: statistics", () => {
-  it("x ∈ {0, 0.1, 0.5, 1}, dt 1 ms, t_ref 4 ms, 20 000 steps × 13 inputs: mean, window-count variance, independence within 5 SE", () => {
+describe("poissonSpikesRows, B = 1: statistics", () => {
+  it("x ∈ {0, 0.1, 0.5, 1}, dt 1 ms, period 4 ms, 20 000 steps × 13 inputs: mean, window-count variance, independence within 5 SE", () => {
     const n = 13; // inputs i carry LEVELS[i % 4]: level 0 has 4 inputs, the others 3
     const steps = 20000;
     const W = 100;
     const M = steps / W; // windows per input
     const dt: f32 = 0.001;
-    const tRef: f32 = 0.004;
+    const period: f32 = 0.004;
     const x = allocF32(n);
     for (let i = 0; i < n; i++) setF(x, i, LEVELS[i % 4]);
     const out = allocF32(n);
@@ -204,14 +203,14 @@ describe("poissonSpikes: statistics", () => {
     const windowCounts = new Array<i32>(n * M).fill(0);
     const g = newGen(12345, 67);
     for (let step = 0; step < steps; step++) {
-      poissonSpikes(g, n, x, dt, tRef, 1, out);
+      poissonSpikesRows(g, 1, n, x, dt, period, 1, out);
       const w = step / W;
       for (let i = 0; i < n; i++) {
         if (getF(out, i) != 0) windowCounts[i * M + w]++;
       }
     }
     for (let level = 0; level < 4; level++) {
-      const p = <f64>LEVELS[level] * <f64>dt / <f64>tRef;
+      const p = <f64>LEVELS[level] * <f64>dt / <f64>period;
       const q = 1 - p;
       let total: f64 = 0;
       let trials: f64 = 0;
@@ -272,11 +271,11 @@ describe("poissonSpikes: statistics", () => {
     free(x); free(out); free(g);
   });
 
-  it("dt 0.1 ms: x = 0.5 fires with p = 0.0125 per step (rate x/t_ref = 125 Hz), 40 000 steps × 5 inputs", () => {
+  it("dt 0.1 ms: x = 0.5 fires with p = 0.0125 per step (rate x/period = 125 Hz), 40 000 steps × 5 inputs", () => {
     const n = 5;
     const steps = 40000;
     const dt: f32 = 0.0001;
-    const tRef: f32 = 0.004;
+    const period: f32 = 0.004;
     const x = allocF32(n);
     for (let i = 0; i < n; i++) setF(x, i, 0.5);
     const out = allocF32(n);
@@ -284,10 +283,10 @@ describe("poissonSpikes: statistics", () => {
     let total: f64 = 0;
     let area: f64 = 0;
     for (let step = 0; step < steps; step++) {
-      total += <f64>poissonSpikes(g, n, x, dt, tRef, 0.05, out);
+      total += <f64>poissonSpikesRows(g, 1, n, x, dt, period, 0.05, out);
       for (let i = 0; i < n; i++) area += <f64>getF(out, i) * <f64>dt;
     }
-    const p = 0.5 * <f64>dt / <f64>tRef;
+    const p = 0.5 * <f64>dt / <f64>period;
     const trials = <f64>(steps * n);
     expectClose(total / trials, p, 5 * Math.sqrt(p * (1 - p) / trials), "spikes per step");
     // Each spike carries area amplitude (amplitude/dt · dt, up to float32 rounding of amplitude/dt).
@@ -295,45 +294,3 @@ describe("poissonSpikes: statistics", () => {
     free(x); free(out); free(g);
   });
 });
-
-describe("constantCurrent", () => {
-  it("out = gain·x + bias within two roundings, n = 0, 1, 3, 4, 5, 7, 13, 64; guards intact", () => {
-    const sizes: i32[] = [0, 1, 3, 4, 5, 7, 13, 64];
-    const gains: f32[] = [1, 0.825, 12.5, -2];
-    const biases: f32[] = [0, 1, -0.375, 3.25];
-    for (let s = 0; s < sizes.length; s++) {
-      const n = sizes[s];
-      const x = allocF32(n);
-      const out = allocF32(n);
-      seedData(<u64>(500 + n));
-      fillData(x, n, 0, 1);
-      for (let c = 0; c < gains.length; c++) {
-        constantCurrent(n, x, gains[c], biases[c], out);
-        for (let i = 0; i < n; i++) {
-          const gx = <f64>gains[c] * getD64(x, i);
-          const expected = gx + <f64>biases[c];
-          const actual = <f64>getF(out, i);
-          expectClose(actual, expected, 2 * U * (Math.abs(gx) + Math.abs(actual)), "n " + n.toString() + " gain " + gains[c].toString(), i);
-        }
-      }
-      expectGuard(out, n << 2, "out");
-      if (n == 0) expectAllBits(out, 4, GUARD, "out for n = 0");
-      free(x);
-      free(out);
-    }
-  });
-
-  it("works in place (out = x) and is bitwise the same in SIMD lanes and the scalar tail", () => {
-    const n = 11;
-    const x = allocF32(n);
-    for (let i = 0; i < n; i++) setF(x, i, 0.3);
-    constantCurrent(n, x, 0.825, 0.1, x);
-    for (let i = 1; i < n; i++) expect<u32>(load<u32>(x + (<usize>i << 2))).toBe(load<u32>(x), "element " + i.toString());
-    expectClose(<f64>getF(x, 0), 0.825 * <f64><f32>0.3 + <f64><f32>0.1, 4 * U, "value");
-    free(x);
-  });
-});
-
-function getD64(p: usize, i: i32): f64 {
-  return <f64>getF(p, i);
-}

@@ -162,3 +162,8 @@ export class Pcg32Ref {
     return (xorshifted >> rot) | (xorshifted << ((<u32>0 - rot) & 31));
   }
 }
+
+/** LIF rate, eq. 33 as the thesis writes it: 1/(t_ref − τ·log(1 − 1/j)) for j > 1, else 0 (float64). */
+export function lifRateRef(j: f64, tau: f64, tRef: f64): f64 {
+  return j > 1 ? 1 / (tRef - tau * Math.log(1 - 1 / j)) : 0;
+}

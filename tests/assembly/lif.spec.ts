@@ -1,4 +1,4 @@
-// lifStep, lifRate, softLifRate and their derivatives against the mathematics of SCIENCE.md §2.
+// lifStep against the mathematics of SCIENCE.md §2, and the float32x4 log1p under it (elementary.ts).
 //
 // Oracles (all float64, written here, independent of the kernel's code paths):
 // - one step: v = j + (v0 − j)·exp(−Δt/τ), Δt = clamp(dt − refractory, 0, dt).
@@ -7,53 +7,22 @@
 //   log1p form) within 1 Hz + 2 %, and the cumulative spike count stays within 1 of t·r(j) at every
 //   step. (Exactly: with interpolated crossings the k-th spike happens at k/r − t_ref, so the count
 //   at t is ⌊r(t + t_ref)⌋, within (r·t_ref − 1, r·t_ref] of t·r; every case here has r·t_ref < 0.7.)
-// - soft-LIF: the plain formula with ρ = γ·log1p(exp(x/γ)) where exp does not underflow, and far
-//   below threshold its asymptote 1/(t_ref + τ(|x|/γ − ln γ)) (the dropped terms are < e^-30
-//   relative). Derivatives: float64 central differences of those formulas.
 //
 // Tolerances (u = 2^-24):
 // - one step: the polynomial expm1 is within a few ulp (≤ 4u·|e|), −Δt/τ rounds once (its error
 //   moves e by ≤ u·|x·e^x| ≤ 0.37u), then one product and one difference round: |error| ≤
 //   8u·(|v0| + |j − v0|), a factor ~2 of headroom. Refractory: one subtraction, ≤ u·(r + dt).
-// - rates: float64 evaluation (relative error ~1e-15; the eq. 33 form loses ≤ 1e-10 to cancellation
-//   in 1 − 1/j for j ≤ 1e6) then one rounding to float32 (≤ u): we allow 2u·|r| + 2^-126.
-// - derivatives: central differences with h = 1e-4·(scale of x) have truncation error
-//   ~(h/scale)²·O(1) ≈ 1e-8 relative and cancellation error ~1e-16·r/(h·r') ≤ 1e-6 relative over
-//   these grids; with the float32 rounding (u) we allow 1e-5 relative (+ 2^-126).
 
-import {
-  lifStep, lifRate, lifRateDerivative, softLifRate, softLifRateDerivative, log1pNear4, log1pNeg4,
-} from "../../assembly/lif";
+import { log1pNear4, log1pNeg4 } from "../../assembly/elementary";
+import { lifStep } from "../../assembly/lif";
 import {
   U, MIN_NORMAL, SUBNORMAL_STEP, GUARD, allocF32, copyF32, expectAllBits, expectClose, expectGuard, expectSameBits,
-  free, getD, getF, getBits, setF, seedData, dataF32, dataIndex, fillValue,
+  free, getD, getF, getBits, setF, seedData, dataF32, dataIndex, fillValue, lifRateRef,
 } from "./helpers";
 
 // Thesis defaults and Hunsberger's MNIST setting.
 const TAU_THESIS: f32 = 0.02, TREF_THESIS: f32 = 0.004;
 const TAU_MNIST: f32 = 0.022, TREF_MNIST: f32 = 0.002;
-
-/** LIF rate, eq. 33 as the thesis writes it. */
-function refLif(j: f64, tau: f64, tRef: f64): f64 {
-  return j > 1 ? 1 / (tRef - tau * Math.log(1 - 1 / j)) : 0;
-}
-
-/** Soft-LIF rate, the plain corrected formula; NaN where exp(x/γ) leaves float64 (not used there). */
-function refSoft(j: f64, tau: f64, tRef: f64, g: f64): f64 {
-  const y = (j - 1) / g;
-  if (y < -700) return NaN;
-  const rho = y > 700 ? j - 1 : g * Math.log1p(Math.exp(y));
-  return 1 / (tRef + tau * Math.log1p(1 / rho));
-}
-
-/** Far below threshold: ρ = γ·e^{x/γ}(1 + O(e^{x/γ})), so log1p(1/ρ) = |x|/γ − ln γ + O(e^{x/γ}). */
-function softAsymptote(j: f64, tau: f64, tRef: f64, g: f64): f64 {
-  return 1 / (tRef + tau * ((1 - j) / g - Math.log(g)));
-}
-
-function rateTol(r: f64): f64 {
-  return 2 * U * Math.abs(r) + MIN_NORMAL;
-}
 
 // ---- lifStep: one step ---------------------------------------------------------------------------
 
@@ -146,7 +115,7 @@ function simulate(tau: f32, tRef: f32, dt: f32, seconds: f64): void {
   const rate = new Array<f64>(n), count = new Array<i32>(n);
   for (let i = 0; i < n; i++) {
     setF(J, i, CURRENTS[i]);
-    rate[i] = refLif(getD(J, i), <f64>tau, <f64>tRef);
+    rate[i] = lifRateRef(getD(J, i), <f64>tau, <f64>tRef);
     count[i] = 0;
     if (rate[i] * <f64>tRef >= 0.7) expect<bool>(false).toBe(true, "oracle: r·t_ref must stay < 0.7");
   }
@@ -411,193 +380,5 @@ describe("the step's log1p: musl's log1pf in four lanes", () => {
     for (let k = 1; k <= 1000; k++) extra.push(<f32>(-1 + <f64>k * 5.9604644775390625e-8));
     for (let k = 0; k <= 65536; k++) extra.push(<f32>(-<f64>k / 65536));
     sweepLog1p(false, -1, 509, extra);
-  });
-});
-
-// ---- rates ---------------------------------------------------------------------------------------
-
-const SPOT_J: f32[] = [-100, -1, 0, 0.5, 1, 1.0000001, 1.001, 1.05, 1.5, 2, 3, 5, 10, 20, 100, 1e3, 1e6];
-
-describe("lifRate", () => {
-  it("equals eq. 33 at spot values, 0 at and below threshold (13 and 17 elements, guard intact)", () => {
-    const sizes: i32[] = [13, 17];
-    for (let q = 0; q < sizes.length; q++) {
-      const n = sizes[q];
-      const J = allocF32(n), O = allocF32(n);
-      for (let i = 0; i < n; i++) setF(J, i, SPOT_J[i]);
-      const cases: f32[] = [TAU_THESIS, TREF_THESIS, TAU_MNIST, TREF_MNIST];
-      for (let c = 0; c < 4; c += 2) {
-        lifRate(n, cases[c], cases[c + 1], J, O);
-        for (let i = 0; i < n; i++) {
-          const r = refLif(getD(J, i), <f64>cases[c], <f64>cases[c + 1]);
-          if (getD(J, i) <= 1) expect<u32>(getBits(O, i)).toBe(0, "j ≤ 1 gives +0");
-          else expectClose(getD(O, i), r, rateTol(r), "lifRate", i);
-        }
-      }
-      expectGuard(O, n << 2, "lifRate");
-      free(J); free(O);
-    }
-  });
-
-  it("j = 2 at the thesis defaults is 1/(0.004 + 0.02·ln 2) ≈ 55.98 Hz", () => {
-    const J = allocF32(1), O = allocF32(1);
-    setF(J, 0, 2);
-    lifRate(1, 0.02, 0.004, J, O);
-    const r = 1 / (0.004 + 0.02 * Math.LN2);
-    expect<bool>(r > 55.98 && r < 55.99).toBe(true, "oracle");
-    expectClose(getD(O, 0), r, rateTol(r), "lifRate(2)");
-    free(J); free(O);
-  });
-});
-
-describe("softLifRate", () => {
-  it("equals the corrected formula where it is plainly computable (γ_s = 1, 0.02, 1e-3)", () => {
-    const gammas: f32[] = [1, 0.02, 1e-3];
-    const n = 67;
-    const J = allocF32(n), O = allocF32(n);
-    for (let g = 0; g < gammas.length; g++) {
-      const gamma = <f64>gammas[g];
-      for (let i = 0; i < n; i++) setF(J, i, <f32>(1 + gamma * (-60 + 120 * <f64>i / <f64>(n - 1)) + (i % 7 == 0 ? 0.3 : 0)));
-      softLifRate(n, TAU_THESIS, TREF_THESIS, gammas[g], J, O);
-      for (let i = 0; i < n; i++) {
-        const r = refSoft(getD(J, i), <f64>TAU_THESIS, <f64>TREF_THESIS, gamma);
-        if (!expectClose(getD(O, i), r, rateTol(r), "softLifRate γ=" + gamma.toString(), i)) return;
-      }
-      expectGuard(O, n << 2, "softLifRate");
-    }
-    free(J); free(O);
-  });
-
-  it("is positive and finite everywhere, and follows its asymptote far below threshold", () => {
-    const js: f32[] = [-3.0e38, -1e6, -100, -1, 0, 0.99, 1, 1.0000001, 1.001, 2, 1e6, 3.0e38];
-    const gammas: f32[] = [1, 0.02, 1e-3];
-    const n = js.length;
-    const J = allocF32(n), O = allocF32(n), D = allocF32(n);
-    for (let i = 0; i < n; i++) setF(J, i, js[i]);
-    for (let g = 0; g < gammas.length; g++) {
-      const gamma = <f64>gammas[g];
-      softLifRate(n, TAU_THESIS, TREF_THESIS, gammas[g], J, O);
-      softLifRateDerivative(n, TAU_THESIS, TREF_THESIS, gammas[g], J, D);
-      for (let i = 0; i < n; i++) {
-        const what = "γ=" + gamma.toString() + " j=" + js[i].toString();
-        expect<bool>(isFinite(getF(O, i)) && getF(O, i) >= 0).toBe(true, what + ": rate not finite / negative");
-        expect<bool>(isFinite(getF(D, i)) && getF(D, i) >= 0).toBe(true, what + ": derivative not finite / negative");
-        // Positive wherever the true value is above float32's smallest subnormal (all but ±3e38-ish).
-        if (Math.abs(getD(J, i)) <= 1e6) expect<bool>(getF(O, i) > 0).toBe(true, what + ": rate not positive");
-        const y = (getD(J, i) - 1) / gamma;
-        if (y < -40) {
-          const r = softAsymptote(getD(J, i), <f64>TAU_THESIS, <f64>TREF_THESIS, gamma);
-          expectClose(getD(O, i), r, rateTol(r) + 2e-45, what + " asymptote");
-          // dr/dj = τ·r²·σ(y)/(ρ(1 + ρ)) → τ·r²/γ as y → −∞.
-          const d = <f64>TAU_THESIS * r * r / gamma;
-          expectClose(getD(D, i), d, 4 * U * d + 2e-45, what + " derivative asymptote");
-        }
-      }
-    }
-    free(J); free(O); free(D);
-  });
-
-  it("tends to the LIF rate as γ_s → 0", () => {
-    // Grid j ∈ [−2, 10] in steps of 0.01 (j = 1 included): the largest gap is near threshold, where
-    // soft-LIF at j = 1 is 1/(t_ref + τ·log1p(1/(γ ln 2))) > 0 = r(1); it must shrink with γ_s.
-    const n = 1201;
-    const J = allocF32(n), S = allocF32(n), L = allocF32(n);
-    for (let i = 0; i < n; i++) setF(J, i, <f32>(-2 + 0.01 * <f64>i));
-    setF(J, 300, 1);
-    lifRate(n, TAU_THESIS, TREF_THESIS, J, L);
-    const gammas: f32[] = [0.3, 0.1, 0.03, 0.01, 0.003, 0.001];
-    let previous: f64 = Infinity;
-    for (let g = 0; g < gammas.length; g++) {
-      softLifRate(n, TAU_THESIS, TREF_THESIS, gammas[g], J, S);
-      let worst: f64 = 0;
-      for (let i = 0; i < n; i++) worst = Math.max(worst, Math.abs(getD(S, i) - getD(L, i)));
-      expect<bool>(worst < previous).toBe(true, "max |softLif − lif| did not shrink at γ=" + gammas[g].toString());
-      previous = worst;
-    }
-    // γ_s = 1e-3 away from threshold, |j − 1| ≥ 0.05 (τ 0.02, t_ref 0.004):
-    // above, ρ − x ≤ γ·e^{−x/γ} ≤ 2e-25, so the rates agree to float32 rounding (4u·r, both rounded);
-    // below, 0 < softLif ≤ 1/(t_ref + τ(|x|/γ − ln γ)) ≤ 1/(0.004 + 0.02·(50 + 6.9)) = 0.874 Hz.
-    softLifRate(n, TAU_THESIS, TREF_THESIS, 1e-3, J, S);
-    for (let i = 0; i < n; i++) {
-      const x = getD(J, i) - 1;
-      if (x >= 0.05) expectClose(getD(S, i), getD(L, i), 4 * U * getD(L, i), "γ=1e-3 above threshold", i);
-      else if (x <= -0.05) {
-        const bound = 1 / (0.004 + 0.02 * (-x / 1e-3 - Math.log(1e-3)));
-        expect<bool>(getD(S, i) > 0 && getD(S, i) <= bound * (1 + 4 * U) && getD(S, i) < 1).toBe(true,
-          "γ=1e-3 below threshold at j=" + getD(J, i).toString());
-      }
-    }
-    free(J); free(S); free(L);
-  });
-});
-
-// ---- derivatives ---------------------------------------------------------------------------------
-
-function fdLif(j: f64, h: f64, tau: f64, tRef: f64): f64 {
-  return (refLif(j + h, tau, tRef) - refLif(j - h, tau, tRef)) / (2 * h);
-}
-
-function fdSoft(j: f64, h: f64, tau: f64, tRef: f64, g: f64): f64 {
-  return (refSoft(j + h, tau, tRef, g) - refSoft(j - h, tau, tRef, g)) / (2 * h);
-}
-
-describe("rate derivatives against float64 central differences", () => {
-  it("lifRateDerivative for j − 1 from 1.2e-7 to 1e6, and 0 at and below threshold", () => {
-    const n = 41;
-    const J = allocF32(n), D = allocF32(n);
-    for (let i = 0; i < n; i++) setF(J, i, <f32>(1 + Math.pow(10, -7 + 13 * <f64>i / <f64>(n - 1))));
-    setF(J, 0, 1.0000001); setF(J, 5, 1); setF(J, 17, -3); setF(J, 29, 0.999);
-    const cases: f32[] = [TAU_THESIS, TREF_THESIS, TAU_MNIST, TREF_MNIST];
-    for (let c = 0; c < 4; c += 2) {
-      lifRateDerivative(n, cases[c], cases[c + 1], J, D);
-      for (let i = 0; i < n; i++) {
-        const j = getD(J, i), x = j - 1;
-        if (x <= 0) { expect<u32>(getBits(D, i)).toBe(0, "j ≤ 1 gives +0"); continue; }
-        const fd = fdLif(j, 1e-4 * x, <f64>cases[c], <f64>cases[c + 1]);
-        if (!expectClose(getD(D, i), fd, 1e-5 * Math.abs(fd) + MIN_NORMAL, "lifRateDerivative", i)) return;
-      }
-      expectGuard(D, n << 2, "lifRateDerivative");
-    }
-    free(J); free(D);
-  });
-
-  it("softLifRateDerivative across threshold and far from it (γ_s = 1, 0.02, 1e-3)", () => {
-    const gammas: f32[] = [1, 0.02, 1e-3];
-    const n = 61;
-    const J = allocF32(n), D = allocF32(n);
-    for (let g = 0; g < gammas.length; g++) {
-      const gamma = <f64>gammas[g];
-      // x/γ from −600 to 600 (cubic spacing, dense near threshold), plus large currents.
-      for (let i = 0; i < n; i++) {
-        const t = -1 + 2 * <f64>i / <f64>(n - 1);
-        setF(J, i, <f32>(1 + gamma * 600 * t * t * t));
-      }
-      setF(J, 30, 1); setF(J, 59, 1e3); setF(J, 60, 1e6);
-      softLifRateDerivative(n, TAU_THESIS, TREF_THESIS, gammas[g], J, D);
-      for (let i = 0; i < n; i++) {
-        const j = getD(J, i);
-        const h = 1e-4 * Math.max(Math.abs(j - 1), gamma);
-        const fd = fdSoft(j, h, <f64>TAU_THESIS, <f64>TREF_THESIS, gamma);
-        if (!expectClose(getD(D, i), fd, 1e-5 * Math.abs(fd) + MIN_NORMAL, "softLifRateDerivative γ=" + gamma.toString(), i)) return;
-      }
-      expectGuard(D, n << 2, "softLifRateDerivative");
-    }
-    free(J); free(D);
-  });
-
-  it("lifRateDerivative is finite and non-negative at extreme currents", () => {
-    const js: f32[] = [-3.0e38, -1, 1, 1.0000001, 1e6, 3.0e38];
-    const n = js.length;
-    const J = allocF32(n), D = allocF32(n), O = allocF32(n);
-    for (let i = 0; i < n; i++) setF(J, i, js[i]);
-    lifRateDerivative(n, TAU_THESIS, TREF_THESIS, J, D);
-    lifRate(n, TAU_THESIS, TREF_THESIS, J, O);
-    for (let i = 0; i < n; i++) {
-      expect<bool>(isFinite(getF(D, i)) && getF(D, i) >= 0).toBe(true, "derivative at j=" + js[i].toString());
-      expect<bool>(isFinite(getF(O, i)) && getF(O, i) >= 0).toBe(true, "rate at j=" + js[i].toString());
-    }
-    // At j = 3e38 the rate saturates at 1/t_ref = 250 Hz.
-    expectClose(getD(O, 5), 250, rateTol(250), "saturation");
-    free(J); free(D); free(O);
   });
 });

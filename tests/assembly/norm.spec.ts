@@ -14,8 +14,8 @@
 // - xHat = (x − mean)·invStd: invStd·(tol_mean + u|x − mean|) + |x − mean|·tol_invStd + u|xHat|.
 // - y = γ·xHat + β: |γ|·tol_xHat + 2u·(|γ·xHat| + |β|).
 // - running stats: three roundings of each term plus the batch statistic's tolerance.
-// - backward: dBeta is a sum of B terms, dGamma of B products of a float32-rounded xHat:
-//   2(B + 2)·u·Σ|dy·(1, xHat)|; dx = γ·invStd/B·(B·dy − dBeta − xHat·dGamma) is within
+// - backward: dBias is a sum of B terms, dWeight of B products of a float32-rounded xHat:
+//   2(B + 2)·u·Σ|dy·(1, xHat)|; dx = γ·invStd/B·(B·dy − dBias − xHat·dWeight) is within
 //   2(B + 8)·u·|γ|·invStd/B·(B|dy| + Σ|dy| + |xHat|·Σ|dy·xHat|) (the bracket cancels, so the
 //   bound is relative to the magnitudes of its terms, not to dx). The finite differences use
 //   h = 2^-17 (exact in float64): truncation h²/6·|L'''| < 10^-9 and rounding
@@ -28,7 +28,7 @@ import {
 } from "./helpers";
 
 /** float64 batch-norm forward (training mode). x: B×F; writes y, xHat, mean, biased var. */
-function refForward(B: i32, F: i32, x: Float64Array, gamma: Float64Array, beta: Float64Array, eps: f64,
+function refForward(B: i32, F: i32, x: Float64Array, weight: Float64Array, bias: Float64Array, eps: f64,
   y: Float64Array, xHat: Float64Array, mean: Float64Array, variance: Float64Array): void {
   for (let j = 0; j < F; j++) {
     let s: f64 = 0;
@@ -43,7 +43,7 @@ function refForward(B: i32, F: i32, x: Float64Array, gamma: Float64Array, beta: 
     for (let i = 0; i < B; i++) {
       const xh = (x[i * F + j] - m) * inv;
       xHat[i * F + j] = xh;
-      y[i * F + j] = gamma[j] * xh + beta[j];
+      y[i * F + j] = weight[j] * xh + bias[j];
     }
   }
 }
@@ -58,18 +58,18 @@ function checkTrain(B: i32, F: i32, momentum: f32, eps: f32, aliased: bool): voi
   const name = "batchNormTrain(B=" + B.toString() + ", F=" + F.toString() + ", momentum=" + momentum.toString() + (aliased ? ", y==x)" : ")");
   seedData(<u64>(B * 100 + F));
   const n = B * F;
-  const x = allocF32(n), gamma = allocF32(F), beta = allocF32(F), xHat = allocF32(n + 1);
+  const x = allocF32(n), weight = allocF32(F), bias = allocF32(F), xHat = allocF32(n + 1);
   const mean = allocF32(F + 1), invStd = allocF32(F + 1), rm = allocF32(F), rv = allocF32(F);
   // Features with different offsets and spreads; the mean is not small compared with the spread.
   for (let i = 0; i < B; i++) for (let j = 0; j < F; j++) setF(x, i * F + j, dataF(<f64>j - 3, 0.5 + 0.3 * <f64>j));
-  fillData(gamma, F, -2, 2);
-  fillData(beta, F, -1, 1);
+  fillData(weight, F, -2, 2);
+  fillData(bias, F, -1, 1);
   fillData(rm, F, -1, 1);
   fillData(rv, F, 0.5, 2);
-  const xs = toF64(x, n), g = toF64(gamma, F), bt = toF64(beta, F), rm0 = toF64(rm, F), rv0 = toF64(rv, F);
+  const xs = toF64(x, n), g = toF64(weight, F), bt = toF64(bias, F), rm0 = toF64(rm, F), rv0 = toF64(rv, F);
   const y = aliased ? x : allocF32(n + 1);
 
-  batchNormTrain(B, F, x, gamma, beta, y, xHat, mean, invStd, rm, rv, momentum, eps);
+  batchNormTrain(B, F, x, weight, bias, y, xHat, mean, invStd, rm, rv, momentum, eps);
 
   const ry = new Float64Array(n), rxh = new Float64Array(n), rmean = new Float64Array(F), rvar = new Float64Array(F);
   refForward(B, F, xs, g, bt, <f64>eps, ry, rxh, rmean, rvar);
@@ -100,7 +100,7 @@ function checkTrain(B: i32, F: i32, momentum: f32, eps: f32, aliased: bool): voi
   expectAllBits(mean + (<usize>F << 2), 1, GUARD, name + ": mean past F");
   expectAllBits(invStd + (<usize>F << 2), 1, GUARD, name + ": invStd past F");
   expectGuard(rv, F << 2, name + " runningVar");
-  free(x); free(gamma); free(beta); free(xHat); free(mean); free(invStd); free(rm); free(rv);
+  free(x); free(weight); free(bias); free(xHat); free(mean); free(invStd); free(rm); free(rv);
   if (!aliased) free(y);
 }
 
@@ -125,10 +125,10 @@ describe("batchNormTrain", () => {
     checkTrain(2, 9, 0.1, 1e-5, true);
   });
   it("closed form: B = 2, x = [1, 3], eps = 0, momentum = 0.5 → xHat = [−1, 1], running var uses 2", () => {
-    const x = allocF32(2), gamma = allocF32(1), beta = allocF32(1), y = allocF32(2), xHat = allocF32(2);
+    const x = allocF32(2), weight = allocF32(1), bias = allocF32(1), y = allocF32(2), xHat = allocF32(2);
     const mean = allocF32(1), invStd = allocF32(1), rm = allocF32(1), rv = allocF32(1);
-    setF(x, 0, 1); setF(x, 1, 3); setF(gamma, 0, 2); setF(beta, 0, 0.5); setF(rm, 0, 0); setF(rv, 0, 1);
-    batchNormTrain(2, 1, x, gamma, beta, y, xHat, mean, invStd, rm, rv, 0.5, 0);
+    setF(x, 0, 1); setF(x, 1, 3); setF(weight, 0, 2); setF(bias, 0, 0.5); setF(rm, 0, 0); setF(rv, 0, 1);
+    batchNormTrain(2, 1, x, weight, bias, y, xHat, mean, invStd, rm, rv, 0.5, 0);
     expect<f32>(getF(mean, 0)).toBe(2, "mean");
     expect<f32>(getF(invStd, 0)).toBe(1, "invStd = 1/sqrt(biased var 1)");
     expect<f32>(getF(xHat, 0)).toBe(-1, "xHat0");
@@ -137,7 +137,7 @@ describe("batchNormTrain", () => {
     expect<f32>(getF(y, 1)).toBe(2.5, "y1 = 2·1 + 0.5");
     expect<f32>(getF(rm, 0)).toBe(1, "running mean 0.5·0 + 0.5·2");
     expect<f32>(getF(rv, 0)).toBe(1.5, "running var 0.5·1 + 0.5·(unbiased 2)");
-    free(x); free(gamma); free(beta); free(y); free(xHat); free(mean); free(invStd); free(rm); free(rv);
+    free(x); free(weight); free(bias); free(y); free(xHat); free(mean); free(invStd); free(rm); free(rv);
   });
 });
 
@@ -145,23 +145,23 @@ function checkInfer(B: i32, F: i32): void {
   const name = "batchNormInfer(B=" + B.toString() + ", F=" + F.toString() + ")";
   seedData(<u64>(B * 17 + F));
   const n = B * F;
-  const x = allocF32(max(n, 1)), gamma = allocF32(F), beta = allocF32(F), rm = allocF32(F), rv = allocF32(F);
+  const x = allocF32(max(n, 1)), weight = allocF32(F), bias = allocF32(F), rm = allocF32(F), rv = allocF32(F);
   const y = allocF32(n + 1), scratch = allocF32(F + 1);
   fillData(x, n, -3, 5);
-  fillData(gamma, F, -2, 2);
-  fillData(beta, F, -1, 1);
+  fillData(weight, F, -2, 2);
+  fillData(bias, F, -1, 1);
   fillData(rm, F, -1, 2);
   fillData(rv, F, 0.1, 3);
   const rm0 = toF64(rm, F), rv0 = toF64(rv, F);
   const eps: f32 = 1e-5;
-  batchNormInfer(B, F, x, gamma, beta, rm, rv, eps, y, scratch);
+  batchNormInfer(B, F, x, weight, bias, rm, rv, eps, y, scratch);
   for (let i = 0; i < B; i++) {
     for (let j = 0; j < F; j++) {
       const o = i * F + j;
       const s = 1 / Math.sqrt(getD(rv, j) + <f64>eps);
       const d = getD(x, o) - getD(rm, j);
-      const ref = getD(gamma, j) * d * s + getD(beta, j);
-      const tol = 6 * U * Math.abs(getD(gamma, j) * d * s) + 2 * U * (Math.abs(ref) + Math.abs(getD(beta, j)));
+      const ref = getD(weight, j) * d * s + getD(bias, j);
+      const tol = 6 * U * Math.abs(getD(weight, j) * d * s) + 2 * U * (Math.abs(ref) + Math.abs(getD(bias, j)));
       if (!expectClose(getD(y, o), ref, tol, name + " y", o)) return;
     }
   }
@@ -172,7 +172,7 @@ function checkInfer(B: i32, F: i32): void {
   }
   expectAllBits(y + (<usize>n << 2), 1, GUARD, name + ": y past B·F");
   expectAllBits(scratch + (<usize>F << 2), 1, GUARD, name + ": scratch past F");
-  free(x); free(gamma); free(beta); free(rm); free(rv); free(y); free(scratch);
+  free(x); free(weight); free(bias); free(rm); free(rv); free(y); free(scratch);
 }
 
 describe("batchNormInfer", () => {
@@ -182,14 +182,14 @@ describe("batchNormInfer", () => {
     for (let a = 0; a < Bs.length; a++) for (let b = 0; b < Fs.length; b++) checkInfer(Bs[a], Fs[b]);
   });
   it("closed form: μ = 1, σ² = 4 − eps → y = γ(x − 1)/2 + β", () => {
-    const x = allocF32(3), gamma = allocF32(1), beta = allocF32(1), rm = allocF32(1), rv = allocF32(1), y = allocF32(3), s = allocF32(1);
+    const x = allocF32(3), weight = allocF32(1), bias = allocF32(1), rm = allocF32(1), rv = allocF32(1), y = allocF32(3), s = allocF32(1);
     setF(x, 0, 1); setF(x, 1, 3); setF(x, 2, -5);
-    setF(gamma, 0, 3); setF(beta, 0, 0.25); setF(rm, 0, 1); setF(rv, 0, 4);
-    batchNormInfer(3, 1, x, gamma, beta, rm, rv, 0, y, s);
+    setF(weight, 0, 3); setF(bias, 0, 0.25); setF(rm, 0, 1); setF(rv, 0, 4);
+    batchNormInfer(3, 1, x, weight, bias, rm, rv, 0, y, s);
     expect<f32>(getF(y, 0)).toBe(0.25);
     expect<f32>(getF(y, 1)).toBe(3.25);
     expect<f32>(getF(y, 2)).toBe(-8.75);
-    free(x); free(gamma); free(beta); free(rm); free(rv); free(y); free(s);
+    free(x); free(weight); free(bias); free(rm); free(rv); free(y); free(s);
   });
 });
 
@@ -219,13 +219,13 @@ function checkBackward(B: i32, F: i32, aliased: bool): void {
   // Kernel inputs: dy = w, and xHat, invStd from the float64 forward rounded to float32.
   const ry = new Float64Array(n), rxh = new Float64Array(n), rmean = new Float64Array(F), rvar = new Float64Array(F);
   refForward(B, F, xs, g, bt, eps, ry, rxh, rmean, rvar);
-  const dy = allocF32(n + 1), xHat = allocF32(n), gamma = allocF32(F), invStd = allocF32(F);
-  const dGamma = allocF32(F + 1), dBeta = allocF32(F + 1);
+  const dy = allocF32(n + 1), xHat = allocF32(n), weight = allocF32(F), invStd = allocF32(F);
+  const dWeight = allocF32(F + 1), dBias = allocF32(F + 1);
   for (let i = 0; i < n; i++) { setF(dy, i, <f32>w[i]); setF(xHat, i, <f32>rxh[i]); }
-  for (let j = 0; j < F; j++) { setF(gamma, j, <f32>g[j]); setF(invStd, j, <f32>(1 / Math.sqrt(rvar[j] + eps))); }
+  for (let j = 0; j < F; j++) { setF(weight, j, <f32>g[j]); setF(invStd, j, <f32>(1 / Math.sqrt(rvar[j] + eps))); }
   const dx = aliased ? dy : allocF32(n + 1);
 
-  batchNormBackward(B, F, dy, xHat, gamma, invStd, dx, dGamma, dBeta);
+  batchNormBackward(B, F, dy, xHat, weight, invStd, dx, dWeight, dBias);
 
   for (let j = 0; j < F; j++) {
     let s1: f64 = 0, s2: f64 = 0;
@@ -234,13 +234,13 @@ function checkBackward(B: i32, F: i32, aliased: bool): void {
     const gp = new Float64Array(F), gm = new Float64Array(F);
     gp.set(g); gm.set(g);
     gp[j] += H; gm[j] -= H;
-    const fdGamma = (lossOf(B, F, xs, gp, bt, w, eps) - lossOf(B, F, xs, gm, bt, w, eps)) / (2 * H);
+    const fdWeight = (lossOf(B, F, xs, gp, bt, w, eps) - lossOf(B, F, xs, gm, bt, w, eps)) / (2 * H);
     const bp = new Float64Array(F), bm = new Float64Array(F);
     bp.set(bt); bm.set(bt);
     bp[j] += H; bm[j] -= H;
-    const fdBeta = (lossOf(B, F, xs, g, bp, w, eps) - lossOf(B, F, xs, g, bm, w, eps)) / (2 * H);
-    if (!expectClose(getD(dGamma, j), fdGamma, 2 * <f64>(B + 2) * U * s2 + FD_TOL, name + " dGamma", j)) return;
-    if (!expectClose(getD(dBeta, j), fdBeta, 2 * <f64>(B + 2) * U * s1 + FD_TOL, name + " dBeta", j)) return;
+    const fdBias = (lossOf(B, F, xs, g, bp, w, eps) - lossOf(B, F, xs, g, bm, w, eps)) / (2 * H);
+    if (!expectClose(getD(dWeight, j), fdWeight, 2 * <f64>(B + 2) * U * s2 + FD_TOL, name + " dWeight", j)) return;
+    if (!expectClose(getD(dBias, j), fdBias, 2 * <f64>(B + 2) * U * s1 + FD_TOL, name + " dBias", j)) return;
     const k = Math.abs(g[j]) / Math.sqrt(rvar[j] + eps) / <f64>B;
     for (let i = 0; i < B; i++) {
       const o = i * F + j;
@@ -252,15 +252,15 @@ function checkBackward(B: i32, F: i32, aliased: bool): void {
       if (!expectClose(getD(dx, o), fd, tol, name + " dx", o)) return;
     }
   }
-  expectAllBits(dGamma + (<usize>F << 2), 1, GUARD, name + ": dGamma past F");
-  expectAllBits(dBeta + (<usize>F << 2), 1, GUARD, name + ": dBeta past F");
+  expectAllBits(dWeight + (<usize>F << 2), 1, GUARD, name + ": dWeight past F");
+  expectAllBits(dBias + (<usize>F << 2), 1, GUARD, name + ": dBias past F");
   expectAllBits(dx + (<usize>n << 2), 1, GUARD, name + ": dx past B·F");
-  free(dy); free(xHat); free(gamma); free(invStd); free(dGamma); free(dBeta);
+  free(dy); free(xHat); free(weight); free(invStd); free(dWeight); free(dBias);
   if (!aliased) free(dx);
 }
 
 describe("batchNormBackward", () => {
-  it("dx, dGamma, dBeta match float64 finite differences of L = Σ w·y; F = 1, 3, 5, 6, 9; B = 2, 3, 5, 8", () => {
+  it("dx, dWeight, dBias match float64 finite differences of L = Σ w·y; F = 1, 3, 5, 6, 9; B = 2, 3, 5, 8", () => {
     const Bs: i32[] = [2, 3, 5, 8];
     const Fs: i32[] = [1, 3, 5, 6, 9];
     for (let a = 0; a < Bs.length; a++) for (let b = 0; b < Fs.length; b++) checkBackward(Bs[a], Fs[b], false);
@@ -272,14 +272,14 @@ describe("batchNormBackward", () => {
   it("end to end: batchNormTrain's xHat/invStd feed batchNormBackward (the facade's sequence)", () => {
     const B = 6, F = 5, n = B * F;
     seedData(99);
-    const x = allocF32(n), gamma = allocF32(F), beta = allocF32(F), y = allocF32(n), xHat = allocF32(n);
+    const x = allocF32(n), weight = allocF32(F), bias = allocF32(F), y = allocF32(n), xHat = allocF32(n);
     const mean = allocF32(F), invStd = allocF32(F), rm = allocF32(F), rv = allocF32(F);
-    const dy = allocF32(n), dx = allocF32(n), dGamma = allocF32(F), dBeta = allocF32(F);
-    fillData(x, n, -2, 3); fillData(gamma, F, -2, 2); fillData(beta, F, -1, 1); fillData(dy, n, -1, 1);
+    const dy = allocF32(n), dx = allocF32(n), dWeight = allocF32(F), dBias = allocF32(F);
+    fillData(x, n, -2, 3); fillData(weight, F, -2, 2); fillData(bias, F, -1, 1); fillData(dy, n, -1, 1);
     fillData(rm, F, 0, 0); fillData(rv, F, 1, 1);
-    batchNormTrain(B, F, x, gamma, beta, y, xHat, mean, invStd, rm, rv, 0.1, 1e-5);
-    batchNormBackward(B, F, dy, xHat, gamma, invStd, dx, dGamma, dBeta);
-    const xs = toF64(x, n), g = toF64(gamma, F), bt = toF64(beta, F), w = toF64(dy, n);
+    batchNormTrain(B, F, x, weight, bias, y, xHat, mean, invStd, rm, rv, 0.1, 1e-5);
+    batchNormBackward(B, F, dy, xHat, weight, invStd, dx, dWeight, dBias);
+    const xs = toF64(x, n), g = toF64(weight, F), bt = toF64(bias, F), w = toF64(dy, n);
     for (let o = 0; o < n; o++) {
       const xp = new Float64Array(n), xm = new Float64Array(n);
       xp.set(xs); xm.set(xs);
@@ -289,7 +289,7 @@ describe("batchNormBackward", () => {
       // relative) on top of the backward bound above (≈ 10^-6 relative for B = 6): 10^-5 relative.
       if (!expectClose(getD(dx, o), fd, 1e-5 * (1 + Math.abs(fd)), "end-to-end dx", o)) return;
     }
-    free(x); free(gamma); free(beta); free(y); free(xHat); free(mean); free(invStd); free(rm); free(rv);
-    free(dy); free(dx); free(dGamma); free(dBeta);
+    free(x); free(weight); free(bias); free(y); free(xHat); free(mean); free(invStd); free(rm); free(rv);
+    free(dy); free(dx); free(dWeight); free(dBias);
   });
 });

@@ -38,7 +38,7 @@ function checkSgd(n: i32, lr: f32, momentum: f32, weightDecay: f32, nesterov: i3
   const p = allocF32(n + 1), g = allocF32(n + 1), v = allocF32(n + 1), p0 = allocF32(n + 1), v0 = allocF32(n + 1);
   fillData(p, n, -2, 2);
   if (momentum != 0) fillData(v, n, 0, 0); // PyTorch's buffer does not exist before step 1; the kernel starts at 0.
-  const mu = <f64>momentum, wd = <f64>weightDecay, gamma = <f64>lr;
+  const mu = <f64>momentum, wd = <f64>weightDecay, lr64 = <f64>lr;
   for (let t = 1; t <= steps; t++) {
     fillData(g, n, -1, 1);
     copyF32(p, p0, n);
@@ -56,8 +56,8 @@ function checkSgd(n: i32, lr: f32, momentum: f32, weightDecay: f32, nesterov: i3
         step = nesterov ? d + mu * b : b;
         smag = nesterov ? D + mu * bmag : bmag;
       }
-      const ref = w - gamma * step;
-      if (!expectClose(getD(p, i), ref, U * Math.abs(ref) + 6 * U * gamma * smag, name + " step " + t.toString() + " param", i)) return;
+      const ref = w - lr64 * step;
+      if (!expectClose(getD(p, i), ref, U * Math.abs(ref) + 6 * U * lr64 * smag, name + " step " + t.toString() + " param", i)) return;
     }
   }
   if (momentum == 0) expectAllBits(v, n + 1, GUARD, name + ": v must be unused when μ = 0");
@@ -116,7 +116,7 @@ function checkAdam(n: i32, lr: f32, beta1: f32, beta2: f32, eps: f32, weightDeca
   fillData(p, n, -2, 2);
   fillData(m, n, 0, 0);
   fillData(v, n, 0, 0);
-  const b1 = <f64>beta1, b2 = <f64>beta2, e = <f64>eps, gamma = <f64>lr;
+  const b1 = <f64>beta1, b2 = <f64>beta2, e = <f64>eps, lr64 = <f64>lr;
   for (let t = 1; t <= steps; t++) {
     // Gradients of varied scale, some tiny (ε matters) and some exactly 0.
     for (let i = 0; i < n; i++) {
@@ -139,8 +139,8 @@ function checkAdam(n: i32, lr: f32, beta1: f32, beta2: f32, eps: f32, weightDeca
       if (!expectClose(getD(m, i), mi, 5 * U * mmag, what + " m", i)) return;
       if (!expectClose(getD(v, i), vi, 8 * U * vi + SUBNORMAL_STEP, what + " v", i)) return;
       const mHat = mi / c1, vHat = vi / c2;
-      const ref = w - gamma * mHat / (Math.sqrt(vHat) + e);
-      const tol = U * Math.abs(ref) + 20 * U * (gamma / c1) * mmag / (Math.sqrt(vHat) + e);
+      const ref = w - lr64 * mHat / (Math.sqrt(vHat) + e);
+      const tol = U * Math.abs(ref) + 20 * U * (lr64 / c1) * mmag / (Math.sqrt(vHat) + e);
       if (!expectClose(getD(p, i), ref, tol, what + " param", i)) return;
     }
   }

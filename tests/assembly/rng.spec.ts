@@ -10,10 +10,9 @@
 //     holds n/10 ± 5·sqrt(n·0.1·0.9).
 //   normal (μ, σ): mean SE = σ/sqrt(n); variance SE = σ²·sqrt(2/(n − 1)); kurtosis 3 with
 //     SE ≈ sqrt(24/n); P(|x − μ| < σ) = 0.682689492 with SE sqrt(p(1 − p)/n).
-//   Bernoulli: frequency SE sqrt(p(1 − p)/n), for a mixture SE sqrt(Σ p_i(1 − p_i)).
 //   permutations of 4 elements: each of the 24 orders occurs N/24 ± 5·sqrt(N·(1/24)·(23/24)).
 
-import { rngSeed, rngNextU32, rngUniform, rngNormal, rngPermutation, rngBernoulli } from "../../assembly/rng";
+import { rngSeed, rngNextU32, rngUniform, rngNormal, rngPermutation } from "../../assembly/rng";
 import { GUARD, Pcg32Ref, allocBytes, allocF32, expectAllBits, free, getF, setF } from "./helpers";
 
 const ref = new Pcg32Ref();
@@ -278,69 +277,5 @@ describe("rngPermutation", () => {
     expect<bool>(sameAB).toBe(true, "same seed");
     expect<bool>(sameAC).toBe(false, "different seed");
     free(g); free(a); free(b); free(c);
-  });
-});
-
-describe("rngBernoulli", () => {
-  it("constant p = 0.3 and 0.95, n = 100000: outputs are 0 or 1, frequency within 5 SE", () => {
-    const n = 100000;
-    const ps: f32[] = [0.3, 0.95, 0.001];
-    const g = newGen(), p = allocF32(n), out = allocF32(n + 1);
-    rngSeed(g, 77, 1);
-    for (let k = 0; k < ps.length; k++) {
-      for (let i = 0; i < n; i++) setF(p, i, ps[k]);
-      rngBernoulli(g, n, p, out);
-      let ones = 0;
-      for (let i = 0; i < n; i++) {
-        const v = getF(out, i);
-        if (v != 0 && v != 1) { expect<f32>(v).toBe(1, "value " + i.toString() + " not 0/1"); return; }
-        if (v == 1) ones++;
-      }
-      const q = <f64>ps[k];
-      within(<f64>ones / <f64>n, q, Math.sqrt(q * (1 - q) / <f64>n), "frequency for p = " + q.toString());
-    }
-    expectAllBits(out + (<usize>n << 2), 1, GUARD, "past n");
-    free(g); free(p); free(out);
-  });
-  it("per-element p: total count matches Σp within 5 SE, and the ones sit where p is high", () => {
-    const n = 100000;
-    const g = newGen(), p = allocF32(n), out = allocF32(n);
-    rngSeed(g, 78, 1);
-    let sum: f64 = 0, varSum: f64 = 0, ones: f64 = 0, weighted: f64 = 0, weightedRef: f64 = 0;
-    for (let i = 0; i < n; i++) {
-      const q = <f32>(i % 100) / 100;
-      setF(p, i, q);
-      sum += <f64>q; varSum += <f64>q * (1 - <f64>q);
-    }
-    rngBernoulli(g, n, p, out);
-    for (let i = 0; i < n; i++) { ones += <f64>getF(out, i); weighted += <f64>getF(out, i) * <f64>getF(p, i); }
-    within(ones, sum, Math.sqrt(varSum), "total ones");
-    // E[Σ p_i·x_i] = Σ p_i², Var = Σ p_i²·p_i(1 − p_i).
-    let wVar: f64 = 0;
-    for (let i = 0; i < n; i++) { const q = <f64>getF(p, i); weightedRef += q * q; wVar += q * q * q * (1 - q); }
-    within(weighted, weightedRef, Math.sqrt(wVar), "Σ p·x");
-    free(g); free(p); free(out);
-  });
-  it("p = 0 → always 0, p = 1 → always 1, p < 0 → 0, p > 1 → 1, NaN → 0", () => {
-    const n = 1000;
-    const g = newGen(), p = allocF32(n), out = allocF32(n);
-    rngSeed(g, 79, 1);
-    const ps: f32[] = [0, 1, -0.5, 1.5, NaN];
-    const expected: f32[] = [0, 1, 0, 1, 0];
-    for (let k = 0; k < ps.length; k++) {
-      for (let i = 0; i < n; i++) setF(p, i, ps[k]);
-      rngBernoulli(g, n, p, out);
-      for (let i = 0; i < n; i++) {
-        if (getF(out, i) != expected[k]) { expect<f32>(getF(out, i)).toBe(expected[k], "p = " + ps[k].toString() + " at " + i.toString()); return; }
-      }
-    }
-    free(g); free(p); free(out);
-  });
-  it("n = 0 writes nothing", () => {
-    const g = newGen(), p = allocF32(2), out = allocF32(2);
-    rngSeed(g, 1, 1);
-    rngBernoulli(g, 0, p, out);
-    expectAllBits(out, 2, GUARD, "n = 0");
-    free(g); free(p); free(out);
   });
 });
