@@ -3,10 +3,14 @@
 // step of that MLP with softmax cross-entropy, and one inference-learning step of the same network
 // as a predictive coding network.
 
+import { BatchBuffer } from "./batch.js";
 import { MLP } from "./models/mlp.js";
 import { PCN } from "./models/pcn.js";
 import { SNN, type SimulationOptions } from "./models/snn.js";
-import { BatchBuffer } from "./training/batches.js";
+import { linearInputGrad, linearWeightGrad, linear, linearWorkBytes } from "./ops/linear.js";
+import { Rng } from "./ops/rng.js";
+import { lifStep } from "./ops/spiking.js";
+import { Bytes, Matrix } from "./tensor.js";
 import { Optimizer } from "./training/optimizers.js";
 import type { Runtime } from "./wasm/load.js";
 
@@ -42,22 +46,19 @@ const OUT = 256;
 
 /** The three orientations backprop needs, named as the baseline names them. */
 export function benchGemm(rt: Runtime, repeats: number): Record<string, GemmFigure> {
-  const { kernels, heap } = rt;
-  const rng = heap.alloc(16);
-  kernels.rngSeed(rng, 0, 0);
-  const random = (n: number) => {
-    const p = heap.alloc(n * 4);
-    kernels.rngNormal(rng, n, 0, 1, p);
-    return p;
+  const rng = new Rng(rt, 0, 0);
+  const random = (rows: number, cols: number) => {
+    const m = new Matrix(rt, rows, cols);
+    rng.normal(m, 0, 1);
+    return m;
   };
-  const X = random(B * IN), W = random(OUT * IN), dZ = random(B * OUT);
-  const out = heap.alloc(Math.max(B * OUT, B * IN, OUT * IN) * 4);
-  const work = heap.alloc(Math.max(
-    kernels.gemmWorkspaceBytes(B, OUT, IN), kernels.gemmWorkspaceBytes(B, IN, OUT), kernels.gemmWorkspaceBytes(OUT, IN, B)));
+  const X = random(B, IN), W = random(OUT, IN), dZ = random(B, OUT);
+  const Z = new Matrix(rt, B, OUT), dX = new Matrix(rt, B, IN), dW = new Matrix(rt, OUT, IN);
+  const work = new Bytes(rt, linearWorkBytes(rt, B, IN, OUT));
   const cases: Record<string, () => void> = {
-    fwd_128x784x256: () => kernels.gemm(0, 1, B, OUT, IN, X, IN, W, IN, out, OUT, 0, 0, work), // Z = X Wᵀ
-    bwd_data_128x256x784: () => kernels.gemm(0, 0, B, IN, OUT, dZ, OUT, W, IN, out, IN, 0, 0, work), // dX = dZ W
-    bwd_weight_256x128x784: () => kernels.gemm(1, 0, OUT, IN, B, dZ, OUT, X, IN, out, IN, 0, 0, work), // dW = dZᵀ X
+    fwd_128x784x256: () => linear(X, W, undefined, Z, work), // Z = X Wᵀ
+    bwd_data_128x256x784: () => linearInputGrad(dZ, W, dX, work), // dX = dZ W
+    bwd_weight_256x128x784: () => linearWeightGrad(dZ, X, dW, work), // dW = dZᵀ X
   };
   const flops = 2 * B * IN * OUT;
   const figures: Record<string, GemmFigure> = {};
@@ -65,7 +66,9 @@ export function benchGemm(rt: Runtime, repeats: number): Record<string, GemmFigu
     const s = medianSeconds(fn, repeats);
     figures[name] = { gflops: round(flops / s / 1e9, 2), ms: round(s * 1e3, 4) };
   }
-  for (const p of [rng, X, W, dZ, out, work]) heap.free(p);
+  for (const m of [X, W, dZ, Z, dX, dW]) m.free();
+  work.free();
+  rng.free();
   return figures;
 }
 
@@ -92,20 +95,18 @@ const LAYERS = [784, 256, 256, 10];
  * two thirds above threshold), stepped 100 times at dt 1 ms with the thesis's τ_RC and t_ref.
  */
 export function benchLif(rt: Runtime, repeats: number): { neuron_updates_per_s: number; neurons: number; steps: number } {
-  const { kernels, heap } = rt;
   const n = 65536;
   const steps = 100;
-  const rng = heap.alloc(16);
-  kernels.rngSeed(rng, 0, 0);
-  const current = heap.alloc(n * 4);
-  kernels.rngUniform(rng, n, 0, 3, current);
-  const voltage = heap.allocF32(n);
-  const refractory = heap.allocF32(n);
-  const spikes = heap.alloc(n * 4);
+  const rng = new Rng(rt, 0, 0);
+  const [current, voltage, refractory, spikes] = Array.from({ length: 4 }, () => new Matrix(rt, 1, n));
+  rng.uniform(current, 0, 3);
+  const state = { current, voltage, refractory, spikes };
+  const neuron = { tauRc: 0.02, tRef: 0.004 };
   const s = medianSeconds(() => {
-    for (let t = 0; t < steps; t++) kernels.lifStep(n, 0.001, 0.02, 0.004, current, voltage, refractory, spikes, 1);
+    for (let t = 0; t < steps; t++) lifStep(neuron, 0.001, 1, state);
   }, repeats);
-  for (const p of [rng, current, voltage, refractory, spikes]) heap.free(p);
+  for (const m of [current, voltage, refractory, spikes]) m.free();
+  rng.free();
   return { neuron_updates_per_s: Math.round((n * steps) / s), neurons: n, steps };
 }
 
@@ -117,27 +118,25 @@ export function benchLif(rt: Runtime, repeats: number): { neuron_updates_per_s: 
  * layer's weights are divided by t_ref/dt: every current is the baseline's.
  */
 export function benchSnn(rt: Runtime, repeats: number): { images_per_s: number; time: number; dt: number; batch: number; layers: number[]; firing_rates_hz: number[] } {
-  const { kernels, heap } = rt;
   const batch = 100, time = 0.2, dt = 0.001, tRef = 0.004;
-  const rng = heap.alloc(16);
-  kernels.rngSeed(rng, 0, 0);
-  const draw = (n: number, sample: (p: number) => void) => {
-    const p = heap.alloc(n * 4);
-    sample(p);
-    const values = heap.f32(p, n).slice();
-    heap.free(p);
+  const rng = new Rng(rt, 0, 0);
+  const draw = (n: number, sample: (m: Matrix) => void) => {
+    const m = new Matrix(rt, 1, n);
+    sample(m);
+    const values = m.toArray();
+    m.free();
     return values;
   };
-  const linear = LAYERS.slice(1).map((outputs, l) => {
+  const layers = LAYERS.slice(1).map((outputs, l) => {
     const inputs = LAYERS[l];
-    const weight = draw(outputs * inputs, (p) => kernels.rngNormal(rng, outputs * inputs, 0, Math.sqrt(2 / inputs), p));
+    const weight = draw(outputs * inputs, (m) => rng.normal(m, 0, Math.sqrt(2 / inputs)));
     if (l === 0) for (let i = 0; i < weight.length; i++) weight[i] /= tRef / dt;
     return { weight, bias: new Float32Array(outputs).fill(0.5) };
   });
-  const images = draw(batch * IN, (p) => kernels.rngUniform(rng, batch * IN, 0, 1, p));
-  heap.free(rng);
-  const snn = new SNN(LAYERS, { tauRc: 0.02, tRef, amplitude: dt, gain: 1, smoothing: 0 }, linear, rt);
-  const options: SimulationOptions = { time, dt, encoding: "poisson", synapse: "none", batchSize: batch, checkpoints: [time] };
+  const images = draw(batch * IN, (m) => rng.uniform(m, 0, 1));
+  rng.free();
+  const snn = new SNN(LAYERS, { tauRc: 0.02, tRef, amplitude: dt, gain: 1, smoothing: 0 }, layers, rt);
+  const options: SimulationOptions = { time, dt, encoding: "poisson", synapse: "none", batchSize: batch, readoutTimes: [time] };
   let rates: number[] = [];
   const s = medianSeconds(() => (rates = snn.simulate(images, batch, options).firingRates), repeats, 1);
   snn.free();
@@ -146,17 +145,16 @@ export function benchSnn(rt: Runtime, repeats: number): { images_per_s: number; 
 
 // Median milliseconds of model.trainBatch on one random batch of 128 (uniform inputs, random labels).
 function timeSteps(rt: Runtime, model: MLP | PCN, loss: "ce" | "mse", repeats: number): number {
-  const { kernels, heap } = rt;
   const optimizer = new Optimizer(model.params, { lr: 0.01 });
   const batch = new BatchBuffer(rt, B, 784, 10);
-  const rng = heap.alloc(16);
-  kernels.rngSeed(rng, 0, 0);
-  kernels.rngUniform(rng, B * 784, 0, 1, batch.x);
-  const targets = heap.f32(batch.targets, B * 10);
+  const rng = new Rng(rt, 0, 0);
+  rng.uniform(batch.x, 0, 1);
+  const targets = batch.targets.view();
   targets.fill(0);
-  for (let i = 0; i < B; i++) targets[i * 10 + (kernels.rngNextU32(rng) % 10)] = 1;
-  const s = medianSeconds(() => model.trainBatch(batch, B, loss, optimizer), repeats);
-  heap.free(rng);
+  for (let i = 0; i < B; i++) targets[i * 10 + (rng.nextU32() % 10)] = 1;
+  const staged = batch.rows(B);
+  const s = medianSeconds(() => model.trainBatch(staged, loss, optimizer), repeats);
+  rng.free();
   batch.free();
   optimizer.free();
   return round(s * 1e3, 4);

@@ -155,24 +155,17 @@ function classify(pixels) {
   const collect = (values, into, step) => {
     for (let i = 0; i < values.length; i++) if (values[i] !== 0) into.push(step, i);
   };
-  const run = snn.simulate(x, 1, { ...SIMULATION, checkpoints: [SIMULATION.time], batchSize: 1 }, undefined, (step, _first, _B, input, layers) => {
+  const run = snn.simulate(x, 1, { ...SIMULATION, readoutTimes: [SIMULATION.time], batchSize: 1 }, undefined, (step, _first, _B, input, layers) => {
     if (input) collect(input, spikes[0], step);
     layers.forEach((values, l) => collect(values, spikes[l + 1], step));
   });
-  const logits = network.predict(x, 1);
+  const probabilities = network.predictProba(x, 1);
   const raster = names.map((name, l) => ({ name, neurons: snn.layers[l], spikes: Uint16Array.from(spikes[l]) }));
   post({
     type: "prediction",
     prediction: run.predictions[0][0],
     counts: Array.from(run.counts),
-    rate: softmax(logits),
+    rate: Array.from(probabilities),
     raster: { steps: run.steps, dt: SIMULATION.dt, layers: raster },
   }, raster.map((layer) => layer.spikes.buffer));
-}
-
-function softmax(logits) {
-  const max = Math.max(...logits);
-  const e = Array.from(logits, (v) => Math.exp(v - max));
-  const sum = e.reduce((a, b) => a + b, 0);
-  return e.map((v) => v / sum);
 }

@@ -52,7 +52,8 @@ function load(env) {
 async function loadModel(env) {
   await bio.init();
   const bytes = new Uint8Array(modelData);
-  const model = bio.decodeModel(bytes, MODEL_FILE);
+  const file = bio.decodeModelFile(bytes, MODEL_FILE);
+  const { model } = file;
   const { activations, neuron, layers } = model.config;
   const spiking = activations.length > 0 && neuron !== undefined && activations.every((a) => a === "softlif");
   let simulation;
@@ -73,7 +74,7 @@ async function loadModel(env) {
     }
     const chosen = { ...DEFAULT_SIMULATION, ...overrides };
     // One sample per request, read out once at the end of the presentation.
-    simulation = bio.resolveSimulation({ ...chosen, checkpoints: [chosen.time], batchSize: 1 }, neuron);
+    simulation = bio.resolveSimulation({ ...chosen, readoutTimes: [chosen.time], batchSize: 1 }, neuron);
     snn = bio.SNN.fromMLP(model);
   }
   let training;
@@ -90,6 +91,7 @@ async function loadModel(env) {
     batch_norm: model.config.batchNorm,
     ...(neuron ? { neuron } : {}),
     spiking,
+    kind: file.kind,
     inputs: model.inputs,
     outputs: model.outputs,
     params_sha256: await model.params.sha256(),
@@ -219,39 +221,20 @@ function parsePixels(bytes, inputs) {
   return x;
 }
 
-/** Softmax of float32 logits with the library's kernel (as training's loss computes it). */
-function softmax(logits) {
-  const { heap, kernels } = bio.runtime();
-  const n = logits.length;
-  const ptr = heap.alloc(n * 4);
-  try {
-    heap.f32(ptr, n).set(logits);
-    kernels.softmaxRows(1, n, ptr, ptr);
-    return heap.f32(ptr, n).slice();
-  } finally {
-    heap.free(ptr);
-  }
-}
-
-function argmax(values) {
-  let best = 0;
-  for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
-  return best;
-}
-
 async function predict(request, env) {
   const { model, snn, simulation } = await load(env);
   const x = parsePixels(await readBody(request, MAX_BODY_BYTES), model.inputs);
-  const logits = model.predict(x, 1);
-  const probabilities = softmax(logits);
-  if (!snn) return json(200, { class: argmax(probabilities), probabilities: [...probabilities], logits: [...logits] });
+  const logits = model.logits(x, 1);
+  const probabilities = model.predictProba(x, 1);
+  const rateClass = model.predict(x, 1)[0];
+  if (!snn) return json(200, { class: rateClass, probabilities: [...probabilities], logits: [...logits] });
   const run = snn.simulate(x, 1, simulation);
   return json(200, {
     class: run.predictions[run.predictions.length - 1][0],
     spike_counts: [...run.counts],
     probabilities: [...probabilities],
     logits: [...logits],
-    rate_class: argmax(probabilities),
+    rate_class: rateClass,
     spiking: describeSimulation(simulation),
   });
 }

@@ -92,11 +92,11 @@ describe("compare", () => {
   it.each([
     [{ rows: [] }, "rows: must be a non-empty array"],
     [{ rows: [{ name: "x", model: "cnn" }] }, "rows[0] (x).model: must be one of mlp, pcn"],
-    [{ rows: [{ name: "x", model: "mlp", lr: -1 }] }, "rows[0] (x).lr: must be a number > 0, got -1"],
-    [{ rows: [{ name: "x", model: "mlp", spiking: true }] }, "rows[0] (x).spiking: a spiking network converts from softlif neurons, but activation is relu"],
+    [{ rows: [{ name: "x", model: "mlp", lr: -1 }] }, "rows[0] (x).lr: must be greater than 0, got -1"],
+    [{ rows: [{ name: "x", model: "mlp", activation: "relu", spiking: true }] }, "rows[0] (x).spiking: a spiking network converts from softlif neurons, but activation is relu"],
     [{ rows: [{ name: "x", model: "mlp", T: 5 }] }, "rows[0] (x).T: only for model pcn"],
     [{ rows: [{ name: "x", model: "mlp" }, { name: "x", model: "pcn" }] }, "rows[1].name: \"x\" is used twice"],
-    [{ spiking: { dt: 0.01 } }, "spiking: dt: must be below the refractory period"],
+    [{ spiking: { dt: 0.01 } }, "spiking.dt: must be below the refractory period"],
     [{ epochs: 0 }, "epochs: must be an integer ≥ 1, got 0"],
     [{ colour: "red" }, "colour: unknown key"],
   ])("rejects a config with %j before any work (exit 2)", async (change, message) => {

@@ -9,6 +9,7 @@ import { makeIdxFixture, writeIdxDir } from "../helpers/idx-fixtures.js";
 import { lastJson, runCli, tempDir } from "./e2e-cli.js";
 
 const BASE = ["--layers", "64,32,10", "--epochs", "4", "--batch-size", "16", "--optimizer", "adam", "--lr", "0.01", "--json"];
+// --checkpoint-ms is the old name of --readout-ms, and still works.
 const SIM = ["--time", "0.1", "--checkpoint-ms", "20,100"];
 
 let tmp: ReturnType<typeof tempDir>;
@@ -28,9 +29,9 @@ describe("train --model snn", () => {
     expect(r.code, r.stderr).toBe(0);
     const json = lastJson(r);
     expect(json.config).toMatchObject({
-      model: "snn", activation: "softlif",
+      model: "mlp", spiking: true, activation: "softlif",
       neuron: { tauRc: 0.02, tRef: 0.004, amplitude: 0.05, gain: 1, smoothing: 0.02 },
-      simulation: { time: 0.1, checkpoints: [0.02, 0.1] },
+      simulation: { time: 0.1, readoutTimes: [0.02, 0.1], poissonPeriod: 0.004 },
     });
     expect(Object.keys(json.spiking.accuracy_by_time_ms)).toEqual(["20", "100"]);
     expect(json.test_accuracy).toBe(json.spiking.accuracy_by_time_ms["100"]);
@@ -49,6 +50,13 @@ describe("train --model snn", () => {
     expect(ev.accuracy).toBe(json.rate_test_accuracy);
     expect(ev.spiking.accuracy_by_time_ms).toEqual(json.spiking.accuracy_by_time_ms);
     expect(ev.params_sha256).toBe(json.params_sha256);
+
+    // The file says it is a spiking model and keeps its simulation: eval --spiking alone runs it.
+    expect(decodeSafetensors(readFileSync(out), out).metadata.model).toBe("snn");
+    expect(ev.kind).toBe("snn");
+    const own = await runCli(["eval", out, "--data-dir", dir, "--spiking", "--json"], { timeout: 60_000 });
+    expect(own.code, own.stderr).toBe(0);
+    expect(lastJson(own).spiking).toMatchObject({ time: 0.1, accuracy_by_time_ms: json.spiking.accuracy_by_time_ms });
   });
 
   it("folds batch norm into the saved network", async () => {
@@ -74,14 +82,16 @@ describe("train --model snn", () => {
     [["--model", "snn", "--dt", "0.004"], /^bioplausible: --dt: must be below the refractory period t_ref = 0\.004 s/],
     [["--model", "snn", "--preset", "mnist", "--dt", "0.002"], /^bioplausible: --dt: must be below the refractory period t_ref = 0\.002 s/],
     [["--model", "snn", "--time", "0.0005"], /^bioplausible: --time: the presentation time 0\.0005 s is shorter than one step/],
-    [["--model", "snn", "--checkpoint-ms", "50,2000"], /^bioplausible: --checkpoint-ms: must be a time in \(0, 1\] s, got 2/],
-    [["--model", "snn", "--activation", "relu"], /^bioplausible: --activation: an snn converts from soft-LIF rate neurons, got relu$/],
+    [["--model", "snn", "--checkpoint-ms", "50,2000"], /^bioplausible: --readout-ms: must be a time in \(0, 1\] s, got 2/],
+    [["--model", "snn", "--readout-ms", "50,2000"], /^bioplausible: --readout-ms: must be a time in \(0, 1\] s, got 2/],
+    [["--model", "snn", "--activation", "relu"], /^bioplausible: --model snn \(or --spiking\): a spiking network converts from softlif neurons, but --activation is relu$/],
     [["--model", "snn", "--tau-rc", "0"], /^bioplausible: --tau-rc: must be greater than 0, got 0$/],
     [["--model", "snn", "--smoothing", "-0.1"], /^bioplausible: --smoothing: must be ≥ 0, got -0\.1$/],
     [["--model", "snn", "--encoding", "rate"], /^bioplausible: --encoding: /],
-    [["--tau-rc", "0.02"], /^bioplausible: --tau-rc: only with --activation softlif or --model snn$/],
-    [["--time", "0.2"], /^bioplausible: --time: only with --model snn$/],
-    [["--activation", "softlif", "--readout", "count"], /^bioplausible: --readout: only with --model snn$/],
+    [["--tau-rc", "0.02"], /^bioplausible: --tau-rc: only with --activation softlif$/],
+    [["--time", "0.2"], /^bioplausible: --time: only with --model snn \(or --spiking\)$/],
+    [["--activation", "softlif", "--readout", "count"], /^bioplausible: --readout: only with --model snn \(or --spiking\)$/],
+    [["--model", "snn", "--poisson-period", "0.0005"], /^bioplausible: --poisson-period: must be at least one step \(dt = 0\.001 s\)/],
   ])("rejects %j before any work (exit 2)", async (args, message) => {
     const r = await runCli(["train", "--data-dir", dir, ...args, ...BASE]);
     expect(r.code).toBe(2);

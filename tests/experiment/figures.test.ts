@@ -28,7 +28,7 @@ describe("rateCurves", () => {
     c.current.forEach((j, i) => {
       // float32 results of float64 formulas: a few float32 ulp.
       expect(Math.abs(c.lif[i] - lifRate(j))).toBeLessThanOrEqual(1e-6 * lifRate(j) + 1e-30);
-      const soft = softLif64(j, { ...neuron, amplitude: 1 });
+      const soft = softLif64(j, { ...neuron, amplitude: 1, gain: 1 });
       expect(Math.abs(c.softlif[i] - soft)).toBeLessThanOrEqual(1e-6 * soft);
     });
   });
@@ -67,7 +67,7 @@ describe("spikeRaster", () => {
       // The same sample simulated on its own gives the same spikes.
       const snn = SNN.fromMLP(mlp);
       const counts = [0, 0, 0];
-      const run = snn.simulate(images.subarray(6), 1, { ...sim, checkpoints: [0.1] }, undefined, (_s, _f, _B, input, layers) => {
+      const run = snn.simulate(images.subarray(6), 1, { ...sim, readoutTimes: [0.1] }, undefined, (_s, _f, _B, input, layers) => {
         counts[0] += input!.filter((v) => v !== 0).length;
         layers.forEach((l, k) => (counts[k + 1] += l.filter((v) => v !== 0).length));
       });

@@ -1,7 +1,7 @@
 // Feedback alignment in the backprop MLP (Lillicrap et al. 2016; SCIENCE.md §4, thesis §3.5.5).
 // Backprop sends δ back through the transposed forward weights, δ_{l−1} = (δ_l · W_l) ⊙ σ'(z_{l−1});
 // feedback alignment puts a fixed random B_l (W_l's shape, N(0, 2/fan_in), drawn once from the
-// model's seed on PRNG stream STREAM_FEEDBACK, never trained) in place of W_l there. The weight
+// model's seed on PRNG stream STREAMS.feedback, never trained) in place of W_l there. The weight
 // gradients keep their form δ_lᵀ·a_{l−1}, so:
 //  • the last layer's gradient is backprop's, bit for bit (its δ is the loss gradient itself);
 //  • every hidden layer's gradient equals a float64 reference that propagates δ through B_l
@@ -18,9 +18,8 @@
 
 import { beforeAll, describe, expect, it } from "vitest";
 import {
-  decodeModel, encodeModel, init, MLP, oneHot, train, type ActivationName, type MLPOptions, type Runtime,
+  decodeModel, encodeModel, init, Matrix, MLP, oneHot, Rng, STREAMS, train, type ActivationName, type MLPOptions, type Runtime,
 } from "../../ts-wrapper/index.js";
-import { STREAM_FEEDBACK, STREAM_INIT, STREAM_SHUFFLE } from "../../ts-wrapper/models/mlp.js";
 import { Lcg } from "../helpers/lcg.js";
 import { expectClose } from "../helpers/pc-fixtures.js";
 import { backprop64, biasName, forward64, netFromParams, weightName, type Act } from "../helpers/pc-reference.js";
@@ -48,7 +47,7 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 /** Copies of B_1 … B_{L−1} (index l; index 0 empty), read from wasm memory through feedbackWeight(l). */
 function feedbackOf(mlp: MLP): Float32Array[] {
   const layers = mlp.config.layers;
-  return layers.slice(0, -1).map((_, l) => (l === 0 ? new Float32Array(0) : rt.heap.f32(mlp.feedbackWeight(l), layers[l + 1] * layers[l]).slice()));
+  return layers.slice(0, -1).map((_, l) => (l === 0 ? new Float32Array(0) : mlp.feedbackWeight(l).toArray()));
 }
 
 describe("feedback matrices", () => {
@@ -71,7 +70,7 @@ describe("feedback matrices", () => {
   it.each([["a string", "yes"], ["a number", 1], ["an object", {}]])("rejects %s as feedbackAlignment, leaking nothing", (_name, value) => {
     const inUse = rt.heap.bytesInUse;
     expect(() => new MLP({ layers: [3, 4, 2], feedbackAlignment: value as unknown as boolean, runtime: rt }))
-      .toThrow(/MLP feedbackAlignment: must be true or false/);
+      .toThrow(/^feedbackAlignment: must be true or false/);
     expect(rt.heap.bytesInUse).toBe(inUse);
   });
 
@@ -95,11 +94,11 @@ describe("feedback matrices", () => {
     const fa = new MLP({ layers, seed: 2, feedbackAlignment: true, runtime: rt });
     try {
       for (let l = 1; l < 3; l++) {
-        expect(plain.feedbackWeight(l)).toBe(plain.params.ptr(weightName(l)));
-        const p = fa.feedbackWeight(l);
+        expect(plain.feedbackWeight(l).ptr).toBe(plain.params.matrix(weightName(l)).ptr);
+        const p = fa.feedbackWeight(l).ptr;
         expect(p % 16, "16-byte aligned").toBe(0);
         // Not any parameter's storage: B is not trained and not saved.
-        const start = fa.params.values;
+        const start = fa.params.values.ptr;
         const end = start + 4 * fa.params.length;
         expect(p + 4 * layers[l + 1] * layers[l] <= start || p >= end, `B_${l} overlaps the parameters`).toBe(true);
         expect(fa.params.toTensors().map((t) => t.name)).toEqual(plain.params.toTensors().map((t) => t.name));
@@ -117,27 +116,27 @@ describe("feedback matrices", () => {
     }
   });
 
-  it("B_l is drawn from (seed, STREAM_FEEDBACK) in layer order as N(0, 2/fan_in), the stream of its own", () => {
-    expect(new Set([STREAM_INIT, STREAM_SHUFFLE, STREAM_FEEDBACK]).size, "three distinct streams").toBe(3);
+  it("B_l is drawn from (seed, STREAMS.feedback) in layer order as N(0, 2/fan_in), the stream of its own", () => {
+    expect(new Set([STREAMS.init, STREAMS.shuffle, STREAMS.feedback]).size, "three distinct streams").toBe(3);
     const layers = [5, 7, 9, 3];
     const seed = 123;
     const fa = new MLP({ layers, seed, feedbackAlignment: true, runtime: rt });
-    const { kernels, heap } = rt;
-    const g = heap.alloc(16);
-    const out = heap.allocF32(9 * 7);
+    const g = new Rng(rt, seed, STREAMS.feedback);
+    const out = new Matrix(rt, 9, 7);
     try {
       const B = feedbackOf(fa);
-      kernels.rngSeed(g, seed, STREAM_FEEDBACK);
       for (let l = 1; l < 3; l++) {
         const n = layers[l + 1] * layers[l];
-        kernels.rngNormal(g, n, 0, Math.sqrt(2 / layers[l]), out);
-        expect(B[l], `B_${l}`).toEqual(heap.f32(out, n).slice());
+        const drawn = out.prefix(layers[l + 1], layers[l]);
+        g.normal(drawn, 0, Math.sqrt(2 / layers[l]));
+        expect(B[l], `B_${l}`).toEqual(drawn.toArray());
+        expect(B[l]).toHaveLength(n);
         // The same draw as W's He init, but not W.
         expect(maxAbsDiff(B[l], fa.params.view(weightName(l)))).toBeGreaterThan(0.1);
       }
     } finally {
-      heap.free(g);
-      heap.free(out);
+      g.free();
+      out.free();
       fa.free();
     }
   });
@@ -233,7 +232,7 @@ describe("feedback matrices", () => {
       expect(feedbackOf(loaded)).toEqual(feedbackOf(fa));
       expect(loadedPlain.config).toEqual(plain.config);
       expect(loadedPlain.config.feedbackAlignment).toBeUndefined();
-      expect(loadedPlain.feedbackWeight(1)).toBe(loadedPlain.params.ptr(weightName(1)));
+      expect(loadedPlain.feedbackWeight(1).ptr).toBe(loadedPlain.params.matrix(weightName(1)).ptr);
     } finally {
       fa.free();
       plain.free();
@@ -266,13 +265,11 @@ const GRAD_CASES: GradCase[] = [
  * copies of every weight and bias gradient, by weight layer.
  */
 function gradients(model: MLP, x: Float32Array, y: Float32Array, B: number): { W: Float32Array[]; b: Float32Array[] } {
-  const { heap } = rt;
   const n = model.outputs;
-  const xPtr = heap.allocF32(x.length);
-  const d = heap.allocF32(B * n);
+  const xm = Matrix.from(rt, B, model.inputs, x);
+  const d = new Matrix(rt, B, n);
   try {
-    heap.f32(xPtr, x.length).set(x);
-    const z = heap.f32(model.forward(xPtr, B, true), B * n).slice();
+    const z = model.forward(xm, true).toArray();
     const grad = new Float32Array(B * n);
     for (let r = 0; r < B; r++) {
       let peak = -Infinity;
@@ -281,8 +278,8 @@ function gradients(model: MLP, x: Float32Array, y: Float32Array, B: number): { W
       for (let j = 0; j < n; j++) sum += Math.exp(z[r * n + j] - peak);
       for (let j = 0; j < n; j++) grad[r * n + j] = Math.exp(z[r * n + j] - peak) / sum - y[r * n + j];
     }
-    heap.f32(d, B * n).set(grad);
-    model.backward(xPtr, B, d);
+    d.set(grad);
+    model.backward(d);
     const L = model.linearLayers.length;
     const names = model.linearLayers.map((layer) => [layer.weight, layer.bias]);
     return {
@@ -290,8 +287,8 @@ function gradients(model: MLP, x: Float32Array, y: Float32Array, B: number): { W
       b: Array.from({ length: L }, (_, i) => model.params.gradView(names[i][1]).slice()),
     };
   } finally {
-    heap.free(xPtr);
-    heap.free(d);
+    xm.free();
+    d.free();
   }
 }
 
@@ -406,7 +403,7 @@ describe("feedback alignment learns", () => {
     const fa = new MLP({ layers, activation: "tanh", seed, feedbackAlignment: true, runtime: rt });
     const control = new MLP({ layers, activation: "tanh", seed, feedbackAlignment: true, runtime: rt });
     try {
-      for (let l = 1; l < 3; l++) rt.heap.f32(control.feedbackWeight(l), layers[l + 1] * layers[l]).fill(0);
+      for (let l = 1; l < 3; l++) control.feedbackWeight(l).view().fill(0);
       const hidden0 = control.params.view(weightName(0)).slice();
       const history = train(fa, trainSet, opts).history;
       train(control, trainSet, opts);

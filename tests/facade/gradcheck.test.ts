@@ -27,8 +27,7 @@
 // every finite-difference evaluation asserts that no ReLU changed side.
 
 import { beforeAll, describe, expect, it } from "vitest";
-import { init, MLP, type ActivationName, type Runtime } from "../../ts-wrapper/index.js";
-import { lossAndGradient, type OutputLoss } from "../../ts-wrapper/training/losses.js";
+import { init, lossAndGradient, Matrix, MLP, type ActivationName, type OutputLoss, type Runtime } from "../../ts-wrapper/index.js";
 import { Lcg } from "../helpers/lcg.js";
 import { softLif64 } from "../helpers/softlif.js";
 
@@ -170,7 +169,6 @@ beforeAll(async () => {
 /** Runs the wasm forward/loss/backward and the float64 finite differences; returns the errors. */
 function gradcheck({ arch, loss, B }: Case, seed: number) {
   const model = new MLP({ layers: arch.layers, activation: arch.activations, batchNorm: arch.batchNorm, neuron: arch.neuron, seed, runtime: rt });
-  const heap = rt.heap;
   const nIn = arch.layers[0];
   const classes = arch.layers[arch.layers.length - 1];
   const gen = new Lcg(seed * 7919 + 17);
@@ -205,23 +203,22 @@ function gradcheck({ arch, loss, B }: Case, seed: number) {
     const x64 = Float64Array.from(x);
 
     // wasm: forward (training mode), loss and its gradient at the logits, backward.
-    const xPtr = heap.alloc(x.length * 4);
-    const targetsPtr = heap.allocF32(B * classes);
-    const gradPtr = heap.allocF32(B * classes);
+    const xm = Matrix.from(rt, B, nIn, x);
+    const targetsM = new Matrix(rt, B, classes);
+    const gradM = new Matrix(rt, B, classes);
     let wasmLoss: number;
     const analytic = new Map<string, Float32Array>();
     try {
-      heap.f32(xPtr, x.length).set(x);
-      const targets = heap.f32(targetsPtr, B * classes);
+      const targets = targetsM.view();
       labels.forEach((label, i) => (targets[i * classes + label] = 1));
-      const logits = model.forward(xPtr, B, true);
-      wasmLoss = lossAndGradient(rt, loss, logits, targetsPtr, B, classes, gradPtr);
-      model.backward(xPtr, B, gradPtr);
+      const logits = model.forward(xm, true);
+      wasmLoss = lossAndGradient(loss, logits, targetsM, gradM);
+      model.backward(gradM);
       for (const n of names) analytic.set(n, model.params.gradView(n).slice());
     } finally {
-      heap.free(xPtr);
-      heap.free(targetsPtr);
-      heap.free(gradPtr);
+      xm.free();
+      targetsM.free();
+      gradM.free();
     }
 
     // float64 central differences over every trainable parameter.
@@ -333,7 +330,6 @@ describe("batch norm running statistics and inference mode", () => {
     const arch: Architecture = { layers: [7, 5, 3], activations: ["tanh"], batchNorm: true };
     const model = new MLP({ layers: arch.layers, activation: "tanh", batchNorm: true, seed: 5, runtime: rt });
     const gen = new Lcg(4242);
-    const heap = rt.heap;
     const tol = (expected: number) => 1e-5 * Math.max(1, Math.abs(expected));
     try {
       const g = model.params.view("layers.1.weight");
@@ -348,12 +344,11 @@ describe("batch norm running statistics and inference mode", () => {
       const runVar = [1, 1, 1, 1, 1];
       for (const B of [8, 3]) {
         const x = Float32Array.from({ length: B * 7 }, () => 2 * gen.normal() + 1);
-        const xPtr = heap.alloc(x.length * 4);
+        const xm = Matrix.from(rt, B, 7, x);
         try {
-          heap.f32(xPtr, x.length).set(x);
-          model.forward(xPtr, B, true);
+          model.forward(xm, true);
         } finally {
-          heap.free(xPtr);
+          xm.free();
         }
         for (let o = 0; o < 5; o++) {
           const z = Array.from({ length: B }, (_, i) => {
@@ -373,7 +368,7 @@ describe("batch norm running statistics and inference mode", () => {
           expect(Math.abs(gotVar[o] - runVar[o]), `running_var[${o}]`).toBeLessThanOrEqual(tol(runVar[o]));
         }
       }
-      // Inference: predict() against a float64 forward with the running statistics.
+      // Inference: logits() against a float64 forward with the running statistics.
       const rm = Float64Array.from(model.params.view("layers.1.running_mean"));
       const rv = Float64Array.from(model.params.view("layers.1.running_var"));
       const gamma = Float64Array.from(model.params.view("layers.1.weight"));
@@ -381,7 +376,7 @@ describe("batch norm running statistics and inference mode", () => {
       const W2 = Float64Array.from(model.params.view("layers.3.weight"));
       const b2 = Float64Array.from(model.params.view("layers.3.bias"));
       const x = Float32Array.from({ length: 2 * 7 }, () => gen.normal());
-      const logits = model.predict(x);
+      const logits = model.logits(x);
       for (let i = 0; i < 2; i++) {
         const a: number[] = [];
         for (let o = 0; o < 5; o++) {

@@ -72,7 +72,7 @@ describe("learning concentric rings", () => {
         const sizes = [0, 0, 0];
         for (const label of data.labels) sizes[label]++;
         expect(result.confusion.map((row) => row.reduce((a, b) => a + b, 0))).toEqual(sizes);
-        // The accuracy agrees with predict() and an argmax done here.
+        // The accuracy agrees with logits() and an argmax done here.
         expect(accuracyByPredict(model, data)).toBe(result.accuracy);
         expect(Number.isFinite(result.loss) && result.loss > 0).toBe(true);
       }

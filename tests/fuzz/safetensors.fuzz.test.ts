@@ -8,7 +8,7 @@ import {
   encodeSafetensors,
   MAX_HEADER_LENGTH,
   type NamedTensor,
-} from "../../ts-wrapper/models/safetensors.js";
+} from "../../ts-wrapper/safetensors.js";
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 10_000);
 const SEED = Number(process.env.FUZZ_SEED ?? 20_261_127);

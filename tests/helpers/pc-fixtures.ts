@@ -61,9 +61,9 @@ export function stage(rt: Runtime, layers: number[], B: number, gen: Lcg, net?: 
   const labels = Uint8Array.from({ length: B }, () => gen.int(layers[L]));
   const y = oneHot(labels, layers[L]);
   const batch = new BatchBuffer(rt, B, layers[0], layers[L]);
-  rt.heap.f32(batch.x, x.length).set(x);
-  rt.heap.f32(batch.targets, y.length).set(y);
-  rt.heap.u8(batch.labels, B).set(labels);
+  batch.x.set(x);
+  batch.targets.set(y);
+  batch.labels.u8(B).set(labels);
   return { x, y, labels, batch };
 }
 

@@ -23,9 +23,9 @@ export function rings(name: string, count: number, seed: number): Dataset {
   return { name, images, labels, count, features: 2, classes: 3, shape: [2] };
 }
 
-/** Accuracy from predict() logits and an argmax written here: independent of evaluate(). */
+/** Accuracy from logits() and an argmax written here: independent of evaluate() and predict(). */
 export function accuracyByPredict(model: MLP, data: Dataset): number {
-  const logits = model.predict(data.images);
+  const logits = model.logits(data.images);
   let correct = 0;
   for (let i = 0; i < data.count; i++) {
     let best = 0;

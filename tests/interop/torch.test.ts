@@ -158,7 +158,7 @@ describe("PyTorch interoperability (scripts/torch-interop.py)", () => {
       runScript(["predict", file, io, out]);
       const torchLogits = decodeSafetensors(readFileSync(out), out).tensors.get("logits")!;
       expect(torchLogits.shape).toEqual([64, CLASSES]);
-      const ours = model.predict(inputs);
+      const ours = model.logits(inputs);
       expectSameLogits(ours, torchLogits.data, CLASSES, `bioplausible → PyTorch, ${activation}${batchNorm ? " + batch norm" : ""}`);
     } finally {
       model.free();
@@ -187,7 +187,7 @@ describe("PyTorch interoperability (scripts/torch-interop.py)", () => {
       const inputs = tensors.get("inputs")!;
       const torchLogits = tensors.get("logits")!;
       expect(inputs.shape).toEqual([64, layers[0]]);
-      const ours = model.predict(inputs.data);
+      const ours = model.logits(inputs.data);
       expectSameLogits(ours, torchLogits.data, layers[layers.length - 1], `PyTorch → bioplausible, ${activation}${batchNorm ? " + batch norm" : ""}`);
     } finally {
       model.free();

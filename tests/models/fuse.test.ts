@@ -237,9 +237,9 @@ describe("fuseBatchNorm", () => {
       const x = Float32Array.from({ length: B * arch.layers[0] }, () => 1.5 * gen.normal());
       const want = forward64(mlp, x, B);
       const viaFused = forward64(fused, x, B);
-      const bn = mlp.predict(x);
-      const fu = fused.predict(x);
-      const dr = dropped.predict(x);
+      const bn = mlp.logits(x);
+      const fu = fused.logits(x);
+      const dr = dropped.logits(x);
       let worstBn = 0;
       let worstFu = 0;
       let worstPair = 0;
@@ -283,7 +283,7 @@ describe("fuseBatchNorm", () => {
           expect(bias).toEqual(mlp.params.view(mlp.linearLayers[l].bias));
         });
         const x = Float32Array.from({ length: 5 * layers[0] }, () => gen.normal());
-        expect(fused.predict(x)).toEqual(mlp.predict(x));
+        expect(fused.logits(x)).toEqual(mlp.logits(x));
       } finally {
         mlp.free();
         fused.free();
@@ -297,9 +297,9 @@ describe("fuseBatchNorm", () => {
       randomizeBatchNorm(mlp, new Lcg(4));
       const fused = fuseBatchNorm(mlp);
       const x = Float32Array.from({ length: 8 }, (_, i) => i / 8);
-      const before = fused.predict(x);
+      const before = fused.logits(x);
       mlp.params.view(`${mlp.linearLayers[0].norm}.running_mean`).fill(3);
-      expect(fused.predict(x)).toEqual(before);
+      expect(fused.logits(x)).toEqual(before);
       fused.free();
     } finally {
       mlp.free();

@@ -11,14 +11,14 @@
 //   a(z) = amplitude / (t_ref + τ_RC·log(1 + 1/ρ)),   ρ = γ_s·softplus((gain·z − 1)/γ_s),
 // and for γ_s = 0 the LIF rate amplitude / (t_ref + τ_RC·log(1 + 1/(gain·z − 1))) for gain·z > 1,
 // else 0. The activation is read exactly through an MLP [n, n, n] whose two weight layers are
-// identity matrices with zero biases: gemm computes 1·v + Σ 0·(…) + 0 = v exactly, so predict()
+// identity matrices with zero biases: gemm computes 1·v + Σ 0·(…) + 0 = v exactly, so logits()
 // returns the hidden activations themselves. The kernel reads the neuron parameters as float32 (the
 // neuron block is five float32), so the oracle uses the float32-rounded parameters too.
 // Tolerance: the kernel evaluates in float64 (relative error ~1e-15) and rounds once to float32
 // (≤ U = 2^-24 relative): we allow 2U·|a| + 2^-126.
 
 import { beforeAll, describe, expect, it } from "vitest";
-import { init, MLP, resolveNeuron, NEURON_PRESETS, type NeuronParams, type Runtime } from "../../ts-wrapper/index.js";
+import { init, MLP, OptionError, resolveNeuron, NEURON_PRESETS, type NeuronParams, type Runtime } from "../../ts-wrapper/index.js";
 import { softLif64 } from "../helpers/softlif.js";
 
 const U = 2 ** -24;
@@ -34,7 +34,7 @@ const MNIST = { tauRc: 0.022, tRef: 0.002, amplitude: 0.05, gain: 1, smoothing: 
 const CIFAR = { tauRc: 0.05, tRef: 0.001, amplitude: 0.063, gain: 0.825, smoothing: 0.02 };
 
 
-/** Hidden activations of an [n, n, n] MLP with identity weights and zero biases: predict() = σ(z). */
+/** Hidden activations of an [n, n, n] MLP with identity weights and zero biases: logits() = σ(z). */
 function activationsByMlp(z: Float32Array, neuron: Parameters<typeof resolveNeuron>[0]): { a: Float32Array; params: NeuronParams } {
   const n = z.length;
   const mlp = new MLP({ layers: [n, n, n], activation: "softlif", neuron, runtime: rt });
@@ -45,7 +45,7 @@ function activationsByMlp(z: Float32Array, neuron: Parameters<typeof resolveNeur
       for (let i = 0; i < n; i++) w[i * n + i] = 1;
       mlp.params.view(l.bias).fill(0);
     }
-    return { a: mlp.predict(z, 1), params: mlp.config.neuron! };
+    return { a: mlp.logits(z, 1), params: mlp.config.neuron! };
   } finally {
     mlp.free();
   }
@@ -104,8 +104,16 @@ describe("resolveNeuron rejects bad values, naming the field", () => {
     expect(() => resolveNeuron({ preset: preset as "thesis" })).toThrow("preset");
   });
 
-  it("names the caller given as `where`", () => {
-    expect(() => resolveNeuron({ gain: -1 }, "--gain")).toThrow(/--gain/);
+  it("names the option as the library calls it (neuron.gain), which a caller words as its own", () => {
+    let error: unknown;
+    try {
+      resolveNeuron({ gain: -1 });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(OptionError);
+    expect((error as OptionError).option).toBe("neuron.gain");
+    expect((error as OptionError).message).toMatch(/^neuron\.gain: /);
   });
 
   it("an MLP with a bad neuron is rejected naming the field; an MLP without softlif ignores the neuron", () => {

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { decodeSafetensors, encodeSafetensors, type NamedTensor } from "../../ts-wrapper/models/safetensors.js";
+import { decodeSafetensors, encodeSafetensors, type NamedTensor } from "../../ts-wrapper/safetensors.js";
 
 const FILE = "bad.safetensors";
 

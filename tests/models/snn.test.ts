@@ -23,7 +23,7 @@
 
 import { beforeAll, describe, expect, it } from "vitest";
 import {
-  CHECKPOINTS, fuseBatchNorm, fusedLinearLayers, init, MLP, resolveNeuron, resolveSimulation, SNN, train,
+  READOUT_TIMES, fuseBatchNorm, fusedLinearLayers, init, MLP, resolveNeuron, resolveSimulation, SNN, train,
   type Dataset, type NeuronParams, type Runtime, type SimulationOptions, type SpikingRun,
 } from "../../ts-wrapper/index.js";
 import { Lcg } from "../helpers/lcg.js";
@@ -174,12 +174,12 @@ describe("simulation options are checked, naming the parameter", () => {
     ["unknown encoding", { encoding: "rate" as "poisson" }, /^encoding:.*rate/],
     ["unknown readout", { readout: "max" as "count" }, /^readout:.*max/],
     ["unknown synapse", { synapse: "exp" as "alpha" }, /^synapse:.*exp/],
-    ["checkpoint 0", { checkpoints: [0.01, 0] }, /^checkpoints\[1\]/],
-    ["checkpoint < 0", { checkpoints: [-0.01] }, /^checkpoints\[0\]/],
-    ["checkpoint > time", { time: 0.5, checkpoints: [0.1, 0.6] }, /^checkpoints\[1\]/],
-    ["checkpoint NaN", { checkpoints: [NaN] }, /^checkpoints\[0\]/],
-    ["checkpoint Infinity", { checkpoints: [Infinity] }, /^checkpoints\[0\]/],
-    ["checkpoint not a number", { checkpoints: ["0.1" as unknown as number] }, /^checkpoints\[0\]/],
+    ["checkpoint 0", { readoutTimes: [0.01, 0] }, /^readoutTimes\[1\]/],
+    ["checkpoint < 0", { readoutTimes: [-0.01] }, /^readoutTimes\[0\]/],
+    ["checkpoint > time", { time: 0.5, readoutTimes: [0.1, 0.6] }, /^readoutTimes\[1\]/],
+    ["checkpoint NaN", { readoutTimes: [NaN] }, /^readoutTimes\[0\]/],
+    ["checkpoint Infinity", { readoutTimes: [Infinity] }, /^readoutTimes\[0\]/],
+    ["checkpoint not a number", { readoutTimes: ["0.1" as unknown as number] }, /^readoutTimes\[0\]/],
     ["batchSize 0", { batchSize: 0 }, /^batchSize:/],
     ["batchSize < 0", { batchSize: -3 }, /^batchSize:/],
     ["batchSize fractional", { batchSize: 2.5 }, /^batchSize:/],
@@ -246,7 +246,7 @@ describe("simulation options are checked, naming the parameter", () => {
     // false) and OptimizerOptions (momentum ?? 0, …) treat undefined that way.
     const options: SimulationOptions = {
       time: undefined, dt: undefined, encoding: undefined, readout: undefined, synapse: undefined,
-      tauS: undefined, seed: undefined, batchSize: undefined, checkpoints: undefined,
+      tauS: undefined, seed: undefined, batchSize: undefined, readoutTimes: undefined,
     };
     expect(() => resolveSimulation(options, THESIS)).not.toThrow();
     expect(resolveSimulation({ time: 0.05, dt: undefined, seed: undefined }, THESIS)).toMatchObject({ time: 0.05, dt: 0.001, seed: 0 });
@@ -256,23 +256,23 @@ describe("simulation options are checked, naming the parameter", () => {
 // ---------------------------------------------------------------------------------------------
 describe("checkpoints", () => {
   it("default to 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1 s up to the presentation time, plus the time itself", () => {
-    expect(CHECKPOINTS).toEqual([0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1]);
-    expect(resolveSimulation({}, THESIS).checkpoints).toEqual([0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1]);
-    expect(resolveSimulation({ time: 0.3 }, THESIS).checkpoints).toEqual([0.01, 0.02, 0.05, 0.1, 0.2, 0.3]);
-    expect(resolveSimulation({ time: 0.05 }, THESIS).checkpoints).toEqual([0.01, 0.02, 0.05]);
-    expect(resolveSimulation({ time: 0.015 }, THESIS).checkpoints).toEqual([0.01, 0.015]);
-    expect(resolveSimulation({ time: 0.005 }, THESIS).checkpoints).toEqual([0.005]);
-    expect(resolveSimulation({ time: 0.101 }, THESIS).checkpoints).toEqual([0.01, 0.02, 0.05, 0.1, 0.101]);
-    expect(resolveSimulation({ time: 2 }, THESIS).checkpoints).toEqual([0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2]);
+    expect(READOUT_TIMES).toEqual([0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1]);
+    expect(resolveSimulation({}, THESIS).readoutTimes).toEqual([0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1]);
+    expect(resolveSimulation({ time: 0.3 }, THESIS).readoutTimes).toEqual([0.01, 0.02, 0.05, 0.1, 0.2, 0.3]);
+    expect(resolveSimulation({ time: 0.05 }, THESIS).readoutTimes).toEqual([0.01, 0.02, 0.05]);
+    expect(resolveSimulation({ time: 0.015 }, THESIS).readoutTimes).toEqual([0.01, 0.015]);
+    expect(resolveSimulation({ time: 0.005 }, THESIS).readoutTimes).toEqual([0.005]);
+    expect(resolveSimulation({ time: 0.101 }, THESIS).readoutTimes).toEqual([0.01, 0.02, 0.05, 0.1, 0.101]);
+    expect(resolveSimulation({ time: 2 }, THESIS).readoutTimes).toEqual([0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2]);
   });
 
   it("given checkpoints are sorted and deduplicated; a run reports one prediction array per checkpoint", () => {
-    expect(resolveSimulation({ time: 0.5, checkpoints: [0.3, 0.1, 0.3, 0.5] }, THESIS).checkpoints).toEqual([0.1, 0.3, 0.5]);
+    expect(resolveSimulation({ time: 0.5, readoutTimes: [0.3, 0.1, 0.3, 0.5] }, THESIS).readoutTimes).toEqual([0.1, 0.3, 0.5]);
     const net = randomSnn([3, 4, 2], THESIS, 1);
     try {
       const x = Float32Array.from({ length: 15 }, (_, i) => (i % 7) / 7);
       const run = net.simulate(x, 5, { time: 0.1 });
-      expect(run.checkpoints).toEqual([0.01, 0.02, 0.05, 0.1]);
+      expect(run.readoutTimes).toEqual([0.01, 0.02, 0.05, 0.1]);
       expect(run.predictions).toHaveLength(4);
       run.predictions.forEach((p) => expect(p).toHaveLength(5));
       expect(run.steps).toBe(100);
@@ -291,7 +291,7 @@ describe("checkpoints", () => {
       const x = Float32Array.from({ length: count * 4 }, () => gen.uniform());
       for (const readout of ["count", "first-spike"] as const) {
         const long = net.simulate(x, count, { time: 0.2, seed: 9, readout });
-        long.checkpoints.forEach((t, k) => {
+        long.readoutTimes.forEach((t, k) => {
           const short = net.simulate(x, count, { time: t, seed: 9, readout });
           expect(short.predictions[short.predictions.length - 1], `${readout} at ${t} s`).toEqual(long.predictions[k]);
         });
@@ -312,7 +312,7 @@ describe("checkpoints", () => {
     const net = snnOf([1, 1, 2], THESIS, [[[1]], [[0], [10]]], [[1], [0.99, 0]]);
     try {
       for (const readout of ["count", "first-spike"] as const) {
-        const run = net.simulate(Float32Array.of(1), 1, { encoding: "current", time: 0.02, readout, checkpoints: [0.012, 0.013, 0.014, 0.015, 0.02] });
+        const run = net.simulate(Float32Array.of(1), 1, { encoding: "current", time: 0.02, readout, readoutTimes: [0.012, 0.013, 0.014, 0.015, 0.02] });
         expect(run.predictions.map((p) => p[0]), readout).toEqual([0, 0, 1, 1, 1]);
         expect(run.counts[0]).toBe(0);
         expect(run.counts[1]).toBeGreaterThanOrEqual(1);
@@ -331,7 +331,7 @@ describe("checkpoints", () => {
       const gen = new Lcg(77);
       const count = 300;
       const x = Float32Array.from({ length: count * 6 }, () => gen.uniform());
-      const run = net.simulate(x, count, { time: 0.05, seed: 2, checkpoints: [0.05] });
+      const run = net.simulate(x, count, { time: 0.05, seed: 2, readoutTimes: [0.05] });
       let unique = 0;
       for (let i = 0; i < count; i++) {
         const c = Array.from(run.counts.subarray(10 * i, 10 * i + 10));
@@ -668,10 +668,10 @@ describe("readout", () => {
     const net = snnOf([2, 3], THESIS, [W], [B]);
     try {
       const run = net.simulate(Float32Array.from(samples.flat()), 3, { encoding: "current", time: 0.3, readout });
-      expect(run.checkpoints).toEqual([0.01, 0.02, 0.05, 0.1, 0.2, 0.3]);
+      expect(run.readoutTimes).toEqual([0.01, 0.02, 0.05, 0.1, 0.2, 0.3]);
       // At 0.01 s no neuron has fired yet (the largest current, 1.7, first fires at
       // τ·ln(1.7/0.7) = 17.7 ms): the class comes from the tie-break on total current.
-      run.predictions.forEach((p, k) => expect(Array.from(p), `at ${run.checkpoints[k]} s`).toEqual(largest));
+      run.predictions.forEach((p, k) => expect(Array.from(p), `at ${run.readoutTimes[k]} s`).toEqual(largest));
       // Counts at 0.3 s: ⌊r(j)(T + t_ref)⌋ for each neuron (see the single-neuron tests).
       samples.forEach(([a, b], i) => W.forEach((w, o) => {
         // As the kernels round: gemm's fl(fl(w0·x0) + fl(w1·x1)), then fl(y + b) (gain 1).
@@ -687,7 +687,7 @@ describe("readout", () => {
     const net = snnOf([2, 3], THESIS, [W], [B]);
     try {
       const run = net.simulate(Float32Array.from(samples.flat()), 3, { time: 1, seed: 4 });
-      run.checkpoints.forEach((t, k) => {
+      run.readoutTimes.forEach((t, k) => {
         if (t >= 0.5) expect(Array.from(run.predictions[k]), `at ${t} s`).toEqual(largest);
       });
     } finally {
@@ -722,14 +722,14 @@ describe("readout", () => {
       const x = Float32Array.of(1 / 19, 1);
       const first = net.simulate(x, 2, { encoding: "current", time: 0.2, readout: "first-spike" });
       const count = net.simulate(x, 2, { encoding: "current", time: 0.2, readout: "count" });
-      expect(first.checkpoints).toEqual([0.01, 0.02, 0.05, 0.1, 0.2]);
+      expect(first.readoutTimes).toEqual([0.01, 0.02, 0.05, 0.1, 0.2]);
       expect(first.counts).toEqual(count.counts);
       // Output 0's count is the closed form for j = 3: ⌊r(3)·(0.2 + t_ref)⌋ = 16.
       expect(count.counts[0]).toBe(Math.floor(lifRate(3, THESIS) * (0.2 + f(0.004))));
       expect(count.counts[2]).toBe(count.counts[0]);
       expect(count.counts[1]).toBeGreaterThan(count.counts[0]);
       expect(count.counts[3]).toBeGreaterThan(count.counts[2]);
-      first.predictions.forEach((p, k) => expect(Array.from(p), `first-spike at ${first.checkpoints[k]} s`).toEqual([0, 1]));
+      first.predictions.forEach((p, k) => expect(Array.from(p), `first-spike at ${first.readoutTimes[k]} s`).toEqual([0, 1]));
       // Count readout: at 10 ms sample A has one spike of output 0 and none of output 1.
       expect(Array.from(count.predictions[0])).toEqual([0, 1]);
       expect(Array.from(count.predictions[4])).toEqual([1, 1]);
@@ -786,9 +786,9 @@ describe("conversion approaches the rate network as the presentation time grows"
       const snn = SNN.fromMLP(mlp);
       snnHolder.push(snn);
       const run = snn.simulate(testSet.images, testSet.count, {
-        encoding: "current", synapse: "alpha", tauS: 0.01, time: 2, checkpoints: [0.02, 0.1, 0.5, 2],
+        encoding: "current", synapse: "alpha", tauS: 0.01, time: 2, readoutTimes: [0.02, 0.1, 0.5, 2],
       });
-      const acc = run.checkpoints.map((_, k) => accuracy(run, k, testSet.labels));
+      const acc = run.readoutTimes.map((_, k) => accuracy(run, k, testSet.labels));
       const last = acc[acc.length - 1];
       expect(last, `spiking ${acc.join(", ")} vs rate ${rate} (hard-LIF rate ${hardRate})`).toBeGreaterThanOrEqual(rate - 0.05);
       expect(last).toBeGreaterThanOrEqual(hardRate - 0.05);

@@ -18,9 +18,8 @@
 
 import { beforeAll, describe, expect, it } from "vitest";
 import {
-  init, MLP, oneHot, Optimizer, PCN, train, type ActivationName, type Runtime,
+  Arena, Bytes, init, Matrix, MLP, oneHot, ops, Optimizer, PCN, train, type ActivationName, type OutputLoss, type Runtime,
 } from "../../ts-wrapper/index.js";
-import type { OutputLoss } from "../../ts-wrapper/training/losses.js";
 import { Lcg } from "../helpers/lcg.js";
 import { draw, expectClose, randomizeBiases, REL, stage, worstRel } from "../helpers/pc-fixtures.js";
 import {
@@ -41,15 +40,12 @@ beforeAll(async () => {
 /** The model's feedback matrices as the reference takes them (index 0 unused). */
 function feedback64(mlp: MLP): (Float64Array | undefined)[] {
   const layers = mlp.config.layers;
-  return layers.slice(0, -1).map((_, l) => (l === 0 ? undefined : Float64Array.from(rt.heap.f32(mlp.feedbackWeight(l), layers[l + 1] * layers[l]))));
+  return layers.slice(0, -1).map((_, l) => (l === 0 ? undefined : Float64Array.from(mlp.feedbackWeight(l).view())));
 }
 
 // ---------------------------------------------------------------------------------------------
-// The kernel, called directly with a 15-word layer table (assembly/pc.ts; word 14 = FEEDBACK).
-
-const CODES: Record<Act, number> = { identity: 0, relu: 1, sigmoid: 2, tanh: 3 };
-const MODES: Record<OutputMode, number> = { free: 0, mse: 1, ce: 2 };
-const WORDS = 15;
+// The kernel, called directly with a layer table built by the library's builder (ops.PcTable; its
+// FEEDBACK field is the matrix of the value-node move).
 
 interface KernelCase {
   title: string;
@@ -69,14 +65,12 @@ const KERNEL_CASES: KernelCase[] = [
 function kernelStep(c: KernelCase, mode: OutputMode, gamma: number, seed: number) {
   const { layers, acts, B } = c;
   const L = layers.length - 1;
-  const heap = rt.heap;
   const gen = new Lcg(seed);
-  const ptrs: number[] = [];
-  const f32 = (data: Float32Array) => {
-    const p = heap.allocF32(data.length);
-    heap.f32(p, data.length).set(data);
-    ptrs.push(p);
-    return p;
+  const owned: { free(): void }[] = [];
+  const mat = (rows: number, cols: number, data: ArrayLike<number>) => {
+    const m = Matrix.from(rt, rows, cols, data);
+    owned.push(m);
+    return m;
   };
   try {
     const x0 = draw(gen, B * layers[0]);
@@ -91,39 +85,40 @@ function kernelStep(c: KernelCase, mode: OutputMode, gamma: number, seed: number
     const net: Net64 = { layers, acts, W: W.map((w) => Float64Array.from(w)), b: b.map((v) => Float64Array.from(v)) };
     const u1 = Float32Array.from(linear(Float64Array.from(x0), B, net.W[0], net.b[0], layers[0], layers[1]));
 
-    const xPtr = f32(x0);
-    const Wp = W.map(f32);
-    const Mp = M.map(f32);
-    const nan = f32(new Float32Array(layers[1] * layers[0]).fill(Number.NaN));
-    const bp = b.map(f32);
-    const target = clamped ? f32(values[L - 1]) : 0;
+    const xM = mat(B, layers[0], x0);
+    const Wm = W.map((w, i) => mat(layers[i + 1], layers[i], w));
+    const Mm = M.map((w, i) => mat(layers[i + 1], layers[i], w));
+    const nan = mat(layers[1], layers[0], new Float32Array(layers[1] * layers[0]).fill(Number.NaN));
+    const bm = b.map((v, i) => mat(1, layers[i + 1], v));
+    const target = clamped ? mat(B, layers[L], values[L - 1]) : undefined;
+    const width = (i: number) => layers[i + 1];
     // The state x = u + e, staged as u = 0, e = x except layer 1 (u_1 given) and a clamped output.
-    const up = values.map((v, i) => f32(i === 0 ? u1 : new Float32Array(v.length)));
-    const ep = values.map((v, i) => f32(clamped && i === L - 1 ? new Float32Array(v.length) : i === 0 ? v.map((x, k) => x - u1[k]) : v));
-    const xp = values.map((v) => f32(new Float32Array(v.length)));
-    const sp = values.map((v) => f32(new Float32Array(v.length)));
-    const ap = values.map((v) => f32(new Float32Array(v.length)));
-    const gW = W.map((w) => f32(new Float32Array(w.length)));
-    const gB = b.map((v) => f32(new Float32Array(v.length)));
+    const up = values.map((v, i) => mat(B, width(i), i === 0 ? u1 : new Float32Array(v.length)));
+    const ep = values.map((v, i) => mat(B, width(i), clamped && i === L - 1 ? new Float32Array(v.length) : i === 0 ? v.map((x, k) => x - u1[k]) : v));
+    const xp = values.map((v, i) => mat(B, width(i), new Float32Array(v.length)));
+    const sp = values.map((v, i) => mat(B, width(i), new Float32Array(v.length)));
+    const ap = values.map((v, i) => mat(B, width(i), new Float32Array(v.length)));
+    const gW = W.map((w, i) => mat(layers[i + 1], layers[i], new Float32Array(w.length)));
+    const gB = b.map((v, i) => mat(1, layers[i + 1], new Float32Array(v.length)));
     let work = 16;
+    for (let i = 0; i < L; i++) work = Math.max(work, ops.linearWorkBytes(rt, B, layers[i], layers[i + 1]));
+    const workBytes = new Bytes(rt, work);
+    owned.push(workBytes);
+    const arena = new Arena(rt.heap);
+    owned.push({ free: () => arena.release() });
+    const table = new ops.PcTable(rt, L, arena);
     for (let i = 0; i < L; i++) {
-      const [n, m] = [layers[i], layers[i + 1]];
-      work = Math.max(work, rt.kernels.gemmWorkspaceBytes(B, m, n), rt.kernels.gemmWorkspaceBytes(B, n, m), rt.kernels.gemmWorkspaceBytes(m, n, B));
+      table.setLayer(i, {
+        weight: Wm[i], bias: bm[i], gradW: gW[i], gradB: gB[i],
+        source: i === 0 ? undefined : xp[i - 1], activated: i === 0 ? undefined : ap[i - 1],
+        kind: i === 0 ? rt.layout.activation.identity : ops.activationCode(rt, acts[i - 1]),
+        prediction: up[i], errors: ep[i], scratch: sp[i],
+        feedback: i === 0 ? nan : Mm[i], // FEEDBACK: B_i; layer 0's must never be read
+      });
     }
-    const workPtr = heap.alloc(work);
-    ptrs.push(workPtr);
-    const table = heap.alloc(WORDS * 4 * L);
-    ptrs.push(table);
-    const t = heap.u32(table, WORDS * L);
-    for (let i = 0; i < L; i++) {
-      t.set([
-        layers[i], layers[i + 1], Wp[i], bp[i],
-        i === 0 ? xPtr : xp[i - 1], i === 0 ? xPtr : ap[i - 1], i === 0 ? 0 : CODES[acts[i - 1]],
-        up[i], ep[i], sp[i], clamped && i === L - 1 ? target : 0, gW[i], gB[i], 0,
-        i === 0 ? nan : Mp[i], // FEEDBACK: B_i; layer 0's must never be read
-      ], WORDS * i);
-    }
-    const energy = rt.kernels.pcStep(L, B, table, gamma, MODES[mode], -2, 1 / B, workPtr);
+    table.setInput(xM);
+    table.setTarget(target);
+    const energy = table.step(B, gamma, mode, { capture: "all", gradScale: 1 / B, work: workBytes });
     const all = Array.from({ length: L }, (_, i) => i);
     const v64 = values.map((v) => Float64Array.from(v));
     const feedback = M.map((m, i) => (i === 0 ? undefined : Float64Array.from(m)));
@@ -134,17 +129,17 @@ function kernelStep(c: KernelCase, mode: OutputMode, gamma: number, seed: number
       ref,
       refW,
       values: values.map((v, i) => {
-        if (clamped && i === L - 1) return heap.f32(target, v.length).slice();
-        const u = heap.f32(up[i], v.length);
-        const e = heap.f32(ep[i], v.length);
+        if (target && i === L - 1) return target.toArray();
+        const u = up[i].view();
+        const e = ep[i].view();
         return Float32Array.from(u, (x, k) => x + e[k]);
       }),
-      gradW: gW.map((p, i) => heap.f32(p, W[i].length).slice()),
-      feedbackAfter: Mp.map((p, i) => heap.f32(p, M[i].length).slice()),
+      gradW: gW.map((m) => m.toArray()),
+      feedbackAfter: Mm.map((m) => m.toArray()),
       M,
     };
   } finally {
-    for (const p of ptrs) heap.free(p);
+    for (const m of owned) m.free();
   }
 }
 
@@ -193,7 +188,7 @@ describe("PCN with feedback alignment", () => {
       expect(pcn.mlp.config.feedbackAlignment).toBe(true);
       expect(feedback64(pcn.mlp)).toEqual(feedback64(mlp));
       expect(plain.mlp.config.feedbackAlignment).toBeUndefined();
-      expect(plain.mlp.feedbackWeight(1)).toBe(plain.params.ptr(weightName(1)));
+      expect(plain.mlp.feedbackWeight(1).ptr).toBe(plain.params.matrix(weightName(1)).ptr);
     } finally {
       pcn.free();
       mlp.free();
@@ -211,7 +206,7 @@ describe("PCN with feedback alignment", () => {
       const s = stage(rt, layers, B, gen, net);
       try {
         const start = layers.slice(1).map((n, l) => draw(gen, B * n, 1, l < L - 1 && acts[l] === "relu"));
-        const trace = pcn.relax(s.batch.x, B, 1, 0.2, start);
+        const trace = pcn.relax(s.batch.x.head(B), 1, 0.2, start);
         const start64 = start.map((v) => Float64Array.from(v));
         const ref = pcStep64(net, Float64Array.from(s.x), start64, B, 0.2, "free", []);
         const refW = pcStep64({ ...net, feedback: undefined }, Float64Array.from(s.x), start64, B, 0.2, "free", []);
@@ -239,7 +234,7 @@ describe("PCN with feedback alignment", () => {
       try {
         const x64 = Float64Array.from(s.x);
         const y64 = Float64Array.from(s.y);
-        pcn.trainBatch(s.batch, B, loss, opt);
+        pcn.trainBatch(s.batch.rows(B), loss, opt);
         const ref = learn64(net, x64, y64, B, loss, { schedule: "il", T: 3, gamma: 0.2, lr });
         const refW = learn64({ ...net, feedback: undefined }, x64, y64, B, loss, { schedule: "il", T: 3, gamma: 0.2, lr });
         expectClose(pcn.energyTrace, ref.trace, "energy trace");
@@ -308,9 +303,9 @@ describe("Z-IL with feedback alignment equals backprop with feedback alignment",
       const zil64 = learn64(net0, x64, y64, B, loss, { schedule: "zil", gamma: 1, lr: LR });
       expect(maxParamDiff(zil64.net, bp64) / update, "float64 Z-IL+FA vs backprop+FA").toBeLessThanOrEqual(1e-12);
       // The wasm: bit for bit.
-      zil.trainBatch(s.batch, B, loss, opts[0]);
-      bp.trainBatch(s.batch, B, loss, opts[1]);
-      zilPlain.trainBatch(s.batch, B, loss, opts[2]);
+      zil.trainBatch(s.batch.rows(B), loss, opts[0]);
+      bp.trainBatch(s.batch.rows(B), loss, opts[1]);
+      zilPlain.trainBatch(s.batch.rows(B), loss, opts[2]);
       expect(zil.energyTrace).toHaveLength(L);
       expect(zil.params.toTensors(), "Z-IL+FA's weights are bit-identical to backprop+FA's").toEqual(bp.params.toTensors());
       // …and track the float64 reference.
@@ -371,7 +366,7 @@ describe("IL with feedback alignment learns", () => {
     const il = new PCN(options);
     const control = new PCN(options);
     try {
-      for (let l = 1; l < 3; l++) rt.heap.f32(control.mlp.feedbackWeight(l), layers[l + 1] * layers[l]).fill(0);
+      for (let l = 1; l < 3; l++) control.mlp.feedbackWeight(l).view().fill(0);
       const hidden0 = control.params.view(weightName(0)).slice();
       train(il, trainSet, opts);
       train(control, trainSet, opts);

@@ -23,8 +23,7 @@
 // ReLU kinks: every ReLU input is kept ≥ 1e-3 from 0 so both sides take the same branch.
 
 import { beforeAll, describe, expect, it } from "vitest";
-import { init, MLP, oneHot, Optimizer, PCN, type ActivationName, type Runtime } from "../../ts-wrapper/index.js";
-import type { OutputLoss } from "../../ts-wrapper/training/losses.js";
+import { Arena, Bytes, init, Matrix, MLP, oneHot, ops, Optimizer, PCN, type ActivationName, type OutputLoss, type Runtime } from "../../ts-wrapper/index.js";
 import { Lcg } from "../helpers/lcg.js";
 import { draw, expectClose, randomizeBiases, REL, stage } from "../helpers/pc-fixtures.js";
 import {
@@ -42,17 +41,16 @@ beforeAll(async () => {
 /** Normal draws, pushed at least 1e-3 away from 0 (ReLU kinks) when `avoidZero`. */
 
 // ---------------------------------------------------------------------------------------------
-// The kernel, called directly. Its contract (assembly/pc.ts): 15 u32 words per weight layer i:
-// n_i, n_{i+1}, W_i, b_i, x_i (the input for i = 0), σ(x_i) (the input for i = 0), σ_i's code,
-// u_{i+1}, e_{i+1}, scratch (B × n_{i+1}), the clamped target (last layer only), gradient of W_i,
-// of b_i, σ_i's neuron block (0: these activations take no parameters), the matrix used in place
-// of W_i in the value-node move's e_{i+1} W_i (W_i here; feedback alignment's B_i is tested in
+// The kernel, called directly, with a layer table built by the library's own builder (ops.PcTable,
+// laid out as the module's layout says). Per weight layer i it holds: n_i, n_{i+1}, W_i, b_i, x_i
+// (the input for i = 0), σ(x_i) (the input for i = 0), σ_i's code, u_{i+1}, e_{i+1}, scratch
+// (B × n_{i+1}), the clamped target (last layer only), gradient of W_i, of b_i, σ_i's neuron block
+// (none: these activations take no parameters), the matrix used in place of W_i in the value-node
+// move's e_{i+1} W_i (W_i here; feedback alignment's B_i is tested in
 // tests/pc/feedback-alignment.test.ts). The state is x = u + e: a value state x is staged here as u = 0, e = x (exact), except
 // layer 1, whose prediction u_1 the caller provides (e_1 = x_1 − u_1).
-// Output modes 0 free, 1 MSE, 2 CE; capture −1 none, −2 all, or a weight-layer index.
+// Output modes free, MSE, CE; capture −1 none, −2 all, or a weight-layer index.
 
-const CODES: Record<Act, number> = { identity: 0, relu: 1, sigmoid: 2, tanh: 3 };
-const MODES: Record<OutputMode, number> = { free: 0, mse: 1, ce: 2 };
 const SENTINEL = 12345;
 
 interface KernelCase {
@@ -65,14 +63,12 @@ interface KernelCase {
 function runKernelStep(c: KernelCase, mode: OutputMode, capture: number, gamma: number, seed: number) {
   const { layers, acts, B } = c;
   const L = layers.length - 1;
-  const heap = rt.heap;
   const gen = new Lcg(seed);
-  const ptrs: number[] = [];
-  const f32 = (data: Float32Array) => {
-    const p = heap.allocF32(data.length);
-    heap.f32(p, data.length).set(data);
-    ptrs.push(p);
-    return p;
+  const owned: { free(): void }[] = [];
+  const mat = (rows: number, cols: number, data: ArrayLike<number>) => {
+    const m = Matrix.from(rt, rows, cols, data);
+    owned.push(m);
+    return m;
   };
   try {
     const x0 = draw(gen, B * layers[0]);
@@ -89,36 +85,37 @@ function runKernelStep(c: KernelCase, mode: OutputMode, capture: number, gamma: 
     const net: Net64 = { layers, acts, W: W.map((w) => Float64Array.from(w)), b: b.map((v) => Float64Array.from(v)) };
     const u1 = Float32Array.from(linear(Float64Array.from(x0), B, net.W[0], net.b[0], layers[0], layers[1]));
 
-    const xPtr = f32(x0);
-    const Wp = W.map(f32);
-    const bp = b.map(f32);
+    const xM = mat(B, layers[0], x0);
+    const Wm = W.map((w, i) => mat(layers[i + 1], layers[i], w));
+    const bm = b.map((v, i) => mat(1, layers[i + 1], v));
     const clamped = mode !== "free";
-    const target = clamped ? f32(values[L - 1]) : 0;
-    const up = values.map((v, i) => f32(i === 0 ? u1 : new Float32Array(v.length)));
-    const ep = values.map((v, i) => f32(clamped && i === L - 1 ? new Float32Array(v.length) : i === 0 ? v.map((x, k) => x - u1[k]) : v));
-    const xp = values.map((v) => f32(new Float32Array(v.length)));
-    const sp = values.map((v) => f32(new Float32Array(v.length)));
-    const ap = values.map((v) => f32(new Float32Array(v.length)));
-    const gW = W.map((w) => f32(new Float32Array(w.length).fill(SENTINEL)));
-    const gB = b.map((v) => f32(new Float32Array(v.length).fill(SENTINEL)));
+    const target = clamped ? mat(B, layers[L], values[L - 1]) : undefined;
+    const width = (i: number) => layers[i + 1];
+    const up = values.map((v, i) => mat(B, width(i), i === 0 ? u1 : new Float32Array(v.length)));
+    const ep = values.map((v, i) => mat(B, width(i), clamped && i === L - 1 ? new Float32Array(v.length) : i === 0 ? v.map((x, k) => x - u1[k]) : v));
+    const xp = values.map((v, i) => mat(B, width(i), new Float32Array(v.length)));
+    const sp = values.map((v, i) => mat(B, width(i), new Float32Array(v.length)));
+    const ap = values.map((v, i) => mat(B, width(i), new Float32Array(v.length)));
+    const gW = W.map((w, i) => mat(layers[i + 1], layers[i], new Float32Array(w.length).fill(SENTINEL)));
+    const gB = b.map((v, i) => mat(1, layers[i + 1], new Float32Array(v.length).fill(SENTINEL)));
     let work = 16;
+    for (let i = 0; i < L; i++) work = Math.max(work, ops.linearWorkBytes(rt, B, layers[i], layers[i + 1]));
+    const workBytes = new Bytes(rt, work);
+    owned.push(workBytes);
+    const arena = new Arena(rt.heap);
+    owned.push({ free: () => arena.release() });
+    const table = new ops.PcTable(rt, L, arena);
     for (let i = 0; i < L; i++) {
-      const [n, m] = [layers[i], layers[i + 1]];
-      work = Math.max(work, rt.kernels.gemmWorkspaceBytes(B, m, n), rt.kernels.gemmWorkspaceBytes(B, n, m), rt.kernels.gemmWorkspaceBytes(m, n, B));
+      table.setLayer(i, {
+        weight: Wm[i], bias: bm[i], gradW: gW[i], gradB: gB[i],
+        source: i === 0 ? undefined : xp[i - 1], activated: i === 0 ? undefined : ap[i - 1],
+        kind: i === 0 ? rt.layout.activation.identity : ops.activationCode(rt, acts[i - 1]),
+        prediction: up[i], errors: ep[i], scratch: sp[i], feedback: Wm[i],
+      });
     }
-    const workPtr = heap.alloc(work);
-    ptrs.push(workPtr);
-    const table = heap.alloc(15 * 4 * L);
-    ptrs.push(table);
-    const t = heap.u32(table, 15 * L);
-    for (let i = 0; i < L; i++) {
-      t.set([
-        layers[i], layers[i + 1], Wp[i], bp[i],
-        i === 0 ? xPtr : xp[i - 1], i === 0 ? xPtr : ap[i - 1], i === 0 ? 0 : CODES[acts[i - 1]],
-        up[i], ep[i], sp[i], clamped && i === L - 1 ? target : 0, gW[i], gB[i], 0, Wp[i],
-      ], 15 * i);
-    }
-    const energy = rt.kernels.pcStep(L, B, table, gamma, MODES[mode], capture, 1 / B, workPtr);
+    table.setInput(xM);
+    table.setTarget(target);
+    const energy = table.step(B, gamma, mode, { capture: capture === -2 ? "all" : capture === -1 ? "none" : capture, gradScale: 1 / B, work: workBytes });
     const captured = capture === -2 ? Array.from({ length: L }, (_, i) => i) : capture >= 0 ? [capture] : [];
     const ref = pcStep64(net, Float64Array.from(x0), values.map((v) => Float64Array.from(v)), B, gamma, mode, captured, Float64Array.from(u1));
     return {
@@ -127,24 +124,24 @@ function runKernelStep(c: KernelCase, mode: OutputMode, capture: number, gamma: 
       captured,
       // x = u + e, and the clamped output is its target buffer.
       values: values.map((v, i) => {
-        if (clamped && i === L - 1) return heap.f32(target, v.length).slice();
-        const u = heap.f32(up[i], v.length);
-        const e = heap.f32(ep[i], v.length);
+        if (target && i === L - 1) return target.toArray();
+        const u = up[i].view();
+        const e = ep[i].view();
         return Float32Array.from(u, (x, k) => x + e[k]);
       }),
       valuesBefore: values,
-      errors: ep.map((p, i) => heap.f32(p, values[i].length).slice()),
-      gradW: gW.map((p, i) => heap.f32(p, W[i].length).slice()),
-      gradB: gB.map((p, i) => heap.f32(p, b[i].length).slice()),
-      input: heap.f32(xPtr, x0.length).slice(),
+      errors: ep.map((m) => m.toArray()),
+      gradW: gW.map((m) => m.toArray()),
+      gradB: gB.map((m) => m.toArray()),
+      input: xM.toArray(),
       x0,
-      W: Wp.map((p, i) => heap.f32(p, W[i].length).slice()),
+      W: Wm.map((m) => m.toArray()),
       W0: W,
       u1,
       net,
     };
   } finally {
-    for (const p of ptrs) heap.free(p);
+    for (const m of owned) m.free();
   }
 }
 
@@ -250,7 +247,7 @@ describe("PCN facade: steps against the float64 reference", () => {
       randomizeBiases(pcn, L, gen);
       const net = netFromParams(pcn.params, layers, acts);
       const start = layers.slice(1).map((n, l) => draw(gen, B * n, 1, l < L - 1 && acts[l] === "relu"));
-      const trace = pcn.relax(s.batch.x, B, 1, 0.2, start);
+      const trace = pcn.relax(s.batch.x.head(B), 1, 0.2, start);
       const ref = pcStep64(net, Float64Array.from(s.x), start.map((v) => Float64Array.from(v)), B, 0.2, "free", []);
       expect(trace).toHaveLength(1);
       // The trace holds F/B at the state each step starts from.
@@ -277,7 +274,7 @@ describe("PCN facade: steps against the float64 reference", () => {
         try {
           const x64 = Float64Array.from(s.x);
           const y64 = Float64Array.from(s.y);
-          const step = pcn.trainBatch(s.batch, B, loss, opt);
+          const step = pcn.trainBatch(s.batch.rows(B), loss, opt);
           const ref = learn64(net, x64, y64, B, loss, { schedule: "il", T, gamma: 0.2, lr });
           // The returned loss is the feedforward loss before the update, which is also the energy
           // at the forward-initialised state (all hidden errors are 0): CE or ½‖·‖² per sample.
@@ -320,7 +317,7 @@ describe("PCN facade: steps against the float64 reference", () => {
           const net = netFromParams(pcn.params, layers, acts);
           const s = stage(rt, layers, B, gen);
           try {
-            pcn.trainBatch(s.batch, B, loss, opt);
+            pcn.trainBatch(s.batch.rows(B), loss, opt);
             const ref = learn64(net, Float64Array.from(s.x), Float64Array.from(s.y), B, loss, { schedule: "il", T: 4, gamma: 0.2, lr: 0.1 });
             expectClose(pcn.energyTrace, ref.trace, `batch ${B}, ${loss}: energy trace`);
             for (let l = 1; l <= 3; l++) expectClose(pcn.values(l, B), ref.values[l - 1], `batch ${B}, ${loss}: x_${l}`);
@@ -329,10 +326,9 @@ describe("PCN facade: steps against the float64 reference", () => {
             s.batch.free();
           }
           // Prediction mode on a different input in between must not disturb the next step.
-          const x = rt.heap.allocF32(B * layers[0]);
-          rt.heap.f32(x, B * layers[0]).set(draw(gen, B * layers[0]));
-          pcn.relax(x, B, 3);
-          rt.heap.free(x);
+          const x = Matrix.from(rt, B, layers[0], draw(gen, B * layers[0]));
+          pcn.relax(x, 3);
+          x.free();
         }
       }
     } finally {
@@ -352,8 +348,8 @@ describe("PCN facade: steps against the float64 reference", () => {
     const mlp = new MLP({ layers, activation: "tanh", seed: 5, runtime: rt });
     const s = stage(rt, layers, B, gen);
     try {
-      pcn.trainBatch(s.batch, B, "ce", new Optimizer(pcn.params, { lr: 0.1 }));
-      mlp.trainBatch(s.batch, B, "ce", new Optimizer(mlp.params, { lr: 0.1 }));
+      pcn.trainBatch(s.batch.rows(B), "ce", new Optimizer(pcn.params, { lr: 0.1 }));
+      mlp.trainBatch(s.batch.rows(B), "ce", new Optimizer(mlp.params, { lr: 0.1 }));
       const a = netFromParams(pcn.params, layers, acts);
       const b = netFromParams(mlp.params, layers, acts);
       expect(maxParamDiff(a, b)).toBeGreaterThan(1e-3);
@@ -388,11 +384,11 @@ describe("relaxation dynamics", () => {
     const L = layers.length - 1;
     const gen = new Lcg(5 + L);
     const pcn = new PCN({ layers, activation: acts as ActivationName[], seed: 2, runtime: rt });
-    const x = pcn.runtime.heap.allocF32(B * layers[0]);
+    const x = new Matrix(pcn.runtime, B, layers[0]);
     try {
-      rt.heap.f32(x, B * layers[0]).set(draw(gen, B * layers[0]));
+      x.set(draw(gen, B * layers[0]));
       const start = layers.slice(1).map((n) => draw(gen, B * n, 2));
-      const trace = pcn.relax(x, B, 3000, 0.1, start);
+      const trace = pcn.relax(x, 3000, 0.1, start);
       expect(trace).toHaveLength(3000);
       expect(trace[0], "the start is far from equilibrium").toBeGreaterThan(1);
       for (let t = 1; t < trace.length && trace[t - 1] > 1e-9; t++) {
@@ -400,27 +396,27 @@ describe("relaxation dynamics", () => {
       }
       expect(trace[trace.length - 1]).toBeLessThanOrEqual(1e-8);
       for (let l = 1; l <= L; l++) {
-        const z = rt.heap.f32(pcn.mlp.linearOutput(l - 1), B * layers[l]);
+        const z = pcn.mlp.linearOutput(l - 1).view();
         const v = pcn.values(l, B);
         v.forEach((q, k) => expect(Math.abs(q - z[k]), `x_${l}[${k}]`).toBeLessThanOrEqual(1e-4 * Math.max(1, Math.abs(z[k]))));
       }
       // Started at the feedforward pass, relaxation stays there (energy at rounding level).
-      const still = pcn.relax(x, B, 5, 0.1);
+      const still = pcn.relax(x, 5, 0.1);
       still.forEach((e) => expect(e).toBeLessThanOrEqual(1e-10));
-      for (let l = 1; l <= L; l++) expect(pcn.values(l, B)).toEqual(rt.heap.f32(pcn.mlp.linearOutput(l - 1), B * layers[l]).slice());
+      for (let l = 1; l <= L; l++) expect(pcn.values(l, B)).toEqual(pcn.mlp.linearOutput(l - 1).toArray());
     } finally {
-      rt.heap.free(x);
+      x.free();
       pcn.free();
     }
   });
 
   it("relax rejects a start with the wrong number of layers", () => {
     const pcn = new PCN({ layers: [3, 5, 2], runtime: rt });
-    const x = rt.heap.allocF32(3);
+    const x = new Matrix(rt, 1, 3);
     try {
-      expect(() => pcn.relax(x, 1, 1, 0.1, [new Float32Array(5)])).toThrow(/expected 2 value layers, got 1/);
+      expect(() => pcn.relax(x, 1, 0.1, [new Float32Array(5)])).toThrow(/expected 2 value layers, got 1/);
     } finally {
-      rt.heap.free(x);
+      x.free();
       pcn.free();
     }
   });
@@ -433,7 +429,7 @@ describe("relaxation dynamics", () => {
     const s = stage(rt, layers, B, gen);
     const opt = new Optimizer(pcn.params, { lr: 0.01 });
     try {
-      pcn.trainBatch(s.batch, B, loss, opt);
+      pcn.trainBatch(s.batch.rows(B), loss, opt);
       const trace = pcn.energyTrace;
       expect(trace).toHaveLength(30);
       for (let t = 1; t < trace.length; t++) expect(trace[t], `step ${t + 1}`).toBeLessThan(trace[t - 1]);
@@ -466,8 +462,8 @@ describe("incremental PC", () => {
     try {
       const x64 = Float64Array.from(s.x);
       const y64 = Float64Array.from(s.y);
-      ipc.trainBatch(s.batch, B, loss, o1);
-      il.trainBatch(s.batch, B, loss, o2);
+      ipc.trainBatch(s.batch.rows(B), loss, o1);
+      il.trainBatch(s.batch.rows(B), loss, o2);
       const refIpc = learn64(net, x64, y64, B, loss, { schedule: "ipc", T, gamma: 0.3, lr });
       const refIl = learn64(net, x64, y64, B, loss, { schedule: "il", T, gamma: 0.3, lr });
       const gotIpc = netFromParams(ipc.params, layers, acts);
@@ -501,7 +497,7 @@ describe("incremental PC", () => {
     const opt = new Optimizer(pcn.params, { lr: 0.02 });
     try {
       const losses: number[] = [];
-      for (let k = 0; k < 6; k++) losses.push(pcn.trainBatch(s.batch, B, loss, opt).loss);
+      for (let k = 0; k < 6; k++) losses.push(pcn.trainBatch(s.batch.rows(B), loss, opt).loss);
       for (let k = 1; k < losses.length; k++) expect(losses[k], `after ${k} updates`).toBeLessThan(losses[k - 1]);
       expect(losses[5]).toBeLessThan(0.95 * losses[0]);
     } finally {

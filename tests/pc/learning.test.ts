@@ -11,8 +11,7 @@
 // test points that allows 12 mistakes) and a last-epoch loss well below chance level.
 
 import { beforeAll, describe, expect, it } from "vitest";
-import { evaluate, init, PCN, train, type Dataset, type Runtime } from "../../ts-wrapper/index.js";
-import type { OutputLoss } from "../../ts-wrapper/training/losses.js";
+import { evaluate, init, PCN, train, type Dataset, type OutputLoss, type Runtime } from "../../ts-wrapper/index.js";
 import { accuracyByPredict, rings } from "../helpers/rings.js";
 
 let rt: Runtime;

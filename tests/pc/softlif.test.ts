@@ -19,9 +19,8 @@
 
 import { beforeAll, describe, expect, it } from "vitest";
 import {
-  BatchBuffer, init, MLP, oneHot, Optimizer, PCN, resolveNeuron, type ActivationName, type NeuronOptions, type NeuronParams, type Runtime,
+  BatchBuffer, init, MLP, oneHot, Optimizer, PCN, resolveNeuron, type ActivationName, type NeuronOptions, type NeuronParams, type OutputLoss, type Runtime,
 } from "../../ts-wrapper/index.js";
-import type { OutputLoss } from "../../ts-wrapper/training/losses.js";
 import { softLif64 } from "../helpers/softlif.js";
 import { Lcg } from "../helpers/lcg.js";
 
@@ -126,10 +125,10 @@ function stepOnce(model: PCN | MLP, x: Float32Array, y: Float32Array, labels: Ui
   const batch = new BatchBuffer(rt, B, layers[0], layers[layers.length - 1]);
   const opt = new Optimizer(model.params, { optimizer: "sgd", lr: LR });
   try {
-    rt.heap.f32(batch.x, x.length).set(x);
-    rt.heap.f32(batch.targets, y.length).set(y);
-    rt.heap.u8(batch.labels, B).set(labels);
-    model.trainBatch(batch, B, loss, opt);
+    batch.x.set(x);
+    batch.targets.set(y);
+    batch.labels.u8(B).set(labels);
+    model.trainBatch(batch.rows(B), loss, opt);
   } finally {
     opt.free();
     batch.free();

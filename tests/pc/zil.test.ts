@@ -31,9 +31,8 @@
 
 import { beforeAll, describe, expect, it } from "vitest";
 import {
-  BatchBuffer, init, MLP, oneHot, Optimizer, PCN, train, type ActivationName, type Dataset, type Runtime,
+  BatchBuffer, init, MLP, oneHot, Optimizer, PCN, train, type ActivationName, type Dataset, type OutputLoss, type Runtime,
 } from "../../ts-wrapper/index.js";
-import type { OutputLoss } from "../../ts-wrapper/training/losses.js";
 import { Lcg } from "../helpers/lcg.js";
 import { rings } from "../helpers/rings.js";
 import {
@@ -183,10 +182,10 @@ function stepOnce(model: PCN | MLP, s: Setup, B: number, loss: OutputLoss, layer
   const batch = new BatchBuffer(rt, B, layers[0], layers[layers.length - 1]);
   const opt = new Optimizer(model.params, { optimizer: "sgd", lr: LR });
   try {
-    rt.heap.f32(batch.x, s.x.length).set(s.x);
-    rt.heap.f32(batch.targets, s.y.length).set(s.y);
-    rt.heap.u8(batch.labels, B).set(s.labels);
-    model.trainBatch(batch, B, loss, opt);
+    batch.x.set(s.x);
+    batch.targets.set(s.y);
+    batch.labels.u8(B).set(s.labels);
+    model.trainBatch(batch.rows(B), loss, opt);
     return netFromParams(model.params, layers, acts);
   } finally {
     opt.free();

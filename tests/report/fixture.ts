@@ -58,6 +58,7 @@ function spiking(accuracy: number, byTime: Record<string, number>, rates: number
     synapse: "lowpass",
     tau_s: 0.005,
     spike_seed: 1,
+    poisson_period: 0.002,
     accuracy_by_time_ms: byTime,
     accuracy,
     firing_rates_hz: rates,

@@ -8,6 +8,9 @@
 // - A value may start with "-" (`--lr -1` reaches the range check), but not with "--": `--out --json`
 //   is a missing value, not a file named "--json".
 // - `--` ends the flags; everything after it is positional.
+// - A flag's aliases (its earlier names) are accepted as the flag itself.
+
+import { rangeText } from "../job/spec.js";
 
 export interface FlagSpec {
   type: "string" | "number" | "int" | "boolean" | "list";
@@ -20,6 +23,8 @@ export interface FlagSpec {
   max?: number;
   /** Makes the flag mandatory (only meaningful without a default). */
   required?: boolean;
+  /** Earlier names of the flag that still work. */
+  aliases?: readonly string[];
   help: string;
 }
 
@@ -63,13 +68,6 @@ export function camelCase(flag: string): string {
 
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 const INTEGER = /^[+-]?\d+$/;
-
-function rangeText(spec: FlagSpec): string {
-  const parts: string[] = [];
-  if (spec.min !== undefined) parts.push(spec.minExclusive ? `greater than ${spec.min}` : `≥ ${spec.min}`);
-  if (spec.max !== undefined) parts.push(`≤ ${spec.max}`);
-  return parts.join(" and ");
-}
 
 function convert(flag: string, spec: FlagSpec, raw: string): unknown {
   const bad = (what: string): never => {
@@ -126,6 +124,7 @@ export function parseFlags<S extends Record<string, FlagSpec>>(
   if (flagPart.some((a) => a === "--help" || a === "-h")) result.help = true;
 
   const given = new Map<string, unknown>();
+  const aliases = new Map(Object.entries(spec).flatMap(([name, flag]) => (flag.aliases ?? []).map((alias) => [alias, name] as const)));
   if (!result.help) {
     for (let i = 0; i < flagPart.length; i++) {
       const arg = flagPart[i]!;
@@ -136,6 +135,7 @@ export function parseFlags<S extends Record<string, FlagSpec>>(
       if (!arg.startsWith("--")) throw new UsageError(`unknown flag ${arg} for '${command}' ${seeHelp}`);
       const eq = arg.indexOf("=");
       let name = eq < 0 ? arg.slice(2) : arg.slice(2, eq);
+      name = aliases.get(name) ?? name;
       const inline = eq < 0 ? undefined : arg.slice(eq + 1);
 
       let negated = false;

@@ -7,8 +7,8 @@ import { readFile, mkdir } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { runComparison, type FinishedRow } from "../experiment/compare.js";
-import { rowBytes } from "../experiment/row.js";
-import { decodeSafetensors, encodeSafetensors } from "../models/safetensors.js";
+import { jobBytes } from "../job/run.js";
+import { decodeSafetensors, encodeSafetensors } from "../safetensors.js";
 import type { Checkpoint } from "../training/checkpoint.js";
 import { ConfigError, resolveExperiment } from "../experiment/config.js";
 import type { CompareResults, RowResult } from "../experiment/results.js";
@@ -71,7 +71,7 @@ export async function compareCommand(argv: string[]): Promise<void> {
     throw new UsageError(`--config: ${file}: trainSamples is ${config.trainSamples} but ${config.dataset} has ${trainSet.count} training samples`);
   }
   // Space for every row's weights and a training checkpoint with its successor, and the results.
-  const sizes = rows.map((row) => rowBytes(row.options));
+  const sizes = rows.map((row) => jobBytes(row.options));
   const needed = sizes.reduce((n, b) => n + b.params, 0) + 2 * Math.max(...sizes.map((b) => b.checkpoint)) + 16 * 2 ** 20;
   await checkSpace(resultsFile, needed, "--out", "this comparison's checkpoints and results");
   const run = { version: VERSION, config, rows, dataDir: dataDir ?? null, trainSamples: trainSet.count, testSamples: testSet.count };

@@ -2,15 +2,17 @@
 // --spiking, a soft-LIF model converted to spiking neurons, its accuracy against presentation time.
 
 import { readFile } from "node:fs/promises";
+import { subset } from "../datasets/dataset.js";
 import { evaluate } from "../evaluation/metrics.js";
-import { decodeModel } from "../models/file.js";
+import { checkSettings, simulationOf } from "../job/spec.js";
+import { decodeModelFile } from "../models/file.js";
+import { OUTPUT_LOSSES } from "../ops/loss.js";
 import { init } from "../runtime.js";
-import { OUTPUT_LOSSES } from "../training/losses.js";
 import { helpText, parseFlags, UsageError, type FlagSpec } from "./args.js";
 import { dataFlags, loadSplit } from "./data.js";
 import { emitResult, info, percent, provenance } from "./report.js";
-import { describeSpiking, runSpiking, simulationFlags, simulationOptions } from "./spiking.js";
-import { subset } from "../datasets/dataset.js";
+import { givenSettings, settingFlags, withFlags } from "./settings.js";
+import { describeSpiking, runSpiking } from "./spiking.js";
 
 /** The flags of `bioplausible eval`. */
 export const evalFlags = {
@@ -19,8 +21,7 @@ export const evalFlags = {
   "batch-size": { type: "int", min: 1, default: 1000, help: "samples per forward pass" },
   "output-loss": { type: "string", choices: OUTPUT_LOSSES, default: "ce", help: "loss to report" },
   limit: { type: "int", min: 1, help: "evaluate the first N samples only" },
-  spiking: { type: "boolean", help: "simulate the model as a spiking LIF network (its hidden activations must be softlif)" },
-  ...simulationFlags,
+  ...settingFlags(["simulation"], { spiking: "simulate the model as a spiking LIF network (its hidden activations must be softlif); a spiking model file's own simulation settings are the defaults" }),
   json: { type: "boolean", help: "print the result as one JSON object on the last line of stdout" },
 } satisfies Record<string, FlagSpec>;
 
@@ -36,13 +37,19 @@ export async function evalCommand(argv: string[]): Promise<void> {
   } catch (error) {
     throw new UsageError(`cannot read model file ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
+  const given = givenSettings(f, ["simulation"]);
+  withFlags(() => checkSettings(given, { activation: "softlif" }));
   await init();
-  const model = decodeModel(bytes, file);
+  const decoded = decodeModelFile(bytes, file);
+  const { model } = decoded;
   const { neuron, activations } = model.config;
-  if (f.spiking && !neuron) {
+  const spikingOn = (f as unknown as { spiking: boolean }).spiking;
+  if (spikingOn && !neuron) {
     throw new UsageError(`--spiking: ${file} has ${activations.join(", ") || "no"} hidden activations; a spiking network converts from softlif ones (train with --model snn)`);
   }
-  const simulation = simulationOptions(f, f.spiking, "only with --spiking", neuron?.tRef ?? Infinity);
+  // The simulation a spiking model file was evaluated with, then the flags.
+  const recorded = decoded.kind === "snn" ? Object.fromEntries(Object.entries(decoded.simulation).map(([k, v]) => [`simulation.${k}`, v])) : {};
+  const simulation = spikingOn ? withFlags(() => simulationOf({ ...recorded, ...given }, neuron!)) : undefined;
   const all = await loadSplit(f.dataset, f.dataDir, f.split as "train" | "test");
   if (f.limit !== undefined && f.limit > all.count) throw new UsageError(`--limit: ${f.dataset} has ${all.count} ${f.split} samples, got ${f.limit}`);
   const data = f.limit !== undefined ? subset(all, f.limit) : all;
@@ -54,9 +61,9 @@ export async function evalCommand(argv: string[]): Promise<void> {
   const result = evaluate(model, data, { batchSize: f.batchSize, outputLoss: f.outputLoss });
   const seconds = (performance.now() - started) / 1000;
   const rate = `${f.split} accuracy ${percent(result.accuracy)} (${Math.round(result.accuracy * result.count)}/${result.count}), loss ${result.loss.toFixed(4)}`;
-  const spiking = f.spiking ? runSpiking(model, data, simulation) : undefined;
+  const spiking = simulation ? runSpiking(model, data, simulation) : undefined;
   emitResult(f.json, {
-    command: "eval", model: file, dataset: f.dataset, split: f.split, accuracy: result.accuracy,
+    command: "eval", model: file, kind: decoded.kind, dataset: f.dataset, split: f.split, accuracy: result.accuracy,
     loss: result.loss, count: result.count, confusion: result.confusion, seconds, params_sha256: await model.params.sha256(),
     ...(spiking ? { spiking } : {}), config: model.config, ...provenance(),
   }, spiking

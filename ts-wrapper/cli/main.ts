@@ -1,12 +1,14 @@
 // The bioplausible command: dispatch to a subcommand; usage errors exit 2, other errors 1, each
 // with one clear line on stderr.
 
+import { DivergenceError, OptionError } from "../errors.js";
 import { UsageError } from "./args.js";
 import { benchCommand, benchHelp } from "./bench.js";
 import { compareCommand, compareHelp } from "./compare.js";
 import { evalCommand, evalHelp } from "./eval.js";
 import { trainCommand, trainHelp } from "./train.js";
 import { VERSION } from "../version.js";
+import { asUsageError, flagNamer } from "./settings.js";
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
   train: trainCommand,
@@ -49,10 +51,24 @@ export async function main(argv: string[]): Promise<number> {
     if (!handler) throw new UsageError(`unknown command "${command}" (expected ${Object.keys(COMMANDS).join(", ")}; see bioplausible --help)`);
     await handler(rest);
     return 0;
-  } catch (error) {
+  } catch (caught) {
+    const error = worded(caught);
     const usage = error instanceof UsageError;
     process.stderr.write(`bioplausible: ${(error as Error).message}\n`);
     if (!usage && process.env.BIOPLAUSIBLE_DEBUG) process.stderr.write(`${(error as Error).stack}\n`);
     return usage ? 2 : 1;
   }
+}
+
+/** A library error in the command line's words: an option as its flag, a divergence with what to lower. */
+function worded(error: unknown): unknown {
+  if (error instanceof OptionError) {
+    try {
+      return asUsageError(error);
+    } catch {
+      return error; // an option that is no setting of the command line (a library argument)
+    }
+  }
+  if (error instanceof DivergenceError && error.option) return new Error(`${error.message}; try a smaller ${flagNamer()(error.option)}`, { cause: error });
+  return error;
 }

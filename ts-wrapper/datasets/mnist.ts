@@ -51,7 +51,7 @@ export async function loadMNIST(
   if (options.dataDir !== undefined) return loadIdxDir(options.dataDir, split, dataset);
   if (dataset === "fashion-mnist") {
     throw new Error(
-      "fashion-mnist needs --data-dir pointing to a directory with the Fashion-MNIST IDX files " +
+      "fashion-mnist needs dataDir: the directory with the Fashion-MNIST IDX files " +
         "(train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz)",
     );
   }

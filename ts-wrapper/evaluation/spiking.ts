@@ -4,7 +4,31 @@
 import type { Dataset } from "../datasets/dataset.js";
 import type { MLP } from "../models/mlp.js";
 import { resolveSimulation, SNN, type SimulationOptions } from "../models/snn.js";
-import type { SpikingRecord } from "../experiment/results.js";
+
+/** The spiking evaluation of a converted network, as results record it (snake_case keys). */
+export interface SpikingRecord {
+  /** Presentation time and simulation step, in seconds. */
+  time: number;
+  dt: number;
+  encoding: string;
+  readout: string;
+  synapse: string;
+  tau_s: number;
+  spike_seed: number;
+  /** Poisson input: the shortest interval of a pixel's spikes (rate x/period), in seconds. */
+  poisson_period: number;
+  /** Accuracy at each readout time, keyed by milliseconds ("10", "20", …). */
+  accuracy_by_time_ms: Record<string, number>;
+  /** Accuracy at the full presentation time. */
+  accuracy: number;
+  /** Mean firing rate (Hz) per layer, input first (0 for current input). */
+  firing_rates_hz: number[];
+  events: number;
+  seconds: number;
+  images_per_s: number;
+  /** Test samples simulated. */
+  count: number;
+}
 
 /** Milliseconds as a key: 0.2 s → "200", 0.0005 s → "0.5". */
 export function millisecondsKey(seconds: number): string {
@@ -19,13 +43,14 @@ export function evaluateSpiking(mlp: MLP, data: Dataset, options: SimulationOpti
     const run = snn.simulate(data.images, data.count, sim, onBatch);
     const seconds = (performance.now() - started) / 1000;
     const accuracy_by_time_ms: Record<string, number> = {};
-    run.checkpoints.forEach((t, k) => {
+    run.readoutTimes.forEach((t, k) => {
       let correct = 0;
       run.predictions[k].forEach((c, i) => (correct += c === data.labels[i] ? 1 : 0));
       accuracy_by_time_ms[millisecondsKey(t)] = data.count ? correct / data.count : 0;
     });
     return {
       time: sim.time, dt: sim.dt, encoding: sim.encoding, readout: sim.readout, synapse: sim.synapse, tau_s: sim.tauS, spike_seed: sim.seed,
+      poisson_period: sim.poissonPeriod,
       accuracy_by_time_ms, accuracy: accuracy_by_time_ms[millisecondsKey(sim.time)] ?? 0, firing_rates_hz: run.firingRates,
       events: run.events, seconds, images_per_s: seconds > 0 ? data.count / seconds : 0, count: data.count,
     };

@@ -9,7 +9,8 @@ import type { ExperimentConfig, ResolvedRow } from "./config.js";
 import { rateCurves, spikeRaster, weightDifferences } from "./figures.js";
 import type { CompareResults, Raster, RowResult } from "./results.js";
 import type { Checkpoint } from "../training/checkpoint.js";
-import { epochRecords, runRow, type RowOptions } from "./row.js";
+import { epochRecords, runJob } from "../job/run.js";
+import { recordJob, type JobSpec } from "../job/spec.js";
 
 /** A finished row as a later run needs it: its results and what the figures take from it. */
 export interface FinishedRow {
@@ -41,7 +42,7 @@ export interface CompareProgress {
 }
 
 /** Relative cost of one training sample of a row, for the progress display's ETA only. */
-function sampleCost(o: RowOptions): number {
+function sampleCost(o: JobSpec): number {
   const softlif = o.activation === "softlif" ? 2 : 1;
   if (!o.pc) return softlif;
   const steps = o.pc.algo === "zil" ? o.layers.length - 1 : o.pc.T;
@@ -84,7 +85,7 @@ export async function runComparison(
     const resume = r === finished.length ? checkpoints?.resume : undefined;
     let run;
     try {
-      run = await runRow(o, { train, test: data.test, spikingTest }, {
+      run = await runJob(o, { train, test: data.test, spikingTest }, {
         ...(checkpoints ? { checkpoint: { every: checkpoints.every, save: (c: Checkpoint) => checkpoints.saveTraining(row.name, c) } } : {}),
         resume,
         onBatch: (done, _total, epoch) => report(((epoch - 1) * train.count + done) * cost, `epoch ${epoch}/${o.epochs}`),
@@ -100,7 +101,7 @@ export async function runComparison(
         test_accuracy: run.test.accuracy, test_loss: run.test.loss, epochs: o.epochs, seconds: run.seconds,
         seconds_per_epoch: run.seconds / o.epochs, params_sha256: run.paramsSha256, history: epochRecords(run.history),
         ...(run.spiking ? { spiking: run.spiking } : {}), ...(energy ? { energy_trace: energy } : {}),
-        config: { ...o, ...(o.pc ?? {}), pc: undefined },
+        config: recordJob(o),
       });
       const weights = new Map(run.network.linearLayers.map((l) => [l.weight, run.network.params.view(l.weight).slice()]));
       snapshots.set(row.name, weights);
@@ -116,8 +117,8 @@ export async function runComparison(
   progress?.(1, "figures");
 
   // Z-IL against backprop (and IL, for contrast): the first rows of each kind with the plain setup.
-  const plain = (o: RowOptions) => o.activation !== "softlif" && !o.feedbackAlignment && !o.batchNorm;
-  const find = (test: (o: RowOptions) => boolean) => rows.find((row) => plain(row.options) && test(row.options))?.name;
+  const plain = (o: JobSpec) => o.activation !== "softlif" && !o.feedbackAlignment && !o.batchNorm;
+  const find = (test: (o: JobSpec) => boolean) => rows.find((row) => plain(row.options) && test(row.options))?.name;
   const bp = find((o) => !o.pc), zil = find((o) => o.pc?.algo === "zil"), il = find((o) => o.pc?.algo === "il");
   const weight_differences = bp && zil && il ? weightDifferences(snapshots.get(bp)!, snapshots.get(zil)!, snapshots.get(il)!) : undefined;
 

@@ -5,6 +5,9 @@
 import type { MLP } from "../models/mlp.js";
 import type { NeuronParams } from "../models/neuron.js";
 import { SNN, type Simulation } from "../models/snn.js";
+import { activationForward, neuronBlock } from "../ops/activation.js";
+import { lifRate, lifStep } from "../ops/spiking.js";
+import { Matrix } from "../tensor.js";
 import type { Runtime } from "../wasm/load.js";
 import type { RateCurves, Raster, WeightDifference } from "./results.js";
 
@@ -18,34 +21,39 @@ const SIMULATION_DT = 0.001;
  * for 1 s at dt 1 ms (spikes counted); the scaled soft-LIF activation against ReLU on z ∈ [0, 10].
  */
 export function rateCurves(rt: Runtime, neuron: NeuronParams): RateCurves {
-  const { kernels, heap } = rt;
   const n = CURRENT_POINTS;
   const current = Array.from({ length: n }, (_, i) => (CURRENT_MAX * i) / (n - 1));
   const z = Array.from({ length: n }, (_, i) => (10 * i) / (n - 1));
-  const buffers = [heap.alloc(n * 4), heap.alloc(n * 4), heap.allocF32(n), heap.allocF32(n), heap.alloc(n * 4)];
-  const [j, out, voltage, refractory, spikes] = buffers;
+  const [j, out, voltage, refractory, spikes] = Array.from({ length: 5 }, () => new Matrix(rt, 1, n));
+  // The soft-LIF curves come from the activation that trains: amplitude·r(gain·z), read as r(j) with
+  // amplitude and gain 1. A smoothing of 0 would draw the LIF rate again, so the figure keeps a hair of it.
+  const smoothing = Math.max(neuron.smoothing, 1e-6);
+  const rate = neuronBlock(rt, { ...neuron, amplitude: 1, gain: 1, smoothing });
+  const scaledRate = neuronBlock(rt, { ...neuron, smoothing });
+  const softlif = rt.layout.activation.softlif;
   try {
-    const read = () => Array.from(heap.f32(out, n));
-    heap.f32(j, n).set(current);
-    kernels.lifRate(n, neuron.tauRc, neuron.tRef, j, out);
-    const lif = read();
-    kernels.softLifRate(n, neuron.tauRc, neuron.tRef, Math.max(neuron.smoothing, 1e-6), j, out);
-    const softlif = read();
+    j.set(current);
+    lifRate(neuron, j, out);
+    const lif = Array.from(out.view());
+    activationForward(softlif, j, out, rate);
+    const soft = Array.from(out.view());
     const counts = new Array<number>(n).fill(0);
     const steps = Math.round(SIMULATED_SECONDS / SIMULATION_DT);
     for (let t = 0; t < steps; t++) {
-      kernels.lifStep(n, SIMULATION_DT, neuron.tauRc, neuron.tRef, j, voltage, refractory, spikes, 1);
-      heap.f32(spikes, n).forEach((s, i) => (counts[i] += s !== 0 ? 1 : 0));
+      lifStep(neuron, SIMULATION_DT, 1, { current: j, voltage, refractory, spikes });
+      spikes.view().forEach((s, i) => (counts[i] += s !== 0 ? 1 : 0));
     }
-    heap.f32(j, n).set(z.map((v) => neuron.gain * v));
-    kernels.softLifRate(n, neuron.tauRc, neuron.tRef, Math.max(neuron.smoothing, 1e-6), j, out);
-    const scaled = read().map((r) => neuron.amplitude * r);
+    j.set(z);
+    activationForward(softlif, j, out, scaledRate);
+    const scaled = Array.from(out.view());
     return {
-      current, lif, softlif, simulated: counts.map((c) => c / SIMULATED_SECONDS), simulated_seconds: SIMULATED_SECONDS,
+      current, lif, softlif: soft, simulated: counts.map((c) => c / SIMULATED_SECONDS), simulated_seconds: SIMULATED_SECONDS,
       z, scaled, relu: z.map((v) => Math.max(v, 0)), neuron: { ...neuron },
     };
   } finally {
-    for (const p of buffers) heap.free(p);
+    for (const m of [j, out, voltage, refractory, spikes]) m.free();
+    rate.free();
+    scaledRate.free();
   }
 }
 
@@ -62,7 +70,7 @@ export function spikeRaster(network: MLP, row: string, images: Float32Array, lab
         if (s !== 0) into.push([time, i]);
       });
     };
-    const run = snn.simulate(x, 1, { ...simulation, checkpoints: [simulation.time], batchSize: 1 }, undefined, (step, _first, _B, input, hidden) => {
+    const run = snn.simulate(x, 1, { ...simulation, readoutTimes: [simulation.time], batchSize: 1 }, undefined, (step, _first, _B, input, hidden) => {
       const time = Math.round(step * ms * 1000) / 1000;
       if (input) collect(input, layers[0].spikes, time);
       hidden.forEach((spikes, l) => collect(spikes, layers[l + 1].spikes, time));

@@ -1,40 +1,11 @@
 // The shape of a comparison run's results.json (`bioplausible compare`): what the report draws
 // and what a replay checks. Keys are snake_case, as every JSON result of the CLI.
 
+import type { SpikingRecord } from "../evaluation/spiking.js";
+import type { EpochRecord } from "../job/run.js";
 import type { NeuronParams } from "../models/neuron.js";
 
-/** One epoch of a row's training. */
-export interface EpochRecord {
-  epoch: number;
-  loss: number;
-  accuracy: number;
-  test_loss?: number;
-  test_accuracy?: number;
-  seconds: number;
-}
-
-/** The spiking evaluation of a converted row. */
-export interface SpikingRecord {
-  /** Presentation time and simulation step, in seconds. */
-  time: number;
-  dt: number;
-  encoding: string;
-  readout: string;
-  synapse: string;
-  tau_s: number;
-  spike_seed: number;
-  /** Accuracy at each presentation time, keyed by milliseconds ("10", "20", …). */
-  accuracy_by_time_ms: Record<string, number>;
-  /** Accuracy at the full presentation time. */
-  accuracy: number;
-  /** Mean firing rate (Hz) per layer, input first (0 for current input). */
-  firing_rates_hz: number[];
-  events: number;
-  seconds: number;
-  images_per_s: number;
-  /** Test samples simulated. */
-  count: number;
-}
+export type { EpochRecord, SpikingRecord };
 
 export interface RowResult {
   /** Short id, e.g. "backprop", "pc-il", "pc-snn". */

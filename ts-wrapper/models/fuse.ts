@@ -2,7 +2,8 @@
 // is an affine map per feature, so it folds into that layer's weights and bias. A spiking network
 // has no place for batch norm; after fusion it needs none.
 
-import { BATCH_NORM_EPS, MLP } from "./mlp.js";
+import { BATCH_NORM_EPS } from "../ops/norm.js";
+import { MLP } from "./mlp.js";
 
 export interface LinearWeights {
   /** [outputs, inputs], row-major, like torch.nn.Linear. */

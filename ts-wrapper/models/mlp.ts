@@ -1,27 +1,29 @@
-// The backprop multilayer perceptron: z = a·Wᵀ + b, optional batch norm, a = σ(z), any depth.
-// Weights are [out, in] like torch.nn.Linear, and tensors are named as the state_dict of an
-// nn.Sequential held in `layers`: Linear at layers.{i}, BatchNorm1d at layers.{i+1}, then the
-// activation module (no tensors), so a PyTorch user can load the weights as they are.
+// The backprop multilayer perceptron: z = a·Wᵀ + b, optional batch norm, a = σ(z), any depth. It is
+// a list of layers laid out as PyTorch's nn.Sequential — Linear at layers.{i}, BatchNorm1d at
+// layers.{i+1}, then the activation module — so a PyTorch user can load the weights as they are.
 //
 // Feedback alignment (Lillicrap et al. 2016; SCIENCE.md §4, thesis §3.5.5): backprop sends the error
 // back through the transposed forward weights, δ_{l−1} = (δ_l · W_l) ⊙ σ'(z_{l−1}) — the weight
 // transport problem. With `feedbackAlignment` the backward product uses a fixed random matrix B_l
-// of W_l's shape instead, drawn once from the model's seed on its own PRNG stream (STREAM_FEEDBACK)
+// of W_l's shape instead, drawn once from the model's seed on its own PRNG stream (STREAMS.feedback)
 // with W's He distribution N(0, 2/fan_in) and never trained. The weight gradients δᵀ·input keep
 // their form; only the δ reaching the hidden layers changes. B_l is not a parameter: it is not in
 // `params` nor in a model file, and is regenerated from the seed (config.feedbackSeed) and the
 // architecture. Layer 0 has none: its backward product is never computed.
 
+import type { BatchBuffer } from "../batch.js";
+import { OptionError } from "../errors.js";
+import { Activation, BatchNorm1d, Linear, type Layer } from "../layers/index.js";
+import { ACTIVATIONS, neuronBlock, type ActivationName, type NeuronParams } from "../ops/activation.js";
+import { scale } from "../ops/elementwise.js";
+import { argmaxRows, lossAndGradient, softmaxRows, type OutputLoss } from "../ops/loss.js";
+import { Rng, STREAMS } from "../ops/rng.js";
+import { ParameterSet } from "../params.js";
+import { runtime as defaultRuntime } from "../runtime.js";
+import { Bytes, Matrix } from "../tensor.js";
 import { Arena } from "../wasm/heap.js";
 import type { Runtime } from "../wasm/load.js";
-import { runtime as defaultRuntime } from "../runtime.js";
-import { activationCode, ACTIVATIONS, type ActivationName } from "./activations.js";
-import { NEURON_BLOCK_BYTES, resolveNeuron, writeNeuronBlock, type NeuronOptions, type NeuronParams } from "./neuron.js";
-import { ParameterSet, type TensorSpec } from "./params.js";
-import type { BatchBuffer } from "../training/batches.js";
-import { lossAndGradient, type OutputLoss } from "../training/losses.js";
-import type { StepResult } from "../training/model.js";
-import type { Optimizer } from "../training/optimizers.js";
+import { resolveNeuron, type NeuronOptions } from "./neuron.js";
 
 export interface MLPOptions {
   /** Layer widths from input to output, e.g. [784, 256, 256, 10]. */
@@ -55,342 +57,276 @@ export interface MLPConfig {
   feedbackSeed?: number;
 }
 
-/** PyTorch BatchNorm1d defaults. */
-export const BATCH_NORM_MOMENTUM = 0.1;
-export const BATCH_NORM_EPS = 1e-5;
+/** What a training step reads of a staged batch: B rows of inputs and targets, and room for a gradient. */
+export type StagedBatch = ReturnType<BatchBuffer["rows"]>;
 
-export interface Layer {
-  inputs: number;
-  outputs: number;
-  weight: string;
-  bias: string;
-  /** Batch-norm tensor prefix (layers.{i+1}), or undefined. */
-  norm?: string;
-  activation: number; // kernel code; the output layer has identity
-  neuron: number; // the activation's parameter block, or 0
+export interface StepResult {
+  /** The B × outputs logits of the feedforward pass the step started from. */
+  logits: Matrix;
+  /** Their mean loss: what the model scored on this batch before the update. */
+  loss: number;
 }
 
-// Per-batch buffers, sized for `capacity` rows and reused until a larger batch arrives.
-interface Workspace {
-  capacity: number;
-  arena: Arena;
-  z: number[]; // linear outputs
-  y: number[]; // batch-norm outputs (== z without batch norm)
-  a: number[]; // activations (the last is the logits, == z)
-  xHat: number[];
-  mean: number[];
-  invStd: number[];
-  deltaA: number; // ping-pong gradient buffers, capacity × widest layer
-  deltaB: number;
-  gemmWork: number;
+/** Applies one parameter update from the gradients in params.grads (an Optimizer). */
+export interface Update {
+  step(): void;
+}
+
+/** A weight layer with the activation applied to its output (none for the output layer). */
+export interface WeightLayer {
+  linear: Linear;
+  activation?: Activation;
 }
 
 export class MLP {
   readonly config: MLPConfig;
   readonly params: ParameterSet;
   readonly runtime: Runtime;
-  private readonly layerList: Layer[];
-  /** The linear layers, input to output: widths, tensor names, activation code of their output. */
-  get linearLayers(): readonly Readonly<Layer>[] {
-    return this.layerList;
-  }
-  private ws?: Workspace;
-  /** The neuron block soft-LIF layers point to (0 without soft-LIF). */
-  private readonly neuronBlock: number;
-  /** The feedback matrices B_1 … B_{L−1} in one allocation (0 without feedback alignment). */
-  private readonly feedbackBlock: number;
-  /** Per linear layer: its B_l (0 for layer 0 and without feedback alignment). */
-  private readonly feedback: number[];
+  /** The nn.Sequential, input to output. */
+  readonly layers: readonly Layer[];
+  private readonly weightLayerList: WeightLayer[];
+  private capacity = 0;
+  private arena?: Arena;
+  /** Ping-pong buffers for the errors going backward, capacity × widest layer. */
+  private deltas: Matrix[] = [];
+  /** The neuron block soft-LIF layers read (without soft-LIF, none). */
+  private readonly neuron?: Bytes;
 
   constructor(options: MLPOptions) {
     this.config = resolveConfig(options);
     const seed = options.seed ?? 0;
     this.runtime = options.runtime ?? defaultRuntime();
-    const { layers, activations, batchNorm, neuron } = this.config;
-    this.neuronBlock = 0;
-    if (neuron) {
-      this.neuronBlock = this.runtime.heap.alloc(NEURON_BLOCK_BYTES);
-      writeNeuronBlock(this.runtime.heap, this.neuronBlock, neuron);
-    }
-    const specs: TensorSpec[] = [];
-    this.layerList = [];
-    let index = 0;
-    for (let l = 0; l + 1 < layers.length; l++) {
-      const hidden = l + 2 < layers.length;
-      const layer: Layer = {
-        inputs: layers[l],
-        outputs: layers[l + 1],
-        weight: `layers.${index}.weight`,
-        bias: `layers.${index}.bias`,
-        activation: hidden ? activationCode(activations[l]) : 0,
-        neuron: hidden && activations[l] === "softlif" ? this.neuronBlock : 0,
-      };
-      specs.push({ name: layer.weight, shape: [layer.outputs, layer.inputs], trainable: true });
-      specs.push({ name: layer.bias, shape: [layer.outputs], trainable: true });
-      index++;
-      if (hidden && batchNorm) {
-        layer.norm = `layers.${index}`;
-        specs.push({ name: `${layer.norm}.weight`, shape: [layer.outputs], trainable: true });
-        specs.push({ name: `${layer.norm}.bias`, shape: [layer.outputs], trainable: true });
-        specs.push({ name: `${layer.norm}.running_mean`, shape: [layer.outputs], trainable: false });
-        specs.push({ name: `${layer.norm}.running_var`, shape: [layer.outputs], trainable: false });
-        index++;
+    const { layers: widths, activations, batchNorm, neuron } = this.config;
+    if (neuron) this.neuron = neuronBlock(this.runtime, neuron);
+    const layers: Layer[] = [];
+    this.weightLayerList = [];
+    for (let l = 0; l + 1 < widths.length; l++) {
+      const linear = new Linear(layers.length, widths[l], widths[l + 1]);
+      layers.push(linear);
+      const weightLayer: WeightLayer = { linear };
+      if (l + 2 < widths.length) {
+        if (batchNorm) {
+          const norm = new BatchNorm1d(layers.length, widths[l + 1]);
+          linear.norm = norm.prefix;
+          layers.push(norm);
+        }
+        const name = activations[l];
+        weightLayer.activation = new Activation(layers.length, widths[l + 1], name, name === "softlif" ? this.neuron : undefined);
+        layers.push(weightLayer.activation);
       }
-      if (hidden) index++; // the activation module
-      this.layerList.push(layer);
+      this.weightLayerList.push(weightLayer);
     }
-    this.params = new ParameterSet(this.runtime, specs);
-    this.feedbackBlock = 0;
-    this.feedback = this.layerList.map(() => 0);
-    if (this.config.feedbackAlignment) this.feedbackBlock = this.drawFeedback(seed);
+    this.layers = layers;
+    this.params = new ParameterSet(this.runtime, layers.flatMap((layer) => layer.tensors()));
+    for (const layer of layers) layer.bind(this.params);
+    if (this.config.feedbackAlignment) this.drawFeedback(seed);
     this.initialize(seed);
+  }
+
+  /** The linear layers, input to output: widths, tensor names, the batch norm that follows. */
+  get linearLayers(): readonly Linear[] {
+    return this.weightLayerList.map((w) => w.linear);
+  }
+
+  /** Each linear layer with the activation of its output. */
+  get weightLayers(): readonly WeightLayer[] {
+    return this.weightLayerList;
   }
 
   get inputs(): number {
     return this.config.layers[0];
   }
 
-  get minTrainingBatch(): number {
-    return this.layerList.some((layer) => layer.norm) ? 2 : 1;
-  }
-
   get outputs(): number {
     return this.config.layers[this.config.layers.length - 1];
   }
 
+  get minTrainingBatch(): number {
+    return this.config.batchNorm && this.weightLayerList.length > 1 ? 2 : 1;
+  }
+
   /** He initialisation W ~ N(0, 2/fan_in), zero biases; batch norm γ = 1, β = 0, μ = 0, σ² = 1. */
   initialize(seed: number): void {
-    const { kernels, heap } = this.runtime;
-    const rng = heap.alloc(16);
+    const rng = new Rng(this.runtime, seed, STREAMS.init);
     try {
-      kernels.rngSeed(rng, seed, STREAM_INIT);
-      for (const layer of this.layerList) {
-        kernels.rngNormal(rng, layer.inputs * layer.outputs, 0, Math.sqrt(2 / layer.inputs), this.params.ptr(layer.weight));
-        this.params.view(layer.bias).fill(0);
-        if (layer.norm) {
-          this.params.view(`${layer.norm}.weight`).fill(1);
-          this.params.view(`${layer.norm}.bias`).fill(0);
-          this.params.view(`${layer.norm}.running_mean`).fill(0);
-          this.params.view(`${layer.norm}.running_var`).fill(1);
-        }
-      }
+      for (const layer of this.layers) layer.initialize(rng);
     } finally {
-      heap.free(rng);
+      rng.free();
     }
   }
 
   /**
-   * Pointer to the matrix (outputs × inputs of linear layer l, row-major) that layer l's backward
-   * product δ_l · M uses, for l in 1 … L−1: the fixed random B_l with feedback alignment, else the
-   * weight W_l itself. Valid until free().
+   * The matrix (outputs × inputs of linear layer l) that layer l's backward product δ_l · M uses,
+   * for l in 1 … L−1: the fixed random B_l with feedback alignment, else the weight W_l itself.
    */
-  feedbackWeight(l: number): number {
-    const L = this.layerList.length;
+  feedbackWeight(l: number): Matrix {
+    const L = this.weightLayerList.length;
     if (!Number.isInteger(l) || l < 1 || l >= L) {
       throw new RangeError(`feedbackWeight: layer ${l} has no backward product (expected an integer in 1 … ${L - 1})`);
     }
-    return this.feedback[l] || this.params.ptr(this.layerList[l].weight);
+    return this.weightLayerList[l].linear.backwardMatrix();
   }
 
-  // B_l ~ N(0, 2/fan_in) for l = 1 … L−1, in order, from (seed, STREAM_FEEDBACK): independent of W's
-  // stream and of when or how often initialize() runs. Returns the block.
-  private drawFeedback(seed: number): number {
-    const { kernels, heap } = this.runtime;
-    const offsets: number[] = [];
-    let bytes = 0;
-    this.layerList.forEach((layer, l) => {
-      offsets.push(bytes);
-      if (l > 0) bytes += Math.ceil((layer.inputs * layer.outputs * 4) / 16) * 16;
-    });
-    if (bytes === 0) return 0; // no hidden layer: nothing is ever sent back
-    const block = heap.alloc(bytes);
-    const rng = heap.alloc(16);
+  // B_l ~ N(0, 2/fan_in) for l = 1 … L−1, in order, from (seed, STREAMS.feedback): independent of W's
+  // stream and of when or how often initialize() runs.
+  private drawFeedback(seed: number): void {
+    const rng = new Rng(this.runtime, seed, STREAMS.feedback);
     try {
-      kernels.rngSeed(rng, seed, STREAM_FEEDBACK);
-      this.layerList.forEach((layer, l) => {
+      this.weightLayerList.forEach(({ linear }, l) => {
         if (l === 0) return;
-        this.feedback[l] = block + offsets[l];
-        kernels.rngNormal(rng, layer.inputs * layer.outputs, 0, Math.sqrt(2 / layer.inputs), this.feedback[l]);
+        linear.feedback = new Matrix(this.runtime, linear.outputs, linear.inputs);
+        rng.normal(linear.feedback, 0, Math.sqrt(2 / linear.inputs));
       });
     } finally {
-      heap.free(rng);
+      rng.free();
     }
-    return block;
   }
 
   /**
-   * Forward pass of B rows at xPtr (B × inputs, in wasm memory). Training mode uses batch
-   * statistics and keeps what backward() needs. Returns a pointer to the B × outputs logits,
-   * valid until the next forward().
+   * Forward pass of the rows of x (B × inputs). Training mode uses batch statistics and keeps what
+   * backward() needs. Returns the B × outputs logits, valid until the next forward().
    */
-  forward(xPtr: number, B: number, training: boolean): number {
-    if (training && B < this.minTrainingBatch) {
-      throw new RangeError("batch norm in training needs at least 2 samples per batch (got 1): use a larger --batch-size");
+  forward(x: Matrix, training: boolean): Matrix {
+    if (training && x.rows < this.minTrainingBatch) {
+      throw new OptionError("batchSize", `batch norm in training needs at least 2 samples per batch, got ${x.rows}`);
     }
-    const ws = this.workspace(B);
-    const { kernels } = this.runtime;
-    const p = this.params;
-    let input = xPtr;
-    this.layerList.forEach((layer, l) => {
-      kernels.gemm(0, 1, B, layer.outputs, layer.inputs, input, layer.inputs, p.ptr(layer.weight), layer.inputs,
-        ws.z[l], layer.outputs, 0, p.ptr(layer.bias), ws.gemmWork);
-      if (layer.norm) {
-        const n = layer.norm;
-        if (training) {
-          kernels.batchNormTrain(B, layer.outputs, ws.z[l], p.ptr(`${n}.weight`), p.ptr(`${n}.bias`), ws.y[l], ws.xHat[l],
-            ws.mean[l], ws.invStd[l], p.ptr(`${n}.running_mean`), p.ptr(`${n}.running_var`), BATCH_NORM_MOMENTUM, BATCH_NORM_EPS);
-        } else {
-          kernels.batchNormInfer(B, layer.outputs, ws.z[l], p.ptr(`${n}.weight`), p.ptr(`${n}.bias`),
-            p.ptr(`${n}.running_mean`), p.ptr(`${n}.running_var`), BATCH_NORM_EPS, ws.y[l], ws.invStd[l]);
-        }
-      }
-      if (ws.a[l] !== ws.z[l]) kernels.activationForward(layer.activation, B * layer.outputs, ws.y[l], ws.a[l], layer.neuron);
-      input = ws.a[l];
-    });
-    return ws.a[this.layerList.length - 1];
+    this.allocate(x.rows);
+    let y = x;
+    for (const layer of this.layers) y = layer.forward(y, training);
+    return y;
   }
 
   /**
-   * Backward pass after forward(xPtr, B, true): from the loss gradient at the logits (B × outputs
-   * at dLogits, which it may overwrite) to every parameter gradient in params.grads.
+   * Backward pass after forward(x, true): from the loss gradient at the logits (B × outputs, which
+   * it may overwrite) to every parameter gradient in params.grads.
    */
-  backward(xPtr: number, B: number, dLogits: number): void {
-    const ws = this.ws!;
-    const { kernels } = this.runtime;
-    const p = this.params;
-    let delta = dLogits; // dLoss/dz of the current layer
-    for (let l = this.layerList.length - 1; l >= 0; l--) {
-      const layer = this.layerList[l];
-      const input = l === 0 ? xPtr : ws.a[l - 1];
-      // dW = δᵀ · input, db = Σ_rows δ
-      kernels.gemm(1, 0, layer.outputs, layer.inputs, B, delta, layer.outputs, input, layer.inputs,
-        p.grad(layer.weight), layer.inputs, 0, 0, ws.gemmWork);
-      kernels.columnSums(B, layer.outputs, delta, layer.outputs, p.grad(layer.bias), 0);
-      if (l === 0) break;
-      // δ_prev = (δ · W) ⊙ σ'(…), through the batch norm when there is one; feedback alignment
-      // uses the fixed B_l in place of W_l.
-      const prev = this.layerList[l - 1];
-      const next = delta === ws.deltaA ? ws.deltaB : ws.deltaA;
-      kernels.gemm(0, 0, B, layer.inputs, layer.outputs, delta, layer.outputs, this.feedback[l] || p.ptr(layer.weight), layer.inputs,
-        next, layer.inputs, 0, 0, ws.gemmWork);
-      kernels.activationBackward(prev.activation, B * prev.outputs, ws.y[l - 1], ws.a[l - 1], next, next, prev.neuron);
-      if (prev.norm) {
-        const n = prev.norm;
-        kernels.batchNormBackward(B, prev.outputs, next, ws.xHat[l - 1], p.ptr(`${n}.weight`), ws.invStd[l - 1],
-          next, p.grad(`${n}.weight`), p.grad(`${n}.bias`));
+  backward(dLogits: Matrix): void {
+    const B = dLogits.rows;
+    let delta = dLogits; // dLoss/d(output) of the current layer
+    for (let i = this.layers.length - 1; i >= 0; i--) {
+      const layer = this.layers[i];
+      if (i === 0) {
+        layer.backward(delta);
+        break;
       }
+      if (layer.kind !== "linear") {
+        layer.backward(delta, delta);
+        continue;
+      }
+      // δ_prev = δ · W (or feedback alignment's B) into the other ping-pong buffer.
+      const next = (delta.ptr === this.deltas[0].ptr ? this.deltas[1] : this.deltas[0]).prefix(B, layer.inputs);
+      layer.backward(delta, next);
       delta = next;
     }
   }
 
-  /** Pointer to layer l's linear output z = a·Wᵀ + b (B × outputs) from the last forward(). */
-  linearOutput(l: number): number {
-    if (!this.ws) throw new Error("linearOutput: no forward pass has run");
-    return this.ws.z[l];
+  /** Layer l's linear output z = a·Wᵀ + b (B × outputs) from the last forward(). */
+  linearOutput(l: number): Matrix {
+    return this.weightLayerList[l].linear.output;
   }
 
   /** Backprop: forward in training mode, the loss gradient at the logits, backward, one update. */
-  trainBatch(batch: BatchBuffer, B: number, outputLoss: OutputLoss, optimizer: Optimizer): StepResult {
-    const logits = this.forward(batch.x, B, true);
+  trainBatch(batch: StagedBatch, outputLoss: OutputLoss, optimizer: Update): StepResult {
+    const logits = this.forward(batch.x, true);
     // Gradients of the summed loss, divided by B once at the end: the same order of operations as
     // predictive coding's local updates, so Z-IL reproduces these weights bit for bit.
-    const loss = lossAndGradient(this.runtime, outputLoss, logits, batch.targets, B, this.outputs, batch.grad, 1);
+    const loss = lossAndGradient(outputLoss, logits, batch.targets, batch.grad, 1);
     if (Number.isFinite(loss)) {
-      this.backward(batch.x, B, batch.grad);
-      this.runtime.kernels.scale(this.params.length, 1 / B, this.params.grads);
+      this.backward(batch.grad);
+      scale(1 / batch.x.rows, this.params.grads);
       optimizer.step();
     }
     return { logits, loss };
   }
 
   /** Logits for `count` rows of `x` (a plain array, count × inputs), in inference mode. */
-  predict(x: Float32Array, count = x.length / this.inputs): Float32Array {
-    if (!Number.isInteger(count) || x.length !== count * this.inputs) {
-      throw new RangeError(`predict: expected rows of ${this.inputs} values, got ${x.length} values`);
-    }
-    const heap = this.runtime.heap;
-    const xPtr = heap.alloc(x.length * 4);
-    try {
-      heap.f32(xPtr, x.length).set(x);
-      const logits = this.forward(xPtr, count, false);
-      return heap.f32(logits, count * this.outputs).slice();
-    } finally {
-      heap.free(xPtr);
-    }
+  logits(x: Float32Array, count = x.length / this.inputs): Float32Array {
+    return this.infer(x, count, "logits", (logits) => logits.toArray());
+  }
+
+  /** Class probabilities (softmax of the logits), count × outputs. */
+  predictProba(x: Float32Array, count = x.length / this.inputs): Float32Array {
+    return this.infer(x, count, "predictProba", (logits) => {
+      softmaxRows(logits, logits);
+      return logits.toArray();
+    });
+  }
+
+  /** The predicted class of each row (the largest logit; ties: the first). */
+  predict(x: Float32Array, count = x.length / this.inputs): Int32Array {
+    return this.infer(x, count, "predict", (logits) => {
+      const classes = new Bytes(this.runtime, 4 * Math.max(count, 1));
+      try {
+        argmaxRows(logits, classes);
+        return classes.i32(count).slice();
+      } finally {
+        classes.free();
+      }
+    });
   }
 
   /** Release the model's wasm memory. */
   free(): void {
-    this.ws?.arena.release();
-    this.ws = undefined;
+    this.arena?.release();
+    this.arena = undefined;
+    this.capacity = 0;
     this.params.free();
-    if (this.neuronBlock) this.runtime.heap.free(this.neuronBlock);
-    if (this.feedbackBlock) this.runtime.heap.free(this.feedbackBlock);
+    this.neuron?.free();
+    for (const { linear } of this.weightLayerList) linear.feedback?.free();
   }
 
-  private workspace(B: number): Workspace {
-    if (this.ws && this.ws.capacity >= B) return this.ws;
-    this.ws?.arena.release();
+  private infer<T>(x: Float32Array, count: number, what: string, read: (logits: Matrix) => T): T {
+    if (!Number.isInteger(count) || x.length !== count * this.inputs) {
+      throw new RangeError(`${what}: expected rows of ${this.inputs} values, got ${x.length} values`);
+    }
+    const input = Matrix.from(this.runtime, count, this.inputs, x);
+    try {
+      return read(this.forward(input, false));
+    } finally {
+      input.free();
+    }
+  }
+
+  // Per-batch buffers, sized for `capacity` rows and kept until a larger batch arrives.
+  private allocate(B: number): void {
+    if (this.arena && this.capacity >= B) return;
+    this.arena?.release();
     const arena = new Arena(this.runtime.heap);
-    const cap = Math.max(B, 1);
-    const L = this.layerList.length;
-    const ws: Workspace = { capacity: cap, arena, z: [], y: [], a: [], xHat: [], mean: [], invStd: [], deltaA: 0, deltaB: 0, gemmWork: 0 };
-    let widest = 0;
-    let work = 0;
-    this.layerList.forEach((layer, l) => {
-      const n = cap * layer.outputs;
-      ws.z.push(arena.allocF32(n));
-      ws.y.push(layer.norm ? arena.allocF32(n) : ws.z[l]);
-      ws.a.push(l + 1 < L ? arena.allocF32(n) : ws.z[l]);
-      ws.xHat.push(layer.norm ? arena.allocF32(n) : 0);
-      ws.mean.push(layer.norm ? arena.allocF32(layer.outputs) : 0);
-      ws.invStd.push(layer.norm ? arena.allocF32(layer.outputs) : 0);
-      widest = Math.max(widest, layer.inputs, layer.outputs);
-      const k = this.runtime.kernels;
-      work = Math.max(work,
-        k.gemmWorkspaceBytes(cap, layer.outputs, layer.inputs),
-        k.gemmWorkspaceBytes(layer.outputs, layer.inputs, cap),
-        k.gemmWorkspaceBytes(cap, layer.inputs, layer.outputs));
-    });
-    ws.deltaA = arena.allocF32(cap * widest);
-    ws.deltaB = arena.allocF32(cap * widest);
-    ws.gemmWork = arena.alloc(work);
-    this.ws = ws;
-    return ws;
+    const capacity = Math.max(B, 1);
+    for (const layer of this.layers) layer.allocate(arena, capacity);
+    const widest = Math.max(...this.layers.map((layer) => Math.max(layer.inputs, layer.outputs)));
+    this.deltas = [Matrix.scratch(this.runtime, arena, capacity, widest), Matrix.scratch(this.runtime, arena, capacity, widest)];
+    this.arena = arena;
+    this.capacity = capacity;
   }
 }
-
-/** PRNG streams: the same seed gives independent sequences for each purpose. */
-export const STREAM_INIT = 1;
-export const STREAM_SHUFFLE = 2;
-export const STREAM_FEEDBACK = 3;
 
 function resolveConfig(options: MLPOptions): MLPConfig {
   const { layers } = options;
   if (!Array.isArray(layers) || layers.length < 2) {
-    throw new RangeError(`MLP layers: need at least an input and an output width, got ${JSON.stringify(layers)}`);
+    throw new OptionError("layers", `need at least an input and an output width, got ${JSON.stringify(layers)}`);
   }
   layers.forEach((w, i) => {
-    if (!Number.isInteger(w) || w < 1) throw new RangeError(`MLP layers[${i}]: width must be a positive integer, got ${w}`);
+    if (!Number.isInteger(w) || w < 1) throw new OptionError(`layers[${i}]`, `width must be a positive integer, got ${w}`);
   });
   const hidden = layers.length - 2;
   const given = options.activation ?? "relu";
   if (!Array.isArray(given) && !ACTIVATIONS.includes(given)) {
-    throw new RangeError(`MLP activation: unknown activation "${given}" (expected ${ACTIVATIONS.join(", ")})`);
+    throw new OptionError("activation", `unknown activation "${given}" (expected ${ACTIVATIONS.join(", ")})`);
   }
   const activations = Array.isArray(given) ? [...given] : Array<ActivationName>(hidden).fill(given);
   if (activations.length !== hidden) {
-    throw new RangeError(`MLP activation: ${activations.length} activations given for ${hidden} hidden layers`);
+    throw new OptionError("activation", `${activations.length} activations given for ${hidden} hidden layers`);
   }
   activations.forEach((a, i) => {
-    if (!ACTIVATIONS.includes(a)) throw new RangeError(`MLP activation[${i}]: unknown activation "${a}" (expected ${ACTIVATIONS.join(", ")})`);
+    if (!ACTIVATIONS.includes(a)) throw new OptionError(`activation[${i}]`, `unknown activation "${a}" (expected ${ACTIVATIONS.join(", ")})`);
   });
   const seed = options.seed ?? 0;
-  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new RangeError(`MLP seed: must be an integer in [0, 2^32), got ${seed}`);
+  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new OptionError("seed", `must be an integer in [0, 2^32), got ${seed}`);
   const fa = options.feedbackAlignment ?? false;
-  if (typeof fa !== "boolean") throw new RangeError(`MLP feedbackAlignment: must be true or false, got ${JSON.stringify(fa)}`);
+  if (typeof fa !== "boolean") throw new OptionError("feedbackAlignment", `must be true or false, got ${JSON.stringify(fa)}`);
   const config: MLPConfig = { layers: [...layers], activations, batchNorm: options.batchNorm ?? false };
-  if (activations.includes("softlif")) config.neuron = resolveNeuron(options.neuron, "MLP neuron");
+  if (activations.includes("softlif")) config.neuron = resolveNeuron(options.neuron);
   if (fa) {
     config.feedbackAlignment = true;
     config.feedbackSeed = seed;

@@ -1,20 +1,10 @@
 // LIF neuron parameters (SCIENCE.md §2): what the soft-LIF activation of a rate network and the
 // neurons of the spiking network converted from it share. Times in seconds.
 
-import type { Heap } from "../wasm/heap.js";
+import { OptionError } from "../errors.js";
+import type { NeuronParams } from "../ops/activation.js";
 
-export interface NeuronParams {
-  /** Membrane time constant τ_RC. */
-  tauRc: number;
-  /** Refractory period t_ref. */
-  tRef: number;
-  /** Area of one spike; the rate activation is amplitude·r(gain·z). */
-  amplitude: number;
-  /** Input gain: a neuron's current is gain·(W·a + b). */
-  gain: number;
-  /** Soft-LIF smoothing γ_s; 0 is the LIF rate itself (not differentiable at threshold). */
-  smoothing: number;
-}
+export type { NeuronParams };
 
 /**
  * Named settings. "thesis": the thesis's τ_RC and t_ref and its 0.05 scaling (§3.4.1); it gives no
@@ -38,11 +28,11 @@ export interface NeuronOptions extends Partial<NeuronParams> {
 
 const FIELDS = ["tauRc", "tRef", "amplitude", "gain", "smoothing"] as const;
 
-/** Resolve and validate; `where` names the caller in errors ("MLP neuron", "--tau-rc", …). */
-export function resolveNeuron(options: NeuronOptions = {}, where = "neuron"): NeuronParams {
+/** Resolve and validate; errors are OptionErrors naming "neuron.<field>". */
+export function resolveNeuron(options: NeuronOptions = {}): NeuronParams {
   const preset = options.preset ?? "thesis";
   if (!Object.hasOwn(NEURON_PRESETS, preset)) {
-    throw new RangeError(`${where} preset: unknown preset "${preset}" (expected ${PRESET_NAMES.join(", ")})`);
+    throw new OptionError("neuron.preset", `unknown preset "${preset}" (expected ${PRESET_NAMES.join(", ")})`);
   }
   const params: NeuronParams = { ...NEURON_PRESETS[preset] };
   for (const field of FIELDS) {
@@ -53,15 +43,8 @@ export function resolveNeuron(options: NeuronOptions = {}, where = "neuron"): Ne
     const value = params[field];
     const ok = field === "smoothing" ? value >= 0 : value > 0;
     if (typeof value !== "number" || !Number.isFinite(value) || !ok) {
-      throw new RangeError(`${where} ${field}: must be a finite number ${field === "smoothing" ? "≥ 0" : "> 0"}, got ${value}`);
+      throw new OptionError(`neuron.${field}`, `must be a finite number ${field === "smoothing" ? "≥ 0" : "> 0"}, got ${value}`);
     }
   }
   return params;
 }
-
-/** Write the kernel's neuron block (assembly/activation.ts): five float32 in field order. */
-export function writeNeuronBlock(heap: Heap, ptr: number, params: NeuronParams): void {
-  heap.f32(ptr, FIELDS.length).set(FIELDS.map((f) => params[f]));
-}
-
-export const NEURON_BLOCK_BYTES = 4 * FIELDS.length;

@@ -10,7 +10,14 @@
 // W·x. The output layer is LIF too: the class is the neuron with the most spikes (ties go to the
 // one that received the most current), or the first to spike.
 
+import { OptionError } from "../errors.js";
+import { axpy, fill } from "../ops/elementwise.js";
+import { matmul } from "../ops/linear.js";
+import { gemmWorkBytes } from "../ops/linear.js";
+import { RowRngs, STREAMS } from "../ops/rng.js";
+import { alphaStep, lifStep, lowpassStep, neuronCurrent, poissonEncode, propagateSpikes, recordSpikes } from "../ops/spiking.js";
 import { runtime as defaultRuntime } from "../runtime.js";
+import { Bytes, Matrix } from "../tensor.js";
 import { Arena } from "../wasm/heap.js";
 import type { Runtime } from "../wasm/load.js";
 import { fusedLinearLayers } from "./fuse.js";
@@ -24,8 +31,8 @@ export type Readout = (typeof READOUTS)[number];
 export const SYNAPSES = ["lowpass", "alpha", "none"] as const;
 export type Synapse = (typeof SYNAPSES)[number];
 
-/** Presentation times (s) at which accuracy is read out by default, up to the presentation time. */
-export const CHECKPOINTS = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1];
+/** Presentation times (s) at which the class is read out by default, up to the presentation time. */
+export const READOUT_TIMES = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1];
 
 export interface SimulationOptions {
   /** Presentation time per sample in seconds (default 1, as the thesis). */
@@ -40,8 +47,14 @@ export interface SimulationOptions {
   tauS?: number;
   /** Seed of the Poisson spike trains; sample i draws from its own stream, whatever the batching. */
   seed?: number;
-  /** Times (s) at which to read the class out; default CHECKPOINTS up to `time`, and `time`. */
-  checkpoints?: number[];
+  /**
+   * Poisson input: a pixel of value x in [0, 1] fires at rate x/poissonPeriod with spikes of area
+   * poissonPeriod, so its mean input is x (default: the neuron's refractory period t_ref, the
+   * thesis's choice).
+   */
+  poissonPeriod?: number;
+  /** Times (s) at which to read the class out; default READOUT_TIMES up to `time`, and `time`. */
+  readoutTimes?: number[];
   /** Samples simulated together. */
   batchSize?: number;
 }
@@ -50,11 +63,11 @@ export type Simulation = Required<SimulationOptions>;
 
 export const SIMULATION_DEFAULTS = {
   time: 1, dt: 0.001, encoding: "poisson", readout: "count", synapse: "lowpass", tauS: 0.005, seed: 0, batchSize: 100,
-} as const satisfies Omit<Simulation, "checkpoints">;
+} as const satisfies Omit<Simulation, "readoutTimes" | "poissonPeriod">;
 
 export interface SpikingRun {
-  checkpoints: number[];
-  /** predictions[k][i]: the class of sample i read out at checkpoints[k]. */
+  readoutTimes: number[];
+  /** predictions[k][i]: the class of sample i read out at readoutTimes[k]. */
   predictions: Int32Array[];
   /** Output spike counts at the end, samples × outputs. */
   counts: Float32Array;
@@ -72,39 +85,45 @@ export interface SpikingRun {
  */
 export type StepObserver = (step: number, first: number, B: number, input: Float32Array | undefined, layers: Float32Array[]) => void;
 
-/** Per-sample Poisson streams start here: lower streams serve other purposes (init, shuffling). */
-const SPIKE_STREAM_BASE = 0x10000;
-const GENERATOR_BYTES = 16;
-
 interface LayerState {
-  inputs: number;
-  outputs: number;
-  weightT: number; // inputs × outputs
-  bias: number;
-  u: number; // weighted input this step, B × outputs
-  y: number; // filtered
-  z: number; // alpha filter's intermediate
-  current: number;
-  voltage: number;
-  refractory: number;
-  spikes: number;
+  weightT: Matrix; // inputs × outputs
+  bias: Matrix; // 1 × outputs
+  u: Matrix; // weighted input this step, B × outputs
+  y: Matrix; // filtered
+  z: Matrix; // alpha filter's intermediate
+  current: Matrix;
+  voltage: Matrix;
+  refractory: Matrix;
+  spikes: Matrix;
+}
+
+interface Workspace {
+  layers: LayerState[];
+  x: Matrix;
+  inputSpikes: Matrix;
+  generators: RowRngs;
+  events: Bytes;
+  counts: Matrix;
+  first: Matrix;
+  drive: Matrix;
+  work: Bytes;
 }
 
 export class SNN {
   readonly layers: number[];
   readonly neuron: NeuronParams;
   readonly runtime: Runtime;
-  private readonly weights: { weightT: number; bias: number }[];
+  private readonly weights: { weightT: Matrix; bias: Matrix }[];
 
   /** The spiking twin of a rate network whose hidden activations are all soft-LIF. */
   static fromMLP(mlp: MLP): SNN {
     const { activations, neuron, layers } = mlp.config;
     activations.forEach((a, i) => {
       if (a !== "softlif") {
-        throw new RangeError(`SNN: hidden layer ${i + 1} has activation "${a}"; a spiking network converts from a rate network whose hidden activations are all "softlif" (train it with --model snn)`);
+        throw new OptionError("activation", `hidden layer ${i + 1} has activation "${a}"; a spiking network converts from a rate network whose hidden activations are all "softlif"`);
       }
     });
-    if (!neuron) throw new RangeError("SNN: the rate network has no neuron parameters");
+    if (!neuron) throw new OptionError("neuron", "the rate network has no neuron parameters");
     return new SNN(layers, neuron, fusedLinearLayers(mlp), mlp.runtime);
   }
 
@@ -113,19 +132,16 @@ export class SNN {
     this.layers = [...layers];
     this.neuron = { ...neuron };
     this.runtime = runtime;
-    const heap = runtime.heap;
     this.weights = linear.map(({ weight, bias }, l) => {
       const nIn = layers[l];
       const nOut = layers[l + 1];
       if (weight.length !== nIn * nOut || bias.length !== nOut) {
         throw new RangeError(`SNN layer ${l}: expected a ${nOut}×${nIn} weight and ${nOut} biases, got ${weight.length} and ${bias.length} values`);
       }
-      const weightT = heap.alloc(nIn * nOut * 4);
-      const wT = heap.f32(weightT, nIn * nOut);
+      const weightT = new Matrix(runtime, nIn, nOut);
+      const wT = weightT.view();
       for (let o = 0; o < nOut; o++) for (let i = 0; i < nIn; i++) wT[i * nOut + o] = weight[o * nIn + i];
-      const b = heap.alloc(nOut * 4);
-      heap.f32(b, nOut).set(bias);
-      return { weightT, bias: b };
+      return { weightT, bias: Matrix.from(runtime, 1, nOut, bias) };
     });
   }
 
@@ -137,7 +153,7 @@ export class SNN {
   }
 
   /**
-   * Simulate `count` samples (rows of x) and read out their classes at each checkpoint. `onStep`
+   * Simulate `count` samples (rows of x) and read out their classes at each readout time. `onStep`
    * sees every step's spikes: the input's (Poisson only) and each layer's, as views valid during
    * the call (rows of the current batch, which starts at sample `first`).
    */
@@ -157,8 +173,8 @@ export class SNN {
       if (bad >= 0) throw new RangeError(`SNN simulate: sample ${Math.floor(bad / this.inputs)}, input ${bad % this.inputs} is ${x[bad]}`);
     }
     const steps = Math.round(sim.time / sim.dt);
-    const checkpointSteps = sim.checkpoints.map((t) => Math.max(1, Math.round(t / sim.dt)));
-    const predictions = sim.checkpoints.map(() => new Int32Array(count));
+    const readoutSteps = sim.readoutTimes.map((t) => Math.max(1, Math.round(t / sim.dt)));
+    const predictions = sim.readoutTimes.map(() => new Int32Array(count));
     const counts = new Float32Array(count * this.outputs);
     const spikeTotals = new Array<number>(this.layers.length).fill(0);
     let events = 0;
@@ -168,9 +184,9 @@ export class SNN {
       const ws = this.workspace(arena, B);
       for (let start = 0; start < count; start += B) {
         const n = Math.min(B, count - start);
-        events += this.simulateBatch(ws, x.subarray(start * this.inputs, (start + n) * this.inputs), start, n, sim, steps, checkpointSteps,
+        events += this.simulateBatch(ws, x.subarray(start * this.inputs, (start + n) * this.inputs), start, n, sim, steps, readoutSteps,
           (k, classes) => predictions[k].set(classes, start), spikeTotals, onStep);
-        counts.set(this.runtime.heap.f32(ws.counts, n * this.outputs), start * this.outputs);
+        counts.set(ws.counts.head(n).view(), start * this.outputs);
         onBatch?.(start + n);
       }
     } finally {
@@ -178,109 +194,105 @@ export class SNN {
     }
     const seconds = steps * sim.dt;
     const firingRates = spikeTotals.map((s, l) => (count ? s / (count * this.layers[l] * seconds) : 0));
-    return { checkpoints: sim.checkpoints, predictions, counts, firingRates, events, steps };
+    return { readoutTimes: sim.readoutTimes, predictions, counts, firingRates, events, steps };
   }
 
   /** Release the network's wasm memory. */
   free(): void {
     for (const { weightT, bias } of this.weights) {
-      this.runtime.heap.free(weightT);
-      this.runtime.heap.free(bias);
+      weightT.free();
+      bias.free();
     }
     this.weights.length = 0;
   }
 
-  private workspace(arena: Arena, B: number) {
-    const layers: LayerState[] = this.weights.map(({ weightT, bias }, l) => {
-      const outputs = this.layers[l + 1];
-      const n = B * outputs;
+  private workspace(arena: Arena, B: number): Workspace {
+    const rt = this.runtime;
+    const scratch = (width: number) => Matrix.scratch(rt, arena, B, width);
+    const layers: LayerState[] = this.weights.map(({ weightT, bias }) => {
+      const outputs = weightT.cols;
       return {
-        inputs: this.layers[l], outputs, weightT, bias,
-        u: arena.allocF32(n), y: arena.allocF32(n), z: arena.allocF32(n), current: arena.allocF32(n),
-        voltage: arena.allocF32(n), refractory: arena.allocF32(n), spikes: arena.allocF32(n),
+        weightT, bias, u: scratch(outputs), y: scratch(outputs), z: scratch(outputs), current: scratch(outputs),
+        voltage: scratch(outputs), refractory: scratch(outputs), spikes: scratch(outputs),
       };
     });
-    const outputs = B * this.outputs;
     return {
       layers,
-      x: arena.allocF32(B * this.inputs),
-      inputSpikes: arena.allocF32(B * this.inputs),
-      generators: arena.alloc(B * GENERATOR_BYTES),
-      eventList: arena.alloc(4 * Math.max(...this.layers)),
-      counts: arena.allocF32(outputs),
-      first: arena.allocF32(outputs),
-      drive: arena.allocF32(outputs),
-      gemmWork: arena.alloc(this.runtime.kernels.gemmWorkspaceBytes(B, this.layers[1], this.inputs)),
+      x: scratch(this.inputs),
+      inputSpikes: scratch(this.inputs),
+      generators: new RowRngs(rt, B, arena),
+      events: new Bytes(rt, 4 * Math.max(...this.layers), arena),
+      counts: scratch(this.outputs),
+      first: scratch(this.outputs),
+      drive: scratch(this.outputs),
+      work: new Bytes(rt, gemmWorkBytes(rt, B, this.layers[1], this.inputs), arena),
     };
   }
 
   private simulateBatch(
-    ws: ReturnType<SNN["workspace"]>, x: Float32Array, first: number, B: number, sim: Simulation, steps: number,
-    checkpointSteps: number[], emit: (checkpoint: number, classes: Int32Array) => void, spikeTotals: number[], onStep?: StepObserver,
+    full: Workspace, x: Float32Array, first: number, B: number, sim: Simulation, steps: number,
+    readoutSteps: number[], emit: (readout: number, classes: Int32Array) => void, spikeTotals: number[], onStep?: StepObserver,
   ): number {
-    const { kernels, heap } = this.runtime;
     const { tauRc, tRef, amplitude, gain } = this.neuron;
     const { dt, tauS, synapse, encoding } = sim;
-    const L = ws.layers.length;
-    const out = B * this.outputs;
-    heap.f32(ws.x, B * this.inputs).set(x);
-    for (const layer of ws.layers) {
-      const n = B * layer.outputs;
-      for (const p of [layer.y, layer.z, layer.voltage, layer.refractory]) kernels.fill(n, 0, p);
-    }
-    kernels.fill(out, 0, ws.counts);
-    kernels.fill(out, Infinity, ws.first);
-    kernels.fill(out, 0, ws.drive);
-    const first0 = ws.layers[0];
+    // This batch's rows of every buffer.
+    const rows = (m: Matrix) => m.head(B);
+    const layers = full.layers.map((l) => ({
+      ...l, u: rows(l.u), y: rows(l.y), z: rows(l.z), current: rows(l.current), voltage: rows(l.voltage), refractory: rows(l.refractory), spikes: rows(l.spikes),
+    }));
+    const L = layers.length;
+    const input = rows(full.x);
+    const counts = rows(full.counts), firstSpike = rows(full.first), drive = rows(full.drive);
+    input.set(x);
+    for (const layer of layers) for (const m of [layer.y, layer.z, layer.voltage, layer.refractory]) fill(m, 0);
+    fill(counts, 0);
+    fill(firstSpike, Infinity);
+    fill(drive, 0);
+    const first0 = layers[0];
     if (encoding === "poisson") {
-      for (let b = 0; b < B; b++) kernels.rngSeed(ws.generators + b * GENERATOR_BYTES, sim.seed, (SPIKE_STREAM_BASE + first + b) >>> 0);
+      full.generators.seed(sim.seed, STREAMS.spikes + first, B);
     } else {
       // The image as a constant current into the first layer: j = gain·(W·x + b), once.
-      kernels.gemm(0, 0, B, first0.outputs, first0.inputs, ws.x, first0.inputs, first0.weightT, first0.outputs,
-        first0.y, first0.outputs, 0, 0, ws.gemmWork);
-      kernels.neuronCurrent(B, first0.outputs, first0.y, first0.bias, gain, first0.current);
+      matmul(input, first0.weightT, first0.y, full.work);
+      neuronCurrent(first0.y, first0.bias, gain, first0.current);
     }
     let events = 0;
-    let checkpoint = 0;
+    let readout = 0;
+    const inputSpikes = rows(full.inputSpikes);
     for (let step = 1; step <= steps; step++) {
-      let spikes = ws.inputSpikes;
+      let spikes = inputSpikes;
       if (encoding === "poisson") {
-        // Spikes of area t_ref at rate x/t_ref: the mean input is x.
-        spikeTotals[0] += kernels.poissonSpikesRows(ws.generators, B, this.inputs, ws.x, dt, tRef, tRef, spikes);
+        // Spikes of area poissonPeriod at rate x/poissonPeriod: the mean input is x.
+        spikeTotals[0] += poissonEncode(full.generators, input, dt, sim.poissonPeriod, sim.poissonPeriod, spikes);
       }
       for (let l = 0; l < L; l++) {
-        const layer = ws.layers[l];
-        const n = B * layer.outputs;
+        const layer = layers[l];
         if (l > 0 || encoding === "poisson") {
-          events += kernels.propagateSpikes(B, layer.inputs, layer.outputs, spikes, layer.weightT, layer.u, ws.eventList);
-          if (synapse === "alpha") kernels.alphaStep(n, dt, tauS, layer.u, layer.y, layer.z);
-          else kernels.lowpassStep(n, dt, synapse === "none" ? 0 : tauS, layer.u, layer.y);
-          kernels.neuronCurrent(B, layer.outputs, layer.y, layer.bias, gain, layer.current);
+          events += propagateSpikes(spikes, layer.weightT, layer.u, full.events);
+          if (synapse === "alpha") alphaStep(dt, tauS, layer.u, layer.y, layer.z);
+          else lowpassStep(dt, synapse === "none" ? 0 : tauS, layer.u, layer.y);
+          neuronCurrent(layer.y, layer.bias, gain, layer.current);
         }
-        spikeTotals[l + 1] += kernels.lifStep(n, dt, tauRc, tRef, layer.current, layer.voltage, layer.refractory, layer.spikes, amplitude);
+        spikeTotals[l + 1] += lifStep({ tauRc, tRef }, dt, amplitude, layer);
         spikes = layer.spikes;
       }
-      if (onStep) {
-        const input = encoding === "poisson" ? heap.f32(ws.inputSpikes, B * this.inputs) : undefined;
-        onStep(step, first, B, input, ws.layers.map((layer) => heap.f32(layer.spikes, B * layer.outputs)));
-      }
-      const last = ws.layers[L - 1];
-      kernels.recordSpikes(out, step * dt, dt, tRef, last.spikes, last.refractory, ws.counts, ws.first);
-      kernels.axpy(out, 1, last.current, ws.drive);
-      while (checkpoint < checkpointSteps.length && checkpointSteps[checkpoint] === step) {
-        emit(checkpoint++, this.readout(ws, B, sim.readout));
+      if (onStep) onStep(step, first, B, encoding === "poisson" ? inputSpikes.view() : undefined, layers.map((layer) => layer.spikes.view()));
+      const last = layers[L - 1];
+      recordSpikes(step * dt, dt, tRef, last.spikes, last.refractory, counts, firstSpike);
+      axpy(1, last.current, drive);
+      while (readout < readoutSteps.length && readoutSteps[readout] === step) {
+        emit(readout++, this.readout(counts, firstSpike, drive, B, sim.readout));
       }
     }
     return events;
   }
 
   /** Classes from the output counts (ties: most total current) or first spikes (ties: counts). */
-  private readout(ws: { counts: number; first: number; drive: number }, B: number, readout: Readout): Int32Array {
-    const heap = this.runtime.heap;
+  private readout(countsM: Matrix, firstM: Matrix, driveM: Matrix, B: number, readout: Readout): Int32Array {
     const k = this.outputs;
-    const counts = heap.f32(ws.counts, B * k);
-    const first = heap.f32(ws.first, B * k);
-    const drive = heap.f32(ws.drive, B * k);
+    const counts = countsM.view();
+    const first = firstM.view();
+    const drive = driveM.view();
     const classes = new Int32Array(B);
     for (let b = 0; b < B; b++) {
       let best = 0;
@@ -302,28 +314,31 @@ export class SNN {
 export function resolveSimulation(options: SimulationOptions, neuron: NeuronParams): Simulation {
   // An option given as undefined takes its default, as everywhere else in the API.
   const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
-  const sim = { ...SIMULATION_DEFAULTS, ...defined } as Simulation;
+  const sim = { ...SIMULATION_DEFAULTS, poissonPeriod: neuron.tRef, ...defined } as Simulation;
   const positive = (name: string, v: number) => {
-    if (typeof v !== "number" || !Number.isFinite(v) || v <= 0) throw new RangeError(`${name}: must be a finite number > 0, got ${v}`);
+    if (typeof v !== "number" || !Number.isFinite(v) || v <= 0) throw new OptionError(name, `must be a finite number > 0, got ${v}`);
   };
   positive("time", sim.time);
   positive("dt", sim.dt);
   if (sim.dt >= neuron.tRef) {
-    throw new RangeError(`dt: must be below the refractory period t_ref = ${neuron.tRef} s (got ${sim.dt} s): a neuron could then fire twice in one step`);
+    throw new OptionError("dt", `must be below the refractory period t_ref = ${neuron.tRef} s (got ${sim.dt} s): a neuron could then fire twice in one step`);
   }
-  if (sim.time < sim.dt) throw new RangeError(`time: the presentation time ${sim.time} s is shorter than one step (dt = ${sim.dt} s)`);
-  if (!ENCODINGS.includes(sim.encoding)) throw new RangeError(`encoding: must be one of ${ENCODINGS.join(", ")}, got ${sim.encoding}`);
-  if (!READOUTS.includes(sim.readout)) throw new RangeError(`readout: must be one of ${READOUTS.join(", ")}, got ${sim.readout}`);
-  if (!SYNAPSES.includes(sim.synapse)) throw new RangeError(`synapse: must be one of ${SYNAPSES.join(", ")}, got ${sim.synapse}`);
+  if (sim.time < sim.dt) throw new OptionError("time", `the presentation time ${sim.time} s is shorter than one step (dt = ${sim.dt} s)`);
+  if (!ENCODINGS.includes(sim.encoding)) throw new OptionError("encoding", `must be one of ${ENCODINGS.join(", ")}, got ${sim.encoding}`);
+  if (!READOUTS.includes(sim.readout)) throw new OptionError("readout", `must be one of ${READOUTS.join(", ")}, got ${sim.readout}`);
+  if (!SYNAPSES.includes(sim.synapse)) throw new OptionError("synapse", `must be one of ${SYNAPSES.join(", ")}, got ${sim.synapse}`);
   if (sim.synapse !== "none") positive("tauS", sim.tauS);
-  if (!Number.isInteger(sim.seed) || sim.seed < 0 || sim.seed > 0xffffffff) throw new RangeError(`seed: must be an integer in [0, 2^32), got ${sim.seed}`);
-  if (!Number.isInteger(sim.batchSize) || sim.batchSize < 1) throw new RangeError(`batchSize: must be an integer ≥ 1, got ${sim.batchSize}`);
-  const given = options.checkpoints ?? [...CHECKPOINTS.filter((t) => t < sim.time), sim.time];
+  positive("poissonPeriod", sim.poissonPeriod);
+  if (sim.poissonPeriod < sim.dt) throw new OptionError("poissonPeriod", `must be at least one step (dt = ${sim.dt} s), got ${sim.poissonPeriod} s: a pixel could then need more than one spike a step`);
+  if (!Number.isInteger(sim.seed) || sim.seed < 0 || sim.seed > 0xffffffff) throw new OptionError("seed", `must be an integer in [0, 2^32), got ${sim.seed}`);
+  if (!Number.isInteger(sim.batchSize) || sim.batchSize < 1) throw new OptionError("batchSize", `must be an integer ≥ 1, got ${sim.batchSize}`);
+  const given = options.readoutTimes ?? [...READOUT_TIMES.filter((t) => t < sim.time), sim.time];
+  if (!Array.isArray(given)) throw new OptionError("readoutTimes", `must be a list of times in s, got ${JSON.stringify(given)}`);
   given.forEach((t, i) => {
     if (typeof t !== "number" || !(t > 0) || t > sim.time * (1 + 1e-9)) {
-      throw new RangeError(`checkpoints[${i}]: must be a time in (0, ${sim.time}] s, got ${t}`);
+      throw new OptionError(`readoutTimes[${i}]`, `must be a time in (0, ${sim.time}] s, got ${t}`);
     }
   });
-  sim.checkpoints = [...new Set(given)].sort((a, b) => a - b);
+  sim.readoutTimes = [...new Set(given)].sort((a, b) => a - b);
   return sim;
 }

@@ -3,8 +3,8 @@
 // epoch's running sums — so that a resumed run ends with the same bits as one never interrupted.
 // On disk a checkpoint is a safetensors file; the state rides in its metadata as JSON.
 
-import type { NamedTensor } from "../models/safetensors.js";
-import { decodeSafetensors, encodeSafetensors } from "../models/safetensors.js";
+import type { NamedTensor } from "../safetensors.js";
+import { decodeSafetensors, encodeSafetensors } from "../safetensors.js";
 import { VERSION } from "../version.js";
 import type { EpochResult } from "./trainer.js";
 

@@ -1,6 +1,9 @@
 // Optimisers over a model's trainable block, with PyTorch's update rules (assembly/optim.ts).
 
-import type { ParameterSet } from "../models/params.js";
+import { OptionError } from "../errors.js";
+import { adamStep, sgdStep } from "../ops/optim.js";
+import type { ParameterSet } from "../params.js";
+import { Matrix } from "../tensor.js";
 
 export const OPTIMIZERS = ["sgd", "adam"] as const;
 export type OptimizerName = (typeof OPTIMIZERS)[number];
@@ -22,7 +25,7 @@ export interface OptimizerOptions {
 
 export class Optimizer {
   readonly options: Required<OptimizerOptions>;
-  private readonly state: number[] = [];
+  private readonly state: Matrix[] = [];
   private steps = 0;
 
   constructor(readonly params: ParameterSet, options: OptimizerOptions) {
@@ -37,14 +40,13 @@ export class Optimizer {
       eps: options.eps ?? 1e-8,
     };
     validate(this.options);
-    const heap = params.runtime.heap;
     const buffers = this.options.optimizer === "adam" ? 2 : this.options.momentum > 0 ? 1 : 0;
-    for (let i = 0; i < buffers; i++) this.state.push(heap.allocF32(params.length));
+    for (let i = 0; i < buffers; i++) this.state.push(new Matrix(params.runtime, 1, params.length));
   }
 
   /** Change the learning rate (a schedule does this between steps). */
   setLearningRate(lr: number): void {
-    if (!(lr >= 0) || !Number.isFinite(lr)) throw new RangeError(`optimizer lr: must be a finite number ≥ 0, got ${lr}`);
+    if (!(lr >= 0) || !Number.isFinite(lr)) throw new OptionError("lr", `must be a finite number ≥ 0, got ${lr}`);
     this.options.lr = lr;
   }
 
@@ -52,19 +54,14 @@ export class Optimizer {
   step(): void {
     const o = this.options;
     const p = this.params;
-    const k = p.runtime.kernels;
     this.steps++;
-    if (o.optimizer === "adam") {
-      k.adamStep(p.length, p.values, p.grads, this.state[0], this.state[1], o.lr, o.beta1, o.beta2, o.eps, o.weightDecay, this.steps);
-    } else {
-      k.sgdStep(p.length, p.values, p.grads, this.state[0] ?? 0, o.lr, o.momentum, o.weightDecay, o.nesterov ? 1 : 0);
-    }
+    if (o.optimizer === "adam") adamStep(p.values, p.grads, this.state[0], this.state[1], o.lr, o.beta1, o.beta2, o.eps, o.weightDecay, this.steps);
+    else sgdStep(p.values, p.grads, this.state[0], o.lr, o.momentum, o.weightDecay, o.nesterov);
   }
 
   /** Step count and copies of the buffers, for a checkpoint. */
   snapshot(): { steps: number; buffers: Float32Array[] } {
-    const heap = this.params.runtime.heap;
-    return { steps: this.steps, buffers: this.state.map((ptr) => heap.f32(ptr, this.params.length).slice()) };
+    return { steps: this.steps, buffers: this.state.map((m) => m.toArray()) };
   }
 
   /** Continue from a snapshot of an optimiser of the same kind over the same parameters; `source` names it in errors. */
@@ -77,20 +74,19 @@ export class Optimizer {
       const bad = b.findIndex((v) => !Number.isFinite(v));
       if (bad >= 0) throw new Error(`${source}: optimizer buffer ${i} holds a non-finite value (${b[bad]}) at index ${bad}`);
     });
-    const heap = this.params.runtime.heap;
-    snapshot.buffers.forEach((b, i) => heap.f32(this.state[i], this.params.length).set(b));
+    snapshot.buffers.forEach((b, i) => this.state[i].set(b));
     this.steps = snapshot.steps;
   }
 
   free(): void {
-    for (const ptr of this.state) this.params.runtime.heap.free(ptr);
+    for (const m of this.state) m.free();
     this.state.length = 0;
   }
 }
 
 function validate(o: Required<OptimizerOptions>): void {
   const fail = (name: string, what: string, value: unknown) => {
-    throw new RangeError(`optimizer ${name}: ${what}, got ${value}`);
+    throw new OptionError(name, `${what}, got ${value}`);
   };
   if (!(OPTIMIZERS as readonly string[]).includes(o.optimizer)) fail("optimizer", `must be one of ${OPTIMIZERS.join(", ")}`, o.optimizer);
   if (!(o.lr > 0) || !Number.isFinite(o.lr)) fail("lr", "must be a finite number > 0", o.lr);

@@ -1,14 +1,16 @@
 // Mini-batch training: seeded shuffling each epoch, forward, loss, backward, optimiser step; a
 // callback after every epoch with the epoch's mean loss and accuracy (and the test set's).
 
+import { BatchBuffer, checkShapes } from "../batch.js";
 import type { Dataset } from "../datasets/dataset.js";
+import { DivergenceError, OptionError } from "../errors.js";
 import { evaluate } from "../evaluation/metrics.js";
-import { STREAM_SHUFFLE } from "../models/mlp.js";
-import { BatchBuffer, checkShapes } from "./batches.js";
-import { OUTPUT_LOSSES, type OutputLoss } from "./losses.js";
-import { DivergenceError, type TrainableModel } from "./model.js";
-import { Optimizer, type OptimizerOptions } from "./optimizers.js";
+import { countCorrect, OUTPUT_LOSSES, type OutputLoss } from "../ops/loss.js";
+import { Rng, STREAMS } from "../ops/rng.js";
+import { Bytes } from "../tensor.js";
 import type { Checkpoint, TrainingState } from "./checkpoint.js";
+import type { TrainableModel } from "./model.js";
+import { Optimizer, type OptimizerOptions } from "./optimizers.js";
 
 export const LR_SCHEDULES = ["constant", "cosine"] as const;
 export type LRSchedule = (typeof LR_SCHEDULES)[number];
@@ -80,15 +82,15 @@ export function train(model: TrainableModel, data: Dataset, options: TrainOption
  */
 export function* trainSteps(model: TrainableModel, data: Dataset, options: TrainOptions): Generator<BatchResult, TrainResult, void> {
   const { epochs, batchSize } = options;
-  if (!Number.isInteger(epochs) || epochs < 1) throw new RangeError(`epochs: must be an integer ≥ 1, got ${epochs}`);
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize: must be an integer ≥ 1, got ${batchSize}`);
+  if (!Number.isInteger(epochs) || epochs < 1) throw new OptionError("epochs", `must be an integer ≥ 1, got ${epochs}`);
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new OptionError("batchSize", `must be an integer ≥ 1, got ${batchSize}`);
   if (batchSize < model.minTrainingBatch) {
-    throw new RangeError(`batchSize: batch norm needs at least ${model.minTrainingBatch} samples per batch, got ${batchSize}`);
+    throw new OptionError("batchSize", `batch norm needs at least ${model.minTrainingBatch} samples per batch, got ${batchSize}`);
   }
   const schedule = options.lrSchedule ?? "constant";
-  if (!LR_SCHEDULES.includes(schedule)) throw new RangeError(`lrSchedule: must be one of ${LR_SCHEDULES.join(", ")}, got ${schedule}`);
+  if (!LR_SCHEDULES.includes(schedule)) throw new OptionError("lrSchedule", `must be one of ${LR_SCHEDULES.join(", ")}, got ${schedule}`);
   const outputLoss = options.outputLoss ?? "ce";
-  if (!OUTPUT_LOSSES.includes(outputLoss)) throw new RangeError(`outputLoss: must be one of ${OUTPUT_LOSSES.join(", ")}, got ${outputLoss}`);
+  if (!OUTPUT_LOSSES.includes(outputLoss)) throw new OptionError("outputLoss", `must be one of ${OUTPUT_LOSSES.join(", ")}, got ${outputLoss}`);
   checkShapes(data, model.inputs, model.outputs);
   if (options.test) checkShapes(options.test, model.inputs, model.outputs);
   if (data.count === 0) throw new RangeError(`${data.name}: the training set is empty`);
@@ -96,13 +98,12 @@ export function* trainSteps(model: TrainableModel, data: Dataset, options: Train
     throw new RangeError(`${data.name}: the training set has ${data.count} samples; this model trains on batches of at least ${model.minTrainingBatch}`);
   }
   const seed = options.seed ?? 0;
-  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new RangeError(`seed: must be an integer in [0, 2^32), got ${seed}`);
+  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new OptionError("seed", `must be an integer in [0, 2^32), got ${seed}`);
 
   const every = options.checkpoint?.every ?? 0;
-  if (!Number.isInteger(every) || every < 0) throw new RangeError(`checkpoint.every: must be an integer ≥ 0 (0: only at the end of each epoch), got ${every}`);
+  if (!Number.isInteger(every) || every < 0) throw new OptionError("checkpoint.every", `must be an integer ≥ 0 (0: only at the end of each epoch), got ${every}`);
 
   const rt = model.runtime;
-  const { kernels, heap } = rt;
   const capacity = Math.min(batchSize, data.count);
   const batchesPerEpoch = Math.ceil(data.count / capacity);
   // Batches trained per epoch: a last batch smaller than the model's minimum is skipped.
@@ -121,20 +122,19 @@ export function* trainSteps(model: TrainableModel, data: Dataset, options: Train
   let started = performance.now();
   let optimizer: Optimizer | undefined;
   let batch: BatchBuffer | undefined;
-  let rng = 0;
-  let orderPtr = 0;
+  let rng: Rng | undefined;
+  let orderBlock: Bytes | undefined;
   try {
     optimizer = new Optimizer(model.params, options);
     batch = new BatchBuffer(rt, capacity, data.features, model.outputs);
-    rng = heap.alloc(16);
-    orderPtr = heap.alloc(data.count * 4);
-    kernels.rngSeed(rng, seed, STREAM_SHUFFLE);
-    const shuffleState = () => hex(heap.u8(rng, 16));
+    const shuffler = (rng = new Rng(rt, seed, STREAMS.shuffle));
+    const orderBytes = (orderBlock = new Bytes(rt, data.count * 4));
+    const shuffleState = () => shuffler.save();
     if (options.resume) {
       model.params.load(new Map(options.resume.params.map((t) => [t.name, t])), resumeFrom);
       optimizer.restore({ steps: at.optimizerSteps, buffers: options.resume.optimizer }, resumeFrom);
       if (model.restoreCheckpointState) model.restoreCheckpointState(at.model, resumeFrom);
-      heap.u8(rng, 16).set(unhex(at.shuffle));
+      shuffler.restore(at.shuffle);
       history.push(...at.history);
       started -= at.seconds * 1000;
     }
@@ -143,8 +143,8 @@ export function* trainSteps(model: TrainableModel, data: Dataset, options: Train
       const resumed = epoch === at.epoch;
       const epochStart = performance.now() - (resumed ? at.epochSeconds * 1000 : 0);
       const shuffle = shuffleState();
-      kernels.rngPermutation(rng, data.count, orderPtr);
-      const order = heap.u32(orderPtr, data.count).slice();
+      shuffler.permutation(data.count, orderBytes);
+      const order = orderBytes.u32(data.count).slice();
       let lossSum = resumed ? at.lossSum : 0;
       let correct = resumed ? at.correct : 0;
       let seen = resumed ? at.seen : 0;
@@ -170,21 +170,22 @@ export function* trainSteps(model: TrainableModel, data: Dataset, options: Train
         if (schedule === "cosine") optimizer.setLearningRate(options.lr * 0.5 * (1 + Math.cos((Math.PI * steps) / totalSteps)));
         steps++;
         let step;
+        const staged = batch.rows(n);
         try {
-          step = model.trainBatch(batch, n, outputLoss, optimizer);
+          step = model.trainBatch(staged, outputLoss, optimizer);
         } catch (error) {
           if (!(error instanceof DivergenceError)) throw error;
-          throw new DivergenceError(`training diverged in epoch ${epoch}, batch ${b}: ${error.message}`, { cause: error });
+          throw new DivergenceError(`training diverged in epoch ${epoch}, batch ${b}: ${error.message}`, error.option, { cause: error });
         }
         // Parameters are checked after every step (a pass over them, small next to a training step),
         // first, so the error names the tensor and element that stopped being finite; a non-finite loss
         // with finite parameters means finite weights too large for float32 activations.
         const bad = model.params.firstNonFinite();
-        if (bad) throw new DivergenceError(`training diverged in epoch ${epoch}, batch ${b}: ${bad}; try a smaller --lr`);
+        if (bad) throw new DivergenceError(`training diverged in epoch ${epoch}, batch ${b}: ${bad}`, "lr");
         if (!Number.isFinite(step.loss)) {
-          throw new DivergenceError(`training diverged in epoch ${epoch}, batch ${b}: the loss is ${step.loss}; try a smaller --lr`);
+          throw new DivergenceError(`training diverged in epoch ${epoch}, batch ${b}: the loss is ${step.loss}`, "lr");
         }
-        const right = kernels.countCorrect(n, model.outputs, step.logits, batch.labels);
+        const right = countCorrect(step.logits, staged.labels);
         correct += right;
         lossSum += step.loss * n;
         const done = Math.min(start + n, data.count);
@@ -207,20 +208,12 @@ export function* trainSteps(model: TrainableModel, data: Dataset, options: Train
       options.onEpoch?.(result);
     }
   } finally {
-    if (orderPtr) heap.free(orderPtr);
-    if (rng) heap.free(rng);
+    orderBlock?.free();
+    rng?.free();
     batch?.free();
     optimizer?.free();
   }
   return { history, seconds: (performance.now() - started) / 1000 };
-}
-
-function hex(bytes: Uint8Array): string {
-  return [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-function unhex(text: string): Uint8Array {
-  return Uint8Array.from(text.match(/../g)!, (pair) => parseInt(pair, 16));
 }
 
 /**

@@ -1,5 +1,5 @@
 // Typed bindings of every kernel the module exports, bound once. Nothing outside ts-wrapper/wasm
-// touches instance.exports. A trap or an abort inside a kernel becomes an Error that names the
+// touches instance.exports, and nothing outside ts-wrapper/ops calls a kernel. A trap or an abort inside a kernel becomes an Error that names the
 // kernel ("wasm kernel gemm: memory access out of bounds").
 
 type Ptr = number;
@@ -19,20 +19,15 @@ export interface Kernels {
   squaredError(n: number, yHat: Ptr, y: Ptr, grad: Ptr, gradScale: number): number;
   argmaxRows(M: number, N: number, x: Ptr, out: Ptr): void;
   countCorrect(M: number, N: number, x: Ptr, labels: Ptr): number;
-  batchNormTrain(B: number, F: number, x: Ptr, gamma: Ptr, beta: Ptr, y: Ptr, xHat: Ptr, mean: Ptr, invStd: Ptr, runningMean: Ptr, runningVar: Ptr, momentum: number, eps: number): void;
-  batchNormInfer(B: number, F: number, x: Ptr, gamma: Ptr, beta: Ptr, runningMean: Ptr, runningVar: Ptr, eps: number, y: Ptr, scratch: Ptr): void;
-  batchNormBackward(B: number, F: number, dy: Ptr, xHat: Ptr, gamma: Ptr, invStd: Ptr, dx: Ptr, dGamma: Ptr, dBeta: Ptr): void;
+  batchNormTrain(B: number, F: number, x: Ptr, weight: Ptr, bias: Ptr, y: Ptr, xHat: Ptr, mean: Ptr, invStd: Ptr, runningMean: Ptr, runningVar: Ptr, momentum: number, eps: number): void;
+  batchNormInfer(B: number, F: number, x: Ptr, weight: Ptr, bias: Ptr, runningMean: Ptr, runningVar: Ptr, eps: number, y: Ptr, scratch: Ptr): void;
+  batchNormBackward(B: number, F: number, dy: Ptr, xHat: Ptr, weight: Ptr, invStd: Ptr, dx: Ptr, dWeight: Ptr, dBias: Ptr): void;
   sgdStep(n: number, p: Ptr, g: Ptr, v: Ptr, lr: number, momentum: number, weightDecay: number, nesterov: number): void;
   adamStep(n: number, p: Ptr, g: Ptr, m: Ptr, v: Ptr, lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, step: number): void;
   pcStep(L: number, B: number, table: Ptr, gamma: number, outputMode: number, capture: number, gradScale: number, work: Ptr): number;
   lifStep(n: number, dt: number, tauRc: number, tRef: number, current: Ptr, voltage: Ptr, refractory: Ptr, spikes: Ptr, amplitude: number): number;
   lifRate(n: number, tauRc: number, tRef: number, j: Ptr, out: Ptr): void;
-  lifRateDerivative(n: number, tauRc: number, tRef: number, j: Ptr, out: Ptr): void;
-  softLifRate(n: number, tauRc: number, tRef: number, smoothing: number, j: Ptr, out: Ptr): void;
-  softLifRateDerivative(n: number, tauRc: number, tRef: number, smoothing: number, j: Ptr, out: Ptr): void;
-  poissonSpikes(g: Ptr, n: number, x: Ptr, dt: number, tRef: number, amplitude: number, out: Ptr): number;
-  poissonSpikesRows(g: Ptr, B: number, n: number, x: Ptr, dt: number, tRef: number, amplitude: number, out: Ptr): number;
-  constantCurrent(n: number, x: Ptr, gain: number, bias: number, out: Ptr): void;
+  poissonSpikesRows(g: Ptr, B: number, n: number, x: Ptr, dt: number, period: number, amplitude: number, out: Ptr): number;
   lowpassStep(n: number, dt: number, tauS: number, u: Ptr, y: Ptr): void;
   alphaStep(n: number, dt: number, tauS: number, u: Ptr, y: Ptr, z: Ptr): void;
   propagateSpikes(B: number, nIn: number, nOut: number, spikes: Ptr, wT: Ptr, out: Ptr, scratch: Ptr): number;
@@ -43,22 +38,21 @@ export interface Kernels {
   rngUniform(g: Ptr, n: number, low: number, high: number, out: Ptr): void;
   rngNormal(g: Ptr, n: number, mean: number, std: number, out: Ptr): void;
   rngPermutation(g: Ptr, n: number, out: Ptr): void;
-  rngBernoulli(g: Ptr, n: number, p: Ptr, out: Ptr): void;
   heapBase(): number;
 }
 
-const NAMES: readonly (keyof Kernels)[] = [
+export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
   "gemm", "gemmWorkspaceBytes", "fill", "axpy", "scale", "columnSums", "firstNonFinite",
   "activationForward", "activationBackward", "softmaxRows", "softmaxCrossEntropy", "squaredError",
   "argmaxRows", "countCorrect", "batchNormTrain", "batchNormInfer", "batchNormBackward",
-  "sgdStep", "adamStep", "pcStep", "lifStep", "lifRate", "lifRateDerivative", "softLifRate", "softLifRateDerivative", "poissonSpikes", "poissonSpikesRows", "constantCurrent", "lowpassStep", "alphaStep",
+  "sgdStep", "adamStep", "pcStep", "lifStep", "lifRate", "poissonSpikesRows", "lowpassStep", "alphaStep",
   "propagateSpikes", "neuronCurrent", "recordSpikes", "rngSeed", "rngNextU32", "rngUniform", "rngNormal", "rngPermutation",
-  "rngBernoulli", "heapBase",
+  "heapBase",
 ];
 
 export function bindKernels(exports: Record<string, unknown>): Kernels {
   const bound: Record<string, unknown> = {};
-  for (const name of NAMES) {
+  for (const name of KERNEL_NAMES) {
     const fn = exports[name];
     if (typeof fn !== "function") {
       throw new Error(`bioplausible wasm module has no export '${name}': the .wasm file does not match this version of the library`);

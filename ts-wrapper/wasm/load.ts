@@ -1,12 +1,14 @@
-// The platform-neutral core: a compiled WebAssembly.Module in, a Runtime (kernels + heap) out.
-// Each runtime's entry point only has to obtain the Module (Node reads the file; browsers and
+// The platform-neutral core: a compiled WebAssembly.Module in, a Runtime (kernels, layout, heap)
+// out. Each runtime's entry point only has to obtain the Module (Node reads the file; browsers and
 // edge workers fetch or import it) and hand it here.
 
 import { Heap } from "./heap.js";
 import { bindKernels, type Kernels } from "./kernels.js";
+import { readLayout, type Layout } from "./layout.js";
 
 export interface Runtime {
   readonly kernels: Kernels;
+  readonly layout: Layout;
   readonly heap: Heap;
   readonly memory: WebAssembly.Memory;
 }
@@ -16,7 +18,7 @@ export async function instantiateRuntime(module: WebAssembly.Module): Promise<Ru
   const exports = instance.exports as Record<string, unknown>;
   const memory = exports.memory as WebAssembly.Memory;
   const kernels = bindKernels(exports);
-  return { kernels, heap: new Heap(memory, kernels.heapBase()), memory };
+  return { kernels, layout: readLayout(exports), heap: new Heap(memory, kernels.heapBase()), memory };
 }
 
 // The kernels assert nothing today, so the module imports nothing. An AssemblyScript assertion

@@ -9,21 +9,20 @@ const BATCH = 128;
 
 /** A model, optimizer and staged batch ready to step; `kind` is "mlp" or "pcn". */
 export function createBench(bio, runtime, kind) {
-  const { kernels, heap } = runtime;
   const model = kind === "pcn"
     ? new bio.PCN({ layers: LAYERS, seed: 0, runtime, algo: "il", T: 20, gamma: 0.1 })
     : new bio.MLP({ layers: LAYERS, seed: 0, runtime });
   const loss = kind === "pcn" ? "mse" : "ce";
   const optimizer = new bio.Optimizer(model.params, { lr: 0.01 });
   const batch = new bio.BatchBuffer(runtime, BATCH, 784, 10);
-  const rng = heap.alloc(16);
-  kernels.rngSeed(rng, 0, 0);
-  kernels.rngUniform(rng, BATCH * 784, 0, 1, batch.x);
-  const targets = heap.f32(batch.targets, BATCH * 10);
+  const rng = new bio.Rng(runtime, 0, 0);
+  rng.uniform(batch.x, 0, 1);
+  const targets = batch.targets.view();
   targets.fill(0);
-  for (let i = 0; i < BATCH; i++) targets[i * 10 + (kernels.rngNextU32(rng) % 10)] = 1;
-  heap.free(rng);
-  const step = () => model.trainBatch(batch, BATCH, loss, optimizer);
+  for (let i = 0; i < BATCH; i++) targets[i * 10 + (rng.nextU32() % 10)] = 1;
+  rng.free();
+  const staged = batch.rows(BATCH);
+  const step = () => model.trainBatch(staged, loss, optimizer);
   for (let i = 0; i < 3; i++) step(); // warm-up: let the engine tier the wasm up
   return {
     /** Steps for at least `seconds`; returns the rate. */

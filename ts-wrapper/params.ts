@@ -3,7 +3,9 @@
 // optimiser updates every parameter in one kernel call. Buffers that are not trained (batch
 // norm's running statistics) live in a block of their own.
 
-import type { Runtime } from "../wasm/load.js";
+import { firstNonFinite } from "./ops/elementwise.js";
+import { Matrix } from "./tensor.js";
+import type { Runtime } from "./wasm/load.js";
 import type { NamedTensor } from "./safetensors.js";
 
 export interface TensorSpec {
@@ -20,11 +22,11 @@ interface Slot {
 
 export class ParameterSet {
   private readonly slots = new Map<string, Slot>();
-  /** The trainable block: `length` floats at `values`, gradients at `grads`. */
-  readonly values: number;
-  readonly grads: number;
+  /** The trainable block (1 × length), and its gradients in the same layout. */
+  readonly values: Matrix;
+  readonly grads: Matrix;
   readonly length: number;
-  private readonly buffers: number;
+  private readonly buffers: Matrix;
 
   constructor(readonly runtime: Runtime, readonly specs: TensorSpec[]) {
     let trainable = 0;
@@ -42,24 +44,23 @@ export class ParameterSet {
         fixed += padded;
       }
     }
-    const heap = runtime.heap;
     this.length = trainable;
-    this.values = heap.allocF32(trainable);
-    this.grads = heap.allocF32(trainable);
-    this.buffers = heap.allocF32(fixed);
+    this.values = new Matrix(runtime, 1, trainable);
+    this.grads = new Matrix(runtime, 1, trainable);
+    this.buffers = new Matrix(runtime, 1, fixed);
   }
 
-  /** Pointer to a tensor's values. */
-  ptr(name: string): number {
+  /** A tensor's values as a matrix view: [out, in] for a weight, 1 × n for a vector. */
+  matrix(name: string): Matrix {
     const slot = this.slot(name);
-    return (slot.spec.trainable ? this.values : this.buffers) + slot.offset * 4;
+    return this.at(slot.spec.trainable ? this.values : this.buffers, slot);
   }
 
-  /** Pointer to a trainable tensor's gradient. */
-  grad(name: string): number {
+  /** A trainable tensor's gradient, shaped as matrix(name). */
+  gradMatrix(name: string): Matrix {
     const slot = this.slot(name);
     if (!slot.spec.trainable) throw new Error(`${name} is not trainable: it has no gradient`);
-    return this.grads + slot.offset * 4;
+    return this.at(this.grads, slot);
   }
 
   /**
@@ -67,9 +68,9 @@ export class ParameterSet {
    * are finite. Names where training blew up.
    */
   firstNonFinite(): string | undefined {
-    const index = this.runtime.kernels.firstNonFinite(this.length, this.values);
+    const index = firstNonFinite(this.values);
     if (index < 0) return undefined;
-    const value = this.runtime.heap.f32(this.values, this.length)[index];
+    const value = this.values.view()[index];
     for (const [name, slot] of this.slots) {
       if (slot.spec.trainable && index >= slot.offset && index < slot.offset + slot.size) return `${name}[${index - slot.offset}] = ${value}`;
     }
@@ -78,11 +79,11 @@ export class ParameterSet {
 
   /** A view of a tensor's values (valid until the next allocation). */
   view(name: string): Float32Array {
-    return this.runtime.heap.f32(this.ptr(name), this.slot(name).size);
+    return this.matrix(name).view();
   }
 
   gradView(name: string): Float32Array {
-    return this.runtime.heap.f32(this.grad(name), this.slot(name).size);
+    return this.gradMatrix(name).view();
   }
 
   /** Copies of every tensor, in state_dict order. */
@@ -123,10 +124,15 @@ export class ParameterSet {
   }
 
   free(): void {
-    const heap = this.runtime.heap;
-    heap.free(this.values);
-    heap.free(this.grads);
-    heap.free(this.buffers);
+    this.values.free();
+    this.grads.free();
+    this.buffers.free();
+  }
+
+  private at(block: Matrix, slot: Slot): Matrix {
+    const { shape } = slot.spec;
+    const rows = shape.length > 1 ? shape[0] : 1;
+    return new Matrix(this.runtime, rows, rows ? slot.size / rows : 0, block.ptr + slot.offset * 4);
   }
 
   private slot(name: string): Slot {

@@ -1,0 +1,265 @@
+// The run spec: every setting of one training job — the model, how it trains, its neurons and the
+// spiking simulation — declared once, with its type, default, range, help, CLI flag and JSON key,
+// and the rules between settings. The CLI's flags and their help, experiment-config validation, the
+// identity a resumed run must match and the config a result records are all derived from it.
+//
+// A setting's key is its name in the library and in JSON files ("batchSize", "neuron.tauRc": the
+// neuron's tauRc); its flag is the CLI's ("batch-size", "tau-rc"). Errors are OptionErrors naming the
+// key; a rule's reason names other settings through `name`, so the CLI can word them as flags.
+
+import { OptionError } from "../errors.js";
+import { PC_ALGORITHMS, PC_DEFAULTS, type PCAlgorithm } from "../models/pcn.js";
+import { PRESET_NAMES, resolveNeuron, type NeuronOptions, type NeuronParams } from "../models/neuron.js";
+import { ENCODINGS, READOUTS, resolveSimulation, SIMULATION_DEFAULTS, SYNAPSES, type Simulation, type SimulationOptions } from "../models/snn.js";
+import { ACTIVATIONS, type ActivationName } from "../ops/activation.js";
+import { OUTPUT_LOSSES, type OutputLoss } from "../ops/loss.js";
+import { LR_SCHEDULES, type LRSchedule } from "../training/trainer.js";
+import { OPTIMIZERS, type OptimizerName } from "../training/optimizers.js";
+
+export const MODELS = ["mlp", "pcn"] as const;
+export type ModelName = (typeof MODELS)[number];
+
+/** A job's settings, resolved: what buildModel and runJob take. */
+export interface JobSpec {
+  model: ModelName;
+  layers: number[];
+  activation: ActivationName;
+  /** The soft-LIF neurons' parameters (soft-LIF activations only). */
+  neuron?: NeuronParams;
+  batchNorm: boolean;
+  feedbackAlignment: boolean;
+  /** Predictive coding's schedule (pcn only). */
+  pc?: { algo: PCAlgorithm; T: number; gamma: number; tolerance: number };
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  lrSchedule: LRSchedule;
+  momentum: number;
+  optimizer: OptimizerName;
+  weightDecay: number;
+  outputLoss: OutputLoss;
+  seed: number;
+  /** Convert to spiking neurons and simulate the test set this way (soft-LIF only). */
+  spiking?: Simulation;
+}
+
+/** Settings as given: keys as in SETTINGS, values not yet checked. */
+export type GivenSettings = Record<string, unknown>;
+
+/** Words another setting in a reason: the key in the library, `--flag` in the CLI. */
+export type Namer = (key: string) => string;
+
+export interface Setting {
+  key: string;
+  flag: string;
+  /** Earlier flag names that still work. */
+  aliases?: string[];
+  /** "times" is a list of seconds (its flag takes milliseconds); "widths" a list of layer widths. */
+  type: "int" | "number" | "string" | "boolean" | "widths" | "times";
+  choices?: readonly string[];
+  min?: number;
+  minExclusive?: boolean;
+  max?: number;
+  /** Shown in help; the value itself comes from resolveJob. */
+  defaultText?: string;
+  help: string;
+  /** When the setting may be given: a reason it may not, or undefined. */
+  when?: (s: GivenSettings, name: Namer) => string | undefined;
+  /** Which part of a job it belongs to (the CLI commands take different parts). */
+  group: "model" | "pc" | "training" | "neuron" | "simulation";
+}
+
+const onlyPcn = (s: GivenSettings, name: Namer) => (s.model === "pcn" ? undefined : `only for ${name("model")} pcn`);
+const onlySoftLif = (s: GivenSettings, name: Namer) =>
+  (activationOf(s) === "softlif" ? undefined : `only with ${name("activation")} softlif`);
+const onlySpiking = (s: GivenSettings, name: Namer) => (s.spiking === true ? undefined : `only with ${name("spiking")}`);
+const notZil = (s: GivenSettings, name: Namer) =>
+  onlyPcn(s, name) ?? (s.algo === "zil" ? `zil fixes ${name("T")} to the number of layers and ${name("gamma")} to 1` : undefined);
+
+export const SETTINGS: readonly Setting[] = [
+  { key: "model", flag: "model", type: "string", choices: MODELS, defaultText: "mlp", group: "model", help: "model family: a backprop MLP or a predictive coding network" },
+  { key: "layers", flag: "layers", type: "widths", defaultText: "<features>,256,256,<classes>", group: "model", help: "layer widths, input to output" },
+  { key: "activation", flag: "activation", type: "string", choices: ACTIVATIONS, defaultText: "relu; softlif when spiking", group: "model", help: "hidden activation" },
+  { key: "batchNorm", flag: "batch-norm", type: "boolean", group: "model", help: "batch norm between each hidden linear layer and its activation (mlp)",
+    when: (s, name) => (s.model === "pcn" ? `only for ${name("model")} mlp (a PCN has no batch norm)` : undefined) },
+  { key: "feedbackAlignment", flag: "feedback-alignment", type: "boolean", group: "model", help: "send errors backward through fixed random matrices instead of the transposed weights (Lillicrap et al.), in backprop and in PC relaxation" },
+  { key: "algo", flag: "algo", type: "string", choices: PC_ALGORITHMS, defaultText: PC_DEFAULTS.algo, group: "pc", when: onlyPcn,
+    help: "pcn: inference learning (il), Z-IL (zil, equals backprop) or incremental PC (ipc)" },
+  { key: "T", flag: "T", type: "int", min: 1, defaultText: `${PC_DEFAULTS.T}; zil takes one per layer`, group: "pc", when: notZil, help: "pcn: inference steps per batch for il and ipc" },
+  { key: "gamma", flag: "gamma", type: "number", min: 0, minExclusive: true, defaultText: `${PC_DEFAULTS.gamma}; zil uses 1`, group: "pc", when: notZil, help: "pcn: value-node step size" },
+  { key: "tolerance", flag: "tolerance", type: "number", min: 0, defaultText: `${PC_DEFAULTS.tolerance}: never`, group: "pc", when: onlyPcn, help: "pcn il: stop relaxing when the energy changes by at most this fraction in a step" },
+  { key: "epochs", flag: "epochs", type: "int", min: 1, defaultText: "20", group: "training", help: "passes over the training set" },
+  { key: "batchSize", flag: "batch-size", type: "int", min: 1, defaultText: "128", group: "training", help: "samples per mini-batch" },
+  { key: "lr", flag: "lr", type: "number", min: 0, minExclusive: true, defaultText: "0.001 with adam; with sgd 0.05, or 0.2 for pcn il, whose relaxed errors are smaller than backprop's", group: "training", help: "learning rate" },
+  { key: "momentum", flag: "momentum", type: "number", min: 0, max: 0.999999, defaultText: "0.9", group: "training", help: "SGD momentum (ignored by adam)" },
+  { key: "optimizer", flag: "optimizer", type: "string", choices: OPTIMIZERS, defaultText: "sgd", group: "training", help: "optimiser" },
+  { key: "lrSchedule", flag: "lr-schedule", type: "string", choices: LR_SCHEDULES, defaultText: "constant", group: "training", help: "constant, or cosine annealing to 0 over all steps" },
+  { key: "weightDecay", flag: "weight-decay", type: "number", min: 0, defaultText: "0", group: "training", help: "L2 penalty added to the gradient" },
+  { key: "outputLoss", flag: "output-loss", type: "string", choices: OUTPUT_LOSSES, defaultText: "ce", group: "training", help: "softmax cross-entropy or squared error" },
+  { key: "seed", flag: "seed", type: "int", min: 0, max: 4294967295, defaultText: "0", group: "training", help: "seed for initialisation and shuffling" },
+  { key: "neuron.preset", flag: "preset", type: "string", choices: PRESET_NAMES, defaultText: "thesis", group: "neuron", when: onlySoftLif, help: "soft-LIF neuron parameters: thesis, mnist or cifar (Hunsberger's)" },
+  { key: "neuron.tauRc", flag: "tau-rc", type: "number", min: 0, minExclusive: true, defaultText: "thesis 0.02", group: "neuron", when: onlySoftLif, help: "membrane time constant τ_RC in s" },
+  { key: "neuron.tRef", flag: "t-ref", type: "number", min: 0, minExclusive: true, defaultText: "thesis 0.004", group: "neuron", when: onlySoftLif, help: "refractory period in s" },
+  { key: "neuron.amplitude", flag: "amplitude", type: "number", min: 0, minExclusive: true, defaultText: "thesis 0.05", group: "neuron", when: onlySoftLif, help: "spike area; the rate activation is amplitude·r(gain·z)" },
+  { key: "neuron.gain", flag: "gain", type: "number", min: 0, minExclusive: true, defaultText: "1", group: "neuron", when: onlySoftLif, help: "input gain of the neurons" },
+  { key: "neuron.smoothing", flag: "smoothing", type: "number", min: 0, defaultText: "0.02; 0 is the LIF rate itself", group: "neuron", when: onlySoftLif, help: "soft-LIF smoothing γ_s" },
+  { key: "spiking", flag: "spiking", type: "boolean", group: "simulation", help: "convert the trained soft-LIF network to spiking LIF neurons and evaluate them",
+    when: (s, name) => (activationOf(s) === "softlif" ? undefined : `a spiking network converts from softlif neurons, but ${name("activation")} is ${activationOf(s)}`) },
+  { key: "simulation.time", flag: "time", type: "number", min: 0, minExclusive: true, defaultText: `${SIMULATION_DEFAULTS.time}`, group: "simulation", when: onlySpiking, help: "spiking: presentation time per sample in s" },
+  { key: "simulation.dt", flag: "dt", type: "number", min: 0, minExclusive: true, defaultText: `${SIMULATION_DEFAULTS.dt}`, group: "simulation", when: onlySpiking, help: "spiking: simulation step in s, below t_ref" },
+  { key: "simulation.encoding", flag: "encoding", type: "string", choices: ENCODINGS, defaultText: SIMULATION_DEFAULTS.encoding, group: "simulation", when: onlySpiking,
+    help: "spiking: input as Poisson spike trains (rate x/poisson-period), or as constant current" },
+  { key: "simulation.poissonPeriod", flag: "poisson-period", type: "number", min: 0, minExclusive: true, defaultText: "the neuron's t_ref", group: "simulation", when: onlySpiking,
+    help: "spiking: Poisson input fires at rate x/period with spikes of area period (mean input x)" },
+  { key: "simulation.readout", flag: "readout", type: "string", choices: READOUTS, defaultText: SIMULATION_DEFAULTS.readout, group: "simulation", when: onlySpiking, help: "spiking: class = most output spikes, or first output spike" },
+  { key: "simulation.synapse", flag: "synapse", type: "string", choices: SYNAPSES, defaultText: SIMULATION_DEFAULTS.synapse, group: "simulation", when: onlySpiking, help: "spiking: synaptic filter between layers" },
+  { key: "simulation.tauS", flag: "tau-s", type: "number", min: 0, minExclusive: true, defaultText: `${SIMULATION_DEFAULTS.tauS}`, group: "simulation", when: onlySpiking, help: "spiking: synaptic time constant in s" },
+  { key: "simulation.readoutTimes", flag: "readout-ms", aliases: ["checkpoint-ms"], type: "times", defaultText: "10,20,50,100,200,500,1000 up to --time", group: "simulation", when: onlySpiking,
+    help: "spiking: presentation times (ms) at which to read the class out and report accuracy (--checkpoint-ms is the old name)" },
+  { key: "simulation.batchSize", flag: "spike-batch-size", type: "int", min: 1, defaultText: `${SIMULATION_DEFAULTS.batchSize}`, group: "simulation", when: onlySpiking, help: "spiking: samples simulated together" },
+  { key: "simulation.seed", flag: "spike-seed", type: "int", min: 0, max: 4294967295, defaultText: "0", group: "simulation", when: onlySpiking, help: "spiking: seed of the Poisson input spikes" },
+];
+
+const BY_KEY = new Map(SETTINGS.map((s) => [s.key, s]));
+
+/** The setting of a key (throws for a key no setting has). */
+export function setting(key: string): Setting {
+  const s = BY_KEY.get(key.replace(/\[\d+\]$/, ""));
+  if (!s) throw new Error(`no setting ${key}`);
+  return s;
+}
+
+function activationOf(s: GivenSettings): unknown {
+  return s.activation ?? (s.spiking === true ? "softlif" : "relu");
+}
+
+/** The learning rate a job gets when none is given. */
+export function defaultLearningRate(model: ModelName, optimizer: OptimizerName, algo?: PCAlgorithm): number {
+  if (optimizer === "adam") return 0.001;
+  // Inference learning's relaxed errors are smaller than backprop's: it takes a larger step.
+  return model === "pcn" && (algo ?? PC_DEFAULTS.algo) === "il" ? 0.2 : 0.05;
+}
+
+/** `value` for `setting`: its type and range, as the flag parser words them. */
+export function checkValue(s: Setting, value: unknown): void {
+  const fail = (what: string): never => {
+    throw new OptionError(s.key, `${what}, got ${JSON.stringify(value)}`);
+  };
+  switch (s.type) {
+    case "boolean":
+      if (typeof value !== "boolean") fail("must be true or false");
+      return;
+    case "string":
+      if (typeof value !== "string" || (s.choices && !s.choices.includes(value))) fail(s.choices ? `must be one of ${s.choices.join(", ")}` : "must be a string");
+      return;
+    case "widths":
+      if (!Array.isArray(value) || value.length < 2 || !value.every((w) => Number.isInteger(w) && w >= 1)) fail("must be at least two positive integer widths");
+      return;
+    case "times":
+      if (!Array.isArray(value) || value.length === 0 || !value.every((t) => typeof t === "number" && Number.isFinite(t))) fail("must be a non-empty list of times");
+      return;
+    default: {
+      const isInt = s.type === "int";
+      if (typeof value !== "number" || !Number.isFinite(value) || (isInt && !Number.isInteger(value))) fail(isInt ? "must be an integer" : "must be a finite number");
+      const v = value as number;
+      const low = s.min !== undefined && (s.minExclusive ? v <= s.min : v < s.min);
+      if (low || (s.max !== undefined && v > s.max)) {
+        throw new OptionError(s.key, `must be ${isInt ? "an integer " : ""}${rangeText(s)}, got ${v}`);
+      }
+    }
+  }
+}
+
+/** "greater than 0", "≥ 1 and ≤ 4294967295": the range of a numeric setting in words. */
+export function rangeText(s: Pick<Setting, "min" | "max" | "minExclusive">): string {
+  const parts: string[] = [];
+  if (s.min !== undefined) parts.push(s.minExclusive ? `greater than ${s.min}` : `≥ ${s.min}`);
+  if (s.max !== undefined) parts.push(`≤ ${s.max}`);
+  return parts.join(" and ");
+}
+
+/** An OptionError whose reason names other settings, worded by whoever reports it. */
+export class RuleError extends OptionError {
+  constructor(option: string, readonly words: (name: Namer) => string) {
+    super(option, words((key) => key));
+  }
+}
+
+/**
+ * Check the given settings and fill in every default: the one validator of a job's settings. Keys
+ * not in SETTINGS are refused; a setting given where a rule forbids it is refused with the rule's
+ * reason. Settings given as undefined count as not given.
+ */
+export function resolveJob(raw: GivenSettings): JobSpec {
+  const given: GivenSettings = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined));
+  // Every value first, then the rules between them (a switch left off is as good as not given).
+  for (const [key, value] of Object.entries(given)) {
+    const s = BY_KEY.get(key);
+    if (!s) throw new OptionError(key, `unknown setting (expected ${SETTINGS.map((x) => x.key).join(", ")})`);
+    checkValue(s, value);
+  }
+  checkSettings(given);
+  const get = <T>(key: string, fallback: T): T => (given[key] ?? fallback) as T;
+  const model = get<ModelName>("model", "mlp");
+  const spiking = get("spiking", false);
+  const activation = get<ActivationName>("activation", spiking ? "softlif" : "relu");
+  const batchNorm = get("batchNorm", false);
+  const optimizer = get<OptimizerName>("optimizer", "sgd");
+  const batchSize = get("batchSize", 128);
+  if (batchNorm && batchSize < 2) throw new OptionError("batchSize", `batch norm needs at least 2 samples per batch, got ${batchSize}`);
+  if (given.layers === undefined) throw new OptionError("layers", "missing");
+  const algo = model === "pcn" ? get<PCAlgorithm>("algo", PC_DEFAULTS.algo) : undefined;
+  const neuron = activation === "softlif" ? resolveNeuron(group(given, "neuron") as NeuronOptions) : undefined;
+  const spec: JobSpec = {
+    model, layers: [...(given.layers as number[])], activation, ...(neuron ? { neuron } : {}), batchNorm, feedbackAlignment: get("feedbackAlignment", false),
+    ...(algo ? { pc: { algo, T: get("T", PC_DEFAULTS.T), gamma: get("gamma", PC_DEFAULTS.gamma), tolerance: get("tolerance", PC_DEFAULTS.tolerance) } } : {}),
+    epochs: get("epochs", 20), batchSize, lr: get("lr", defaultLearningRate(model, optimizer, algo)), lrSchedule: get("lrSchedule", "constant"),
+    // Adam keeps no momentum buffer: a momentum given with it is ignored.
+    momentum: optimizer === "adam" ? 0 : get("momentum", 0.9), optimizer, weightDecay: get("weightDecay", 0), outputLoss: get("outputLoss", "ce"), seed: get("seed", 0),
+  };
+  if (spiking) spec.spiking = simulationOf(given, neuron!);
+  return spec;
+}
+
+/**
+ * The simulation the simulation.* settings ask for, checked against the network's neurons (a saved
+ * model's, for `eval`); errors name the setting ("simulation.dt").
+ */
+export function simulationOf(given: GivenSettings, neuron: NeuronParams): Simulation {
+  try {
+    return resolveSimulation(group(given, "simulation") as SimulationOptions, neuron);
+  } catch (error) {
+    if (error instanceof OptionError) throw new OptionError(`simulation.${error.option}`, error.reason);
+    throw error;
+  }
+}
+
+/** Check some settings alone (their values and the rules that apply given `context`). */
+export function checkSettings(given: GivenSettings, context: GivenSettings = {}): void {
+  const all = { ...context, ...given };
+  for (const [key, value] of Object.entries(given)) {
+    if (value === undefined) continue;
+    const s = BY_KEY.get(key);
+    if (!s) throw new OptionError(key, "unknown setting");
+    checkValue(s, value);
+    if (s.type === "boolean" && value === false) continue;
+    if (s.when?.(all, (k) => k) !== undefined) throw new RuleError(key, (name) => s.when!(all, name)!);
+  }
+}
+
+/** The settings of one group ("neuron", "simulation") without their prefix. */
+function group(given: GivenSettings, prefix: string): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(given).filter(([k]) => k.startsWith(`${prefix}.`)).map(([k, v]) => [k.slice(prefix.length + 1), v]));
+}
+
+/**
+ * The job as results and checkpoints record it: every setting resolved, flat, in JSON. A resumed
+ * run must record the same; replaying it resolves to the same job.
+ */
+export function recordJob(spec: JobSpec): Record<string, unknown> {
+  const { pc, spiking, neuron, feedbackAlignment, ...rest } = spec;
+  return {
+    ...rest, ...(neuron ? { neuron } : {}), ...(feedbackAlignment ? { feedbackAlignment } : {}), ...(pc ?? {}),
+    ...(spiking ? { spiking: true, simulation: spiking } : {}),
+  };
+}

@@ -1,0 +1,84 @@
+// Predictive-coding relaxation (assembly/pc.ts): a table of pointers per weight layer, built here
+// from matrices with the module's own layout, and one inference step for a whole batch per call.
+
+import { Bytes, type Matrix } from "../tensor.js";
+import type { Arena } from "../wasm/heap.js";
+import type { Runtime } from "../wasm/load.js";
+
+/** What the relaxation of weight layer i reads and writes (B is the batch's rows). */
+export interface PcLayer {
+  /** W_i (n_{i+1} × n_i) and b_i, and where a captured gradient of each goes. */
+  weight: Matrix;
+  bias: Matrix;
+  gradW: Matrix;
+  gradB: Matrix;
+  /** x_i and σ_i(x_i) (B × n_i); for i = 0 the clamped input, set per batch by setInput. */
+  source?: Matrix;
+  activated?: Matrix;
+  /** σ_i's activation code and neuron block (identity and none for i = 0). */
+  kind: number;
+  neuron?: Bytes;
+  /** u_{i+1}, e_{i+1} and scratch (B × n_{i+1}). */
+  prediction: Matrix;
+  errors: Matrix;
+  scratch: Matrix;
+  /** M_i in the value-node move e_{i+1}·M_i: W_i itself, or feedback alignment's B_i (unused for i = 0). */
+  feedback?: Matrix;
+}
+
+export type PcOutput = "free" | "mse" | "ce";
+
+export class PcTable {
+  private readonly block: Bytes;
+
+  constructor(readonly runtime: Runtime, readonly depth: number, arena?: Arena) {
+    this.block = new Bytes(runtime, runtime.layout.pc.tableWords * 4 * depth, arena);
+    this.words().fill(0);
+  }
+
+  setLayer(i: number, layer: PcLayer): void {
+    const f = this.runtime.layout.pc.field;
+    const set = (field: number, value: number) => (this.words()[i * this.runtime.layout.pc.tableWords + field] = value);
+    set(f.inputs, layer.weight.cols);
+    set(f.outputs, layer.weight.rows);
+    set(f.weight, layer.weight.ptr);
+    set(f.bias, layer.bias.ptr);
+    set(f.source, layer.source?.ptr ?? 0);
+    set(f.activated, layer.activated?.ptr ?? 0);
+    set(f.kind, layer.kind);
+    set(f.neuron, layer.neuron?.ptr ?? 0);
+    set(f.prediction, layer.prediction.ptr);
+    set(f.errors, layer.errors.ptr);
+    set(f.scratch, layer.scratch.ptr);
+    set(f.gradW, layer.gradW.ptr);
+    set(f.gradB, layer.gradB.ptr);
+    set(f.feedback, layer.feedback?.ptr ?? 0);
+  }
+
+  /** The clamped input x_0 of this batch. */
+  setInput(x: Matrix): void {
+    const { field } = this.runtime.layout.pc;
+    const words = this.words();
+    words[field.source] = x.ptr;
+    words[field.activated] = x.ptr;
+  }
+
+  /** The clamped output's targets (B × n_L), or none: the output is free. */
+  setTarget(target: Matrix | undefined): void {
+    const { field, tableWords } = this.runtime.layout.pc;
+    this.words()[(this.depth - 1) * tableWords + field.target] = target?.ptr ?? 0;
+  }
+
+  /** One inference step of B rows; returns the summed energy before the step's move. */
+  step(B: number, gamma: number, output: PcOutput, options: { refreshFirst?: boolean; capture?: number | "none" | "all"; gradScale: number; work: Bytes }): number {
+    const pc = this.runtime.layout.pc;
+    const mode = pc.output[output] | (options.refreshFirst ? pc.refreshFirst : 0);
+    const c = options.capture ?? "none";
+    const capture = c === "none" ? pc.capture.none : c === "all" ? pc.capture.all : c;
+    return this.runtime.kernels.pcStep(this.depth, B, this.block.ptr, gamma, mode, capture, options.gradScale, options.work.ptr);
+  }
+
+  private words(): Uint32Array {
+    return this.block.u32(this.runtime.layout.pc.tableWords * this.depth);
+  }
+}

@@ -1,0 +1,54 @@
+// Spiking simulation steps (assembly/encode.ts, snn.ts, synapse.ts, lif.ts, rates.ts): input
+// encoding, event-driven propagation, synaptic filters, LIF neurons and what is recorded of them.
+
+import type { Bytes, Matrix } from "../tensor.js";
+import type { NeuronParams } from "./activation.js";
+import type { RowRngs } from "./rng.js";
+
+/**
+ * One step of Poisson rate coding of x (B × n, values in [0, 1]): input i fires with probability
+ * x·dt/period, as an impulse of area `amplitude` (value amplitude/dt), row b drawing from
+ * generator b. Returns the spikes fired.
+ */
+export function poissonEncode(generators: RowRngs, x: Matrix, dt: number, period: number, amplitude: number, out: Matrix): number {
+  return x.runtime.kernels.poissonSpikesRows(generators.state.ptr, x.rows, x.cols, x.ptr, dt, period, amplitude, out.ptr);
+}
+
+/**
+ * out = spikes·Wᵀ, event by event: each nonzero of `spikes` (B × in) adds its row of wT (in × out)
+ * times its value. `events` is scratch for one row's event list. Returns the spikes propagated.
+ */
+export function propagateSpikes(spikes: Matrix, wT: Matrix, out: Matrix, events: Bytes): number {
+  return spikes.runtime.kernels.propagateSpikes(spikes.rows, wT.rows, wT.cols, spikes.ptr, wT.ptr, out.ptr, events.ptr);
+}
+
+/** First-order low-pass synapse y ← a·y + (1 − a)·u, a = e^{−dt/τ_s}; τ_s = 0 passes u through. */
+export function lowpassStep(dt: number, tauS: number, u: Matrix, y: Matrix): void {
+  u.runtime.kernels.lowpassStep(u.size, dt, tauS, u.ptr, y.ptr);
+}
+
+/** Alpha synapse: two low-pass stages, z the intermediate. */
+export function alphaStep(dt: number, tauS: number, u: Matrix, y: Matrix, z: Matrix): void {
+  u.runtime.kernels.alphaStep(u.size, dt, tauS, u.ptr, y.ptr, z.ptr);
+}
+
+/** The neurons' input current j = gain·(y + b), b broadcast over the rows of y. */
+export function neuronCurrent(y: Matrix, bias: Matrix, gain: number, out: Matrix): void {
+  y.runtime.kernels.neuronCurrent(y.rows, y.cols, y.ptr, bias.ptr, gain, out.ptr);
+}
+
+/** One exact step of LIF neurons; spikes get the value amplitude/dt. Returns the spikes fired. */
+export function lifStep(neuron: Pick<NeuronParams, "tauRc" | "tRef">, dt: number, amplitude: number, state: { current: Matrix; voltage: Matrix; refractory: Matrix; spikes: Matrix }): number {
+  const { current, voltage, refractory, spikes } = state;
+  return current.runtime.kernels.lifStep(current.size, dt, neuron.tauRc, neuron.tRef, current.ptr, voltage.ptr, refractory.ptr, spikes.ptr, amplitude);
+}
+
+/** Adds this step's spikes to `counts` and records each neuron's first spike time in `first`. */
+export function recordSpikes(tEnd: number, dt: number, tRef: number, spikes: Matrix, refractory: Matrix, counts: Matrix, first: Matrix): void {
+  spikes.runtime.kernels.recordSpikes(spikes.size, tEnd, dt, tRef, spikes.ptr, refractory.ptr, counts.ptr, first.ptr);
+}
+
+/** The LIF rate r(j) (Hz) of each current. */
+export function lifRate(neuron: Pick<NeuronParams, "tauRc" | "tRef">, j: Matrix, out: Matrix): void {
+  j.runtime.kernels.lifRate(j.size, neuron.tauRc, neuron.tRef, j.ptr, out.ptr);
+}
