@@ -6,11 +6,21 @@
 import type { NamedTensor } from "../safetensors.js";
 import { decodeSafetensors, encodeSafetensors } from "../safetensors.js";
 import { VERSION } from "../version.js";
-import type { EpochResult } from "./trainer.js";
 
 export const CHECKPOINT_FORMAT = "bioplausible-checkpoint";
 /** Optimiser buffers are stored as tensors with this prefix and their index: optimizer.0, optimizer.1. */
 const OPTIMIZER_PREFIX = "optimizer.";
+
+/** One finished epoch, as train() reports it and a checkpoint keeps it. */
+export interface EpochResult {
+  epoch: number;
+  /** Mean training loss over the epoch's batches, as trained (batch statistics, weights moving). */
+  loss: number;
+  accuracy: number;
+  testLoss?: number;
+  testAccuracy?: number;
+  seconds: number;
+}
 
 export interface TrainingState {
   /** The epoch in progress (1-based); epochs + 1 once training has finished. */

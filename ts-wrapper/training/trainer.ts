@@ -8,7 +8,9 @@ import { evaluate } from "../evaluation/metrics.js";
 import { countCorrect, OUTPUT_LOSSES, type OutputLoss } from "../ops/loss.js";
 import { Rng, STREAMS } from "../ops/rng.js";
 import { Bytes } from "../tensor.js";
-import type { Checkpoint, TrainingState } from "./checkpoint.js";
+import type { Checkpoint, EpochResult, TrainingState } from "./checkpoint.js";
+
+export type { EpochResult };
 import type { TrainableModel } from "./model.js";
 import { Optimizer, type OptimizerOptions } from "./optimizers.js";
 
@@ -32,16 +34,6 @@ export interface TrainOptions extends OptimizerOptions {
   checkpoint?: { every?: number; save: (checkpoint: Checkpoint) => void };
   /** Carry on from this checkpoint of the same run (same model, data and options). */
   resume?: Checkpoint;
-}
-
-export interface EpochResult {
-  epoch: number;
-  /** Mean training loss over the epoch's batches, as trained (batch statistics, weights moving). */
-  loss: number;
-  accuracy: number;
-  testLoss?: number;
-  testAccuracy?: number;
-  seconds: number;
 }
 
 export interface TrainResult {
