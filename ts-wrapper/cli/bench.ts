@@ -9,7 +9,7 @@ import { benchGemm, benchLif, benchMlpStep, benchPcStep, benchSnn } from "../ben
 import { init } from "../runtime.js";
 import type { Runtime } from "../wasm/load.js";
 import { helpText, parseFlags, UsageError, type FlagSpec } from "./args.js";
-import { emitResult, info, provenance } from "./report.js";
+import { emitResult, info, provenance, jsonFlag } from "./report.js";
 
 const run = promisify(execFile);
 
@@ -56,7 +56,7 @@ export const benchFlags = {
   rounds: { type: "int", min: 1, default: 3, help: "with --baseline: alternating rounds of ours and the baseline" },
   baseline: { type: "string", help: "directory of the PyTorch baseline scripts (e.g. ../shared/baselines) to time in the same run" },
   python: { type: "string", default: "/usr/bin/python3", help: "Python with torch, for --baseline" },
-  json: { type: "boolean", help: "print the result as one JSON object on the last line of stdout" },
+  ...jsonFlag,
 } satisfies Record<string, FlagSpec>;
 
 export const benchHelp = helpText("bench", "Time the kernels and training steps (optionally against PyTorch).", benchFlags);

@@ -19,7 +19,7 @@ import { helpText, parseFlags, UsageError, type FlagSpec } from "./args.js";
 import { loadSplit } from "./data.js";
 import { checkpointFile, checkSameRun, checkSpace, checkWritable, writeFileAtomic } from "./files.js";
 import { formatDuration, Progress } from "./progress.js";
-import { emitResult, info, percent, provenance } from "./report.js";
+import { emitResult, info, percent, provenance, jsonFlag } from "./report.js";
 
 /** The default experiment, shipped with the package: the quick scale, minutes on a laptop. */
 export const DEFAULT_CONFIG = fileURLToPath(new URL("../examples/compare-quick.json", import.meta.url));
@@ -31,7 +31,7 @@ export const compareFlags = {
   "data-dir": { type: "string", help: "directory with the IDX files, overriding the config's dataDir" },
   "checkpoint-every": { type: "int", min: 1, default: 200, help: "batches between checkpoints of the row in training (kept in <out>/checkpoint/ with every finished row; removed at the end)" },
   resume: { type: "boolean", help: "continue an interrupted run of the same command from <out>/checkpoint/, to the same bits as an uninterrupted one" },
-  json: { type: "boolean", help: "print the results as one JSON object on the last line of stdout" },
+  ...jsonFlag,
 } satisfies Record<string, FlagSpec>;
 
 export const compareHelp = helpText("compare", "Train and evaluate every method of an experiment from one seed; write results.json and report.html.", compareFlags);

@@ -10,7 +10,7 @@ import { OUTPUT_LOSSES } from "../ops/loss.js";
 import { init } from "../runtime.js";
 import { helpText, parseFlags, UsageError, type FlagSpec } from "./args.js";
 import { dataFlags, loadSplit } from "./data.js";
-import { emitResult, info, percent, provenance } from "./report.js";
+import { emitResult, info, percent, provenance, jsonFlag } from "./report.js";
 import { givenSettings, settingFlags, withFlags } from "./settings.js";
 import { describeSpiking, runSpiking } from "./spiking.js";
 
@@ -22,7 +22,7 @@ export const evalFlags = {
   "output-loss": { type: "string", choices: OUTPUT_LOSSES, default: "ce", help: "loss to report" },
   limit: { type: "int", min: 1, help: "evaluate the first N samples only" },
   ...settingFlags(["simulation"], { spiking: "simulate the model as a spiking LIF network (its hidden activations must be softlif); a spiking model file's own simulation settings are the defaults" }),
-  json: { type: "boolean", help: "print the result as one JSON object on the last line of stdout" },
+  ...jsonFlag,
 } satisfies Record<string, FlagSpec>;
 
 export const evalHelp = helpText("eval", "Evaluate a saved model on a data set.", evalFlags, "<model.safetensors>");

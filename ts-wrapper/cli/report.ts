@@ -15,6 +15,11 @@ export function provenance(): Record<string, unknown> {
   };
 }
 
+/** Every command's --json flag (DESIGN.md's CLI contract): the result as the last line of stdout. */
+export const jsonFlag = {
+  json: { type: "boolean", help: "print the result as one JSON object on the last line of stdout" },
+} as const;
+
 export function emitResult(json: boolean, result: Record<string, unknown>, human: string): void {
   if (json) process.stdout.write(`${JSON.stringify(result)}\n`);
   else process.stdout.write(`${human}\n`);

@@ -11,7 +11,7 @@ import { helpText, parseFlags, UsageError, type FlagSpec } from "./args.js";
 import { dataFlags, loadSplit } from "./data.js";
 import { checkpointFile, checkSameRun, checkSpace, checkWritable, writeFileAtomic } from "./files.js";
 import { Progress } from "./progress.js";
-import { emitResult, info, percent, provenance } from "./report.js";
+import { emitResult, info, percent, provenance, jsonFlag } from "./report.js";
 import { flagNamer, givenSettings, settingFlags, withFlags } from "./settings.js";
 import { describeSimulation, describeSpiking } from "./spiking.js";
 
@@ -31,7 +31,7 @@ export const trainFlags = {
   checkpoint: { type: "string", help: "write checkpoints to this file every --checkpoint-every batches and after each epoch (default: <out>.ckpt with --out); removed when the run has finished" },
   "checkpoint-every": { type: "int", min: 1, default: 200, help: "batches between checkpoints" },
   resume: { type: "boolean", help: "continue from the checkpoint of the same command line, to the same bits as an uninterrupted run (starts from the beginning when there is no checkpoint yet)" },
-  json: { type: "boolean", help: "print the result as one JSON object on the last line of stdout" },
+  ...jsonFlag,
 } satisfies Record<string, FlagSpec>;
 
 export const trainHelp = helpText("train", "Train a model and report its test accuracy.", trainFlags);

@@ -21,14 +21,14 @@ export function fusedLinearLayers(mlp: MLP): LinearWeights[] {
     const weight = p.view(layer.weight).slice();
     const bias = p.view(layer.bias).slice();
     if (!layer.norm) return { weight, bias };
-    const gamma = p.view(`${layer.norm}.weight`);
-    const beta = p.view(`${layer.norm}.bias`);
+    const normWeight = p.view(`${layer.norm}.weight`);
+    const normBias = p.view(`${layer.norm}.bias`);
     const mean = p.view(`${layer.norm}.running_mean`);
     const variance = p.view(`${layer.norm}.running_var`);
     for (let o = 0; o < layer.outputs; o++) {
-      const s = gamma[o] / Math.sqrt(variance[o] + BATCH_NORM_EPS);
+      const s = normWeight[o] / Math.sqrt(variance[o] + BATCH_NORM_EPS);
       for (let i = 0; i < layer.inputs; i++) weight[o * layer.inputs + i] *= s;
-      bias[o] = s * (bias[o] - mean[o]) + beta[o];
+      bias[o] = s * (bias[o] - mean[o]) + normBias[o];
     }
     return { weight, bias };
   });
