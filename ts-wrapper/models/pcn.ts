@@ -116,6 +116,21 @@ export class PCN {
     return this.mlp.forward(x, false);
   }
 
+  /** The predicted class of each row of x (count × inputs), by the feedforward pass. */
+  predict(x: Float32Array, count?: number): Int32Array {
+    return this.mlp.predict(x, count);
+  }
+
+  /** Class probabilities (softmax of the logits), count × outputs. */
+  predictProba(x: Float32Array, count?: number): Float32Array {
+    return this.mlp.predictProba(x, count);
+  }
+
+  /** Logits, count × outputs. */
+  logits(x: Float32Array, count?: number): Float32Array {
+    return this.mlp.logits(x, count);
+  }
+
   /** One inference-learning update from a staged batch. */
   trainBatch(batch: StagedBatch, outputLoss: OutputLoss, optimizer: Update): StepResult {
     const B = batch.x.rows;
