@@ -2,6 +2,7 @@
 // from one seed on one data set, and the figures of the report.
 
 import { subset, type Dataset } from "../datasets/dataset.js";
+import { DivergenceError } from "../errors.js";
 import { resolveNeuron } from "../models/neuron.js";
 import { PCN } from "../models/pcn.js";
 import type { Runtime } from "../wasm/load.js";
@@ -92,7 +93,10 @@ export async function runComparison(
         onSpikingBatch: (done) => report(o.epochs * train.count * cost + done * o.spiking!.time * SPIKING_COST_PER_SECOND, `spiking ${done}/${spikingCount}`),
       }, runtime);
     } catch (error) {
-      throw new Error(`row ${row.name} (${r + 1}/${rows.length}): ${(error as Error).message}`, { cause: error });
+      const where = `row ${row.name} (${r + 1}/${rows.length}): ${(error as Error).message}`;
+      // A divergence keeps its kind and the option to lower, which the CLI words as a flag.
+      if (error instanceof DivergenceError) throw new DivergenceError(where, error.option, { cause: error });
+      throw new Error(where, { cause: error });
     }
     try {
       const energy = run.model instanceof PCN ? [...run.model.energyTrace] : undefined;
