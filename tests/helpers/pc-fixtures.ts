@@ -1,10 +1,11 @@
 // Shared fixtures of the tests that compare the PC kernel and models with the float64 reference:
-// the element-wise closeness check, random draws, a staged batch away from ReLU kinks, random biases.
+// the element-wise closeness check, random draws, a staged batch away from ReLU kinks, random biases,
+// and one pcStep staged with the library's table builder.
 
 import { expect } from "vitest";
-import { BatchBuffer, oneHot, type MLP, type PCN, type Runtime } from "../../ts-wrapper/index.js";
+import { Arena, BatchBuffer, Bytes, Matrix, oneHot, ops, type MLP, type PCN, type Runtime } from "../../ts-wrapper/index.js";
 import type { Lcg } from "./lcg.js";
-import { biasName, forward64, type Net64 } from "./pc-reference.js";
+import { biasName, forward64, type Act, type Net64 } from "./pc-reference.js";
 
 /** The relative tolerance of one PC step against float64: derived in tests/pc/inference.test.ts. */
 export const REL = 1e-5;
@@ -73,4 +74,83 @@ export function randomizeBiases(model: PCN | MLP, L: number, gen: Lcg): void {
     const b = model.params.view(biasName(i));
     b.set(Array.from(b, () => 0.3 * gen.normal()));
   }
+}
+
+/** One pcStep's inputs, drawn by a test: the network, the value nodes before the step, u_1. */
+export interface PcStepInputs {
+  layers: number[];
+  acts: Act[];
+  B: number;
+  x0: Float32Array;
+  W: Float32Array[];
+  b: Float32Array[];
+  /** x_1 … x_L before the step (the clamped output's target when `clamped`). */
+  values: Float32Array[];
+  /** u_1 = W_0 x_0 + b_0, computed by the test's reference. */
+  u1: Float32Array;
+  clamped: boolean;
+  /** Layer i's FEEDBACK matrix data (default: W_i itself). */
+  feedback?: (i: number) => ArrayLike<number>;
+  /** What the gradient buffers hold before the step (a sentinel shows which ones it wrote). */
+  gradFill?: number;
+}
+
+/**
+ * The kernel's view of one pcStep, staged with the library's own builders (ops.PcTable): the state
+ * x = u + e kept as u = 0, e = x except layer 1 (u_1 given) and a clamped output (e = 0). The test
+ * runs table.step and reads the matrices back; free() releases everything.
+ */
+export function stagePcStep(rt: Runtime, s: PcStepInputs) {
+  const { layers, acts, B, values, u1, clamped } = s;
+  const L = layers.length - 1;
+  const owned: { free(): void }[] = [];
+  const mat = (rows: number, cols: number, data: ArrayLike<number>) => {
+    const m = Matrix.from(rt, rows, cols, data);
+    owned.push(m);
+    return m;
+  };
+  const zeros = (i: number) => mat(B, layers[i + 1], new Float32Array(B * layers[i + 1]));
+  const x = mat(B, layers[0], s.x0);
+  const W = s.W.map((w, i) => mat(layers[i + 1], layers[i], w));
+  const b = s.b.map((v, i) => mat(1, layers[i + 1], v));
+  const target = clamped ? mat(B, layers[L], values[L - 1]) : undefined;
+  const up = values.map((v, i) => (i === 0 ? mat(B, layers[1], u1) : zeros(i)));
+  const ep = values.map((v, i) => (clamped && i === L - 1 ? zeros(i) : mat(B, layers[i + 1], i === 0 ? v.map((x, k) => x - u1[k]) : v)));
+  const xp = values.map((_, i) => zeros(i));
+  const sp = values.map((_, i) => zeros(i));
+  const ap = values.map((_, i) => zeros(i));
+  const fill = s.gradFill ?? 0;
+  const gW = s.W.map((w, i) => mat(layers[i + 1], layers[i], new Float32Array(w.length).fill(fill)));
+  const gB = s.b.map((v, i) => mat(1, layers[i + 1], new Float32Array(v.length).fill(fill)));
+  const feedback = s.W.map((w, i) => (s.feedback ? mat(layers[i + 1], layers[i], s.feedback(i)) : W[i]));
+  let bytes = 16;
+  for (let i = 0; i < L; i++) bytes = Math.max(bytes, ops.linearWorkBytes(rt, B, layers[i], layers[i + 1]));
+  const work = new Bytes(rt, bytes);
+  owned.push(work);
+  const arena = new Arena(rt.heap);
+  owned.push({ free: () => arena.release() });
+  const table = new ops.PcTable(rt, L, arena);
+  for (let i = 0; i < L; i++) {
+    table.setLayer(i, {
+      weight: W[i], bias: b[i], gradW: gW[i], gradB: gB[i],
+      source: i === 0 ? undefined : xp[i - 1], activated: i === 0 ? undefined : ap[i - 1],
+      kind: i === 0 ? rt.layout.activation.identity : ops.activationCode(rt, acts[i - 1]),
+      prediction: up[i], errors: ep[i], scratch: sp[i], feedback: feedback[i],
+    });
+  }
+  table.setInput(x);
+  table.setTarget(target);
+  return {
+    table, x, W, b, target, up, ep, gW, gB, feedback, work,
+    /** x = u + e of every layer after the step; the clamped output is its target buffer. */
+    values: () => values.map((_, i) => {
+      if (target && i === L - 1) return target.toArray();
+      const u = up[i].view();
+      const e = ep[i].view();
+      return Float32Array.from(u, (v, k) => v + e[k]);
+    }),
+    free: () => {
+      for (const m of owned) m.free();
+    },
+  };
 }

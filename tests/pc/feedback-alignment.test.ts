@@ -18,10 +18,10 @@
 
 import { beforeAll, describe, expect, it } from "vitest";
 import {
-  Arena, Bytes, init, Matrix, MLP, oneHot, ops, Optimizer, PCN, train, type ActivationName, type OutputLoss, type Runtime,
+  init, MLP, oneHot, Optimizer, PCN, train, type ActivationName, type OutputLoss, type Runtime,
 } from "../../ts-wrapper/index.js";
 import { Lcg } from "../helpers/lcg.js";
-import { draw, expectClose, randomizeBiases, REL, stage, worstRel } from "../helpers/pc-fixtures.js";
+import { draw, expectClose, randomizeBiases, REL, stage, stagePcStep, worstRel } from "../helpers/pc-fixtures.js";
 import {
   backprop64, biasName, cloneNet, learn64, linear, maxParamDiff, netFromParams, pcStep64, sgd64, weightName,
   type Act, type Net64, type OutputMode,
@@ -66,80 +66,37 @@ function kernelStep(c: KernelCase, mode: OutputMode, gamma: number, seed: number
   const { layers, acts, B } = c;
   const L = layers.length - 1;
   const gen = new Lcg(seed);
-  const owned: { free(): void }[] = [];
-  const mat = (rows: number, cols: number, data: ArrayLike<number>) => {
-    const m = Matrix.from(rt, rows, cols, data);
-    owned.push(m);
-    return m;
-  };
+  const x0 = draw(gen, B * layers[0]);
+  const W = Array.from({ length: L }, (_, i) => draw(gen, layers[i + 1] * layers[i], 1 / Math.sqrt(layers[i])));
+  const M = Array.from({ length: L }, (_, i) => draw(gen, layers[i + 1] * layers[i], 1 / Math.sqrt(layers[i])));
+  const b = Array.from({ length: L }, (_, i) => draw(gen, layers[i + 1], 0.3));
+  const values = Array.from({ length: L }, (_, i) => {
+    if (i === L - 1 && mode === "ce") return oneHot(Uint8Array.from({ length: B }, () => gen.int(layers[L])), layers[L]);
+    return draw(gen, B * layers[i + 1], 1, i < L - 1 && acts[i] === "relu");
+  });
+  const net: Net64 = { layers, acts, W: W.map((w) => Float64Array.from(w)), b: b.map((v) => Float64Array.from(v)) };
+  const u1 = Float32Array.from(linear(Float64Array.from(x0), B, net.W[0], net.b[0], layers[0], layers[1]));
+  // FEEDBACK: B_i; layer 0's is NaN, and must never be read.
+  const feedback = (i: number) => (i === 0 ? new Float32Array(layers[1] * layers[0]).fill(Number.NaN) : M[i]);
+  const staged = stagePcStep(rt, { layers, acts, B, x0, W, b, values, u1, clamped: mode !== "free", feedback });
   try {
-    const x0 = draw(gen, B * layers[0]);
-    const W = Array.from({ length: L }, (_, i) => draw(gen, layers[i + 1] * layers[i], 1 / Math.sqrt(layers[i])));
-    const M = Array.from({ length: L }, (_, i) => draw(gen, layers[i + 1] * layers[i], 1 / Math.sqrt(layers[i])));
-    const b = Array.from({ length: L }, (_, i) => draw(gen, layers[i + 1], 0.3));
-    const clamped = mode !== "free";
-    const values = Array.from({ length: L }, (_, i) => {
-      if (i === L - 1 && mode === "ce") return oneHot(Uint8Array.from({ length: B }, () => gen.int(layers[L])), layers[L]);
-      return draw(gen, B * layers[i + 1], 1, i < L - 1 && acts[i] === "relu");
-    });
-    const net: Net64 = { layers, acts, W: W.map((w) => Float64Array.from(w)), b: b.map((v) => Float64Array.from(v)) };
-    const u1 = Float32Array.from(linear(Float64Array.from(x0), B, net.W[0], net.b[0], layers[0], layers[1]));
-
-    const xM = mat(B, layers[0], x0);
-    const Wm = W.map((w, i) => mat(layers[i + 1], layers[i], w));
-    const Mm = M.map((w, i) => mat(layers[i + 1], layers[i], w));
-    const nan = mat(layers[1], layers[0], new Float32Array(layers[1] * layers[0]).fill(Number.NaN));
-    const bm = b.map((v, i) => mat(1, layers[i + 1], v));
-    const target = clamped ? mat(B, layers[L], values[L - 1]) : undefined;
-    const width = (i: number) => layers[i + 1];
-    // The state x = u + e, staged as u = 0, e = x except layer 1 (u_1 given) and a clamped output.
-    const up = values.map((v, i) => mat(B, width(i), i === 0 ? u1 : new Float32Array(v.length)));
-    const ep = values.map((v, i) => mat(B, width(i), clamped && i === L - 1 ? new Float32Array(v.length) : i === 0 ? v.map((x, k) => x - u1[k]) : v));
-    const xp = values.map((v, i) => mat(B, width(i), new Float32Array(v.length)));
-    const sp = values.map((v, i) => mat(B, width(i), new Float32Array(v.length)));
-    const ap = values.map((v, i) => mat(B, width(i), new Float32Array(v.length)));
-    const gW = W.map((w, i) => mat(layers[i + 1], layers[i], new Float32Array(w.length)));
-    const gB = b.map((v, i) => mat(1, layers[i + 1], new Float32Array(v.length)));
-    let work = 16;
-    for (let i = 0; i < L; i++) work = Math.max(work, ops.linearWorkBytes(rt, B, layers[i], layers[i + 1]));
-    const workBytes = new Bytes(rt, work);
-    owned.push(workBytes);
-    const arena = new Arena(rt.heap);
-    owned.push({ free: () => arena.release() });
-    const table = new ops.PcTable(rt, L, arena);
-    for (let i = 0; i < L; i++) {
-      table.setLayer(i, {
-        weight: Wm[i], bias: bm[i], gradW: gW[i], gradB: gB[i],
-        source: i === 0 ? undefined : xp[i - 1], activated: i === 0 ? undefined : ap[i - 1],
-        kind: i === 0 ? rt.layout.activation.identity : ops.activationCode(rt, acts[i - 1]),
-        prediction: up[i], errors: ep[i], scratch: sp[i],
-        feedback: i === 0 ? nan : Mm[i], // FEEDBACK: B_i; layer 0's must never be read
-      });
-    }
-    table.setInput(xM);
-    table.setTarget(target);
-    const energy = table.step(B, gamma, mode, { capture: "all", gradScale: 1 / B, work: workBytes });
+    const energy = staged.table.step(B, gamma, mode, { capture: "all", gradScale: 1 / B, work: staged.work });
     const all = Array.from({ length: L }, (_, i) => i);
     const v64 = values.map((v) => Float64Array.from(v));
-    const feedback = M.map((m, i) => (i === 0 ? undefined : Float64Array.from(m)));
-    const ref = pcStep64({ ...net, feedback }, Float64Array.from(x0), v64, B, gamma, mode, all, Float64Array.from(u1));
+    const fb64 = M.map((m, i) => (i === 0 ? undefined : Float64Array.from(m)));
+    const ref = pcStep64({ ...net, feedback: fb64 }, Float64Array.from(x0), v64, B, gamma, mode, all, Float64Array.from(u1));
     const refW = pcStep64(net, Float64Array.from(x0), v64, B, gamma, mode, all, Float64Array.from(u1));
     return {
       energy,
       ref,
       refW,
-      values: values.map((v, i) => {
-        if (target && i === L - 1) return target.toArray();
-        const u = up[i].view();
-        const e = ep[i].view();
-        return Float32Array.from(u, (x, k) => x + e[k]);
-      }),
-      gradW: gW.map((m) => m.toArray()),
-      feedbackAfter: Mm.map((m) => m.toArray()),
+      values: staged.values(),
+      gradW: staged.gW.map((m) => m.toArray()),
+      feedbackAfter: staged.feedback.map((m, i) => (i === 0 ? M[0] : m.toArray())),
       M,
     };
   } finally {
-    for (const m of owned) m.free();
+    staged.free();
   }
 }
 

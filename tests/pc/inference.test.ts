@@ -23,9 +23,9 @@
 // ReLU kinks: every ReLU input is kept ≥ 1e-3 from 0 so both sides take the same branch.
 
 import { beforeAll, describe, expect, it } from "vitest";
-import { Arena, Bytes, init, Matrix, MLP, oneHot, ops, Optimizer, PCN, type ActivationName, type OutputLoss, type Runtime } from "../../ts-wrapper/index.js";
+import { init, Matrix, MLP, oneHot, Optimizer, PCN, type ActivationName, type OutputLoss, type Runtime } from "../../ts-wrapper/index.js";
 import { Lcg } from "../helpers/lcg.js";
-import { draw, expectClose, randomizeBiases, REL, stage } from "../helpers/pc-fixtures.js";
+import { draw, expectClose, randomizeBiases, REL, stage, stagePcStep } from "../helpers/pc-fixtures.js";
 import {
   act, biasName, forward64, learn64, linear, loss64, maxParamDiff, netFromParams, pcStep64, weightName,
   type Act, type Net64, type OutputMode,
@@ -64,84 +64,42 @@ function runKernelStep(c: KernelCase, mode: OutputMode, capture: number, gamma: 
   const { layers, acts, B } = c;
   const L = layers.length - 1;
   const gen = new Lcg(seed);
-  const owned: { free(): void }[] = [];
-  const mat = (rows: number, cols: number, data: ArrayLike<number>) => {
-    const m = Matrix.from(rt, rows, cols, data);
-    owned.push(m);
-    return m;
-  };
-  try {
-    const x0 = draw(gen, B * layers[0]);
-    const W = Array.from({ length: L }, (_, i) => draw(gen, layers[i + 1] * layers[i], 1 / Math.sqrt(layers[i])));
-    const b = Array.from({ length: L }, (_, i) => draw(gen, layers[i + 1], 0.3));
-    const values = Array.from({ length: L }, (_, i) => {
-      if (i === L - 1 && mode !== "free") {
-        // A clamped output: a one-hot target for CE, any target for MSE.
-        if (mode === "ce") return oneHot(Uint8Array.from({ length: B }, () => gen.int(layers[L])), layers[L]);
-        return draw(gen, B * layers[L]);
-      }
-      return draw(gen, B * layers[i + 1], 1, i < L - 1 && acts[i] === "relu");
-    });
-    const net: Net64 = { layers, acts, W: W.map((w) => Float64Array.from(w)), b: b.map((v) => Float64Array.from(v)) };
-    const u1 = Float32Array.from(linear(Float64Array.from(x0), B, net.W[0], net.b[0], layers[0], layers[1]));
-
-    const xM = mat(B, layers[0], x0);
-    const Wm = W.map((w, i) => mat(layers[i + 1], layers[i], w));
-    const bm = b.map((v, i) => mat(1, layers[i + 1], v));
-    const clamped = mode !== "free";
-    const target = clamped ? mat(B, layers[L], values[L - 1]) : undefined;
-    const width = (i: number) => layers[i + 1];
-    const up = values.map((v, i) => mat(B, width(i), i === 0 ? u1 : new Float32Array(v.length)));
-    const ep = values.map((v, i) => mat(B, width(i), clamped && i === L - 1 ? new Float32Array(v.length) : i === 0 ? v.map((x, k) => x - u1[k]) : v));
-    const xp = values.map((v, i) => mat(B, width(i), new Float32Array(v.length)));
-    const sp = values.map((v, i) => mat(B, width(i), new Float32Array(v.length)));
-    const ap = values.map((v, i) => mat(B, width(i), new Float32Array(v.length)));
-    const gW = W.map((w, i) => mat(layers[i + 1], layers[i], new Float32Array(w.length).fill(SENTINEL)));
-    const gB = b.map((v, i) => mat(1, layers[i + 1], new Float32Array(v.length).fill(SENTINEL)));
-    let work = 16;
-    for (let i = 0; i < L; i++) work = Math.max(work, ops.linearWorkBytes(rt, B, layers[i], layers[i + 1]));
-    const workBytes = new Bytes(rt, work);
-    owned.push(workBytes);
-    const arena = new Arena(rt.heap);
-    owned.push({ free: () => arena.release() });
-    const table = new ops.PcTable(rt, L, arena);
-    for (let i = 0; i < L; i++) {
-      table.setLayer(i, {
-        weight: Wm[i], bias: bm[i], gradW: gW[i], gradB: gB[i],
-        source: i === 0 ? undefined : xp[i - 1], activated: i === 0 ? undefined : ap[i - 1],
-        kind: i === 0 ? rt.layout.activation.identity : ops.activationCode(rt, acts[i - 1]),
-        prediction: up[i], errors: ep[i], scratch: sp[i], feedback: Wm[i],
-      });
+  const x0 = draw(gen, B * layers[0]);
+  const W = Array.from({ length: L }, (_, i) => draw(gen, layers[i + 1] * layers[i], 1 / Math.sqrt(layers[i])));
+  const b = Array.from({ length: L }, (_, i) => draw(gen, layers[i + 1], 0.3));
+  const values = Array.from({ length: L }, (_, i) => {
+    if (i === L - 1 && mode !== "free") {
+      // A clamped output: a one-hot target for CE, any target for MSE.
+      if (mode === "ce") return oneHot(Uint8Array.from({ length: B }, () => gen.int(layers[L])), layers[L]);
+      return draw(gen, B * layers[L]);
     }
-    table.setInput(xM);
-    table.setTarget(target);
-    const energy = table.step(B, gamma, mode, { capture: capture === -2 ? "all" : capture === -1 ? "none" : capture, gradScale: 1 / B, work: workBytes });
+    return draw(gen, B * layers[i + 1], 1, i < L - 1 && acts[i] === "relu");
+  });
+  const net: Net64 = { layers, acts, W: W.map((w) => Float64Array.from(w)), b: b.map((v) => Float64Array.from(v)) };
+  const u1 = Float32Array.from(linear(Float64Array.from(x0), B, net.W[0], net.b[0], layers[0], layers[1]));
+  const staged = stagePcStep(rt, { layers, acts, B, x0, W, b, values, u1, clamped: mode !== "free", gradFill: SENTINEL });
+  try {
+    const energy = staged.table.step(B, gamma, mode, { capture: capture === -2 ? "all" : capture === -1 ? "none" : capture, gradScale: 1 / B, work: staged.work });
     const captured = capture === -2 ? Array.from({ length: L }, (_, i) => i) : capture >= 0 ? [capture] : [];
     const ref = pcStep64(net, Float64Array.from(x0), values.map((v) => Float64Array.from(v)), B, gamma, mode, captured, Float64Array.from(u1));
     return {
       energy,
       ref,
       captured,
-      // x = u + e, and the clamped output is its target buffer.
-      values: values.map((v, i) => {
-        if (target && i === L - 1) return target.toArray();
-        const u = up[i].view();
-        const e = ep[i].view();
-        return Float32Array.from(u, (x, k) => x + e[k]);
-      }),
+      values: staged.values(),
       valuesBefore: values,
-      errors: ep.map((m) => m.toArray()),
-      gradW: gW.map((m) => m.toArray()),
-      gradB: gB.map((m) => m.toArray()),
-      input: xM.toArray(),
+      errors: staged.ep.map((m) => m.toArray()),
+      gradW: staged.gW.map((m) => m.toArray()),
+      gradB: staged.gB.map((m) => m.toArray()),
+      input: staged.x.toArray(),
       x0,
-      W: Wm.map((m) => m.toArray()),
+      W: staged.W.map((m) => m.toArray()),
       W0: W,
       u1,
       net,
     };
   } finally {
-    for (const m of owned) m.free();
+    staged.free();
   }
 }
 
