@@ -99,34 +99,23 @@ export function learningCurves(results: CompareResults, styles: RowStyles): Figu
   const colour = { field: "row", type: "nominal", title: null, scale: styles.scale(all), legend: { orient: "bottom", columns: 4, symbolType: "stroke" } } as const;
   const epochAxis = { field: "epoch", type: "quantitative", title: "epoch", axis: { tickMinStep: 1, format: "d" }, scale: { nice: false } } as const;
   const logLoss = logWorthy(loss.map((d) => d.value), 20);
+  // One panel per curve: points per epoch, one colour per row.
+  const panel = (title: string, values: typeof loss, y: Record<string, unknown>): TopLevelSpec => ({
+    title,
+    width: 380,
+    height: 240,
+    data: { values },
+    mark: { type: "line", point: { size: 28 }, strokeWidth: 1.8 },
+    encoding: { x: epochAxis, y: { field: "value", type: "quantitative", ...y }, color: colour },
+  } as TopLevelSpec);
   const panels: TopLevelSpec[] = [];
   if (accuracy.length > 0) {
-    panels.push({
-      title: "Test accuracy",
-      width: 380,
-      height: 240,
-      data: { values: accuracy },
-      mark: { type: "line", point: { size: 28 }, strokeWidth: 1.8 },
-      encoding: {
-        x: epochAxis,
-        y: { field: "value", type: "quantitative", title: "test accuracy", scale: { zero: false }, axis: { format: ".1~%" } },
-        color: colour,
-      },
-    } as TopLevelSpec);
+    panels.push(panel("Test accuracy", accuracy, { title: "test accuracy", scale: { zero: false }, axis: { format: ".1~%" } }));
   }
   if (loss.length > 0) {
-    panels.push({
-      title: `Training loss${logLoss ? " (log scale)" : ""}`,
-      width: 380,
-      height: 240,
-      data: { values: loss },
-      mark: { type: "line", point: { size: 28 }, strokeWidth: 1.8 },
-      encoding: {
-        x: epochAxis,
-        y: { field: "value", type: "quantitative", title: "training loss", scale: logLoss ? { type: "log" } : { zero: false }, axis: logLoss ? { tickCount: 5, format: "~g" } : {} },
-        color: colour,
-      },
-    } as TopLevelSpec);
+    panels.push(panel(`Training loss${logLoss ? " (log scale)" : ""}`, loss, {
+      title: "training loss", scale: logLoss ? { type: "log" } : { zero: false }, axis: logLoss ? { tickCount: 5, format: "~g" } : {},
+    }));
   }
   const missing = results.rows.map((_, i) => i).filter((i) => !withAccuracy.has(i) && !withLoss.has(i));
   return {
