@@ -11,6 +11,7 @@ import { createRequire } from "node:module";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Browser, ConsoleMessage, Page } from "playwright-core";
+import { afterAll, beforeAll } from "vitest";
 import { startServer, type RunningServer } from "../../examples/browser/serve.mjs";
 
 export const ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
@@ -68,6 +69,22 @@ export async function startSession(): Promise<Session> {
       await server.close();
     },
   };
+}
+
+/**
+ * One Chromium session for a test file: started in beforeAll (not where SKIP), closed in afterAll.
+ * Call the returned function inside a test (not SKIP) for the session.
+ */
+export function useSession(): () => Session {
+  let session: Session | undefined;
+  beforeAll(async () => {
+    if (SKIP) return;
+    session = await startSession();
+  }, 60_000);
+  afterAll(async () => {
+    await session?.close();
+  }, 30_000);
+  return () => session!;
 }
 
 /** Every console error and uncaught exception of a page (and of its workers), as text. */

@@ -11,22 +11,13 @@
 import { mkdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { collectErrors, ROOT, SKIP, startSession, type Session } from "./chromium.js";
+import { describe, expect, it } from "vitest";
+import { collectErrors, ROOT, SKIP, useSession } from "./chromium.js";
 
 const SCREENSHOT = join(ROOT, "test-output/browser-demo.png");
 const QUERY = "?limit=3000&epochs=1&spiking=200&test=2000&report=0";
 
-let session: Session | undefined;
-
-beforeAll(async () => {
-  if (SKIP) return;
-  session = await startSession();
-}, 60_000);
-
-afterAll(async () => {
-  await session?.close();
-}, 30_000);
+const session = useSession();
 
 /** A "0": an ellipse traced with the mouse, as a person would, in 48 moves. */
 async function drawZero(page: Page): Promise<void> {
@@ -59,10 +50,10 @@ function countColour(page: Page, id: string, rgb: number[], tolerance = 24): Pro
 
 describe.skipIf(SKIP)("browser demo (examples/browser) in Chromium", () => {
   it("trains live, then the spiking network classifies a drawn digit", async () => {
-    const page = await session!.browser.newPage({ viewport: { width: 1200, height: 900 } });
+    const page = await session().browser.newPage({ viewport: { width: 1200, height: 900 } });
     const errors = collectErrors(page);
     try {
-      await page.goto(`${session!.server.url}${QUERY}`);
+      await page.goto(`${session().server.url}${QUERY}`);
       await page.waitForSelector('body[data-state="ready"], body[data-state="error"]', { state: "attached", timeout: 60_000 });
       expect(errors).toEqual([]);
       expect(await page.getAttribute("body", "data-state")).toBe("ready");

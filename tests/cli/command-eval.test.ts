@@ -34,6 +34,24 @@ beforeAll(async () => {
 
 afterAll(() => tmp?.cleanup());
 
+/**
+ * `eval <file> --json` on the fixture, checked against the `train` run that saved the file: a clean
+ * exit, and the run's test accuracy (short of 100 %, so the comparison can tell models apart) and
+ * params_sha256. Shared by the plain and the batch-norm model; returns the result and its JSON.
+ */
+async function evalAgainstTrain(file: string, run: CliResult): Promise<{ ev: CliResult; r: Record<string, any> }> {
+  const ev = await runCli(["eval", file, "--data-dir", data, "--json"]);
+  expect(ev.stderr).not.toMatch(/^bioplausible:/m);
+  expect(ev.code).toBe(0);
+  const r = lastJson(ev);
+  const trained = lastJson(run).test_accuracy;
+  expect(trained).toBeGreaterThan(0.1);
+  expect(trained).toBeLessThan(1);
+  expect(r.accuracy).toBe(trained);
+  expect(r.params_sha256).toBe(lastJson(run).params_sha256);
+  return { ev, r };
+}
+
 /** Each tensor's dtype and shape, in the order of its data in the file. */
 function layout(header: Record<string, any>): [string, string, number[]][] {
   return Object.entries(header)
@@ -81,16 +99,8 @@ describe("train --out writes a safetensors model file", () => {
   });
 
   it("eval --json reports the same accuracy and params_sha256 as train", async () => {
-    const ev = await runCli(["eval", plainFile, "--data-dir", data, "--json"]);
-    expect(ev.stderr).not.toMatch(/^bioplausible:/m);
-    expect(ev.code).toBe(0);
+    const { ev, r } = await evalAgainstTrain(plainFile, plainRun);
     expect(lines(ev.stdout)).toHaveLength(1);
-    const r = lastJson(ev);
-    const trained = lastJson(plainRun).test_accuracy;
-    expect(trained).toBeGreaterThan(0.1);
-    expect(trained).toBeLessThan(1);
-    expect(r.accuracy).toBe(trained);
-    expect(r.params_sha256).toBe(lastJson(plainRun).params_sha256);
     expect(r.count).toBe(100);
     expect(r.split).toBe("test");
     expect(r.config.layers).toEqual([64, 16, 10]);
@@ -128,15 +138,7 @@ describe("a --batch-norm model", () => {
   });
 
   it("evaluates to the same accuracy and params_sha256 as train reported", async () => {
-    const ev = await runCli(["eval", bnFile, "--data-dir", data, "--json"]);
-    expect(ev.stderr).not.toMatch(/^bioplausible:/m);
-    expect(ev.code).toBe(0);
-    const r = lastJson(ev);
-    const trained = lastJson(bnRun).test_accuracy;
-    expect(trained).toBeGreaterThan(0.1);
-    expect(trained).toBeLessThan(1);
-    expect(r.accuracy).toBe(trained);
-    expect(r.params_sha256).toBe(lastJson(bnRun).params_sha256);
+    const { r } = await evalAgainstTrain(bnFile, bnRun);
     expect(r.config.batchNorm).toBe(true);
   });
 });

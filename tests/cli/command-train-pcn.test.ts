@@ -1,26 +1,16 @@
 // `bioplausible train --model pcn` end to end: the PC flags, their validation, and Z-IL giving the
 // backprop MLP's accuracy from the same seed.
 
-import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { makeIdxFixture, writeIdxDir } from "../helpers/idx-fixtures.js";
-import { lastJson, lines, runCli, tempDir } from "./e2e-cli.js";
+import { describe, expect, it } from "vitest";
+import { fixtureDir, lastJson, lines, runCli } from "./e2e-cli.js";
 
 const BASE = ["--layers", "64,16,10", "--epochs", "3", "--batch-size", "16", "--json"];
 
-let tmp: ReturnType<typeof tempDir>;
-let dir: string;
-
-beforeAll(() => {
-  tmp = tempDir("train-pcn");
-  dir = writeIdxDir(join(tmp.dir, "raw"), makeIdxFixture({ train: 200, test: 100, side: 8, classes: 10, seed: 7 }));
-});
-
-afterAll(() => tmp?.cleanup());
+const fx = fixtureDir("train-pcn", "raw", { train: 200, test: 100, side: 8, classes: 10, seed: 7 });
 
 describe("train --model pcn", () => {
   it("trains with inference learning and records algo, T, gamma and the il learning rate", async () => {
-    const r = await runCli(["train", "--data-dir", dir, "--model", "pcn", "--T", "7", "--gamma", "0.05", ...BASE]);
+    const r = await runCli(["train", "--data-dir", fx.data, "--model", "pcn", "--T", "7", "--gamma", "0.05", ...BASE]);
     expect(r.code).toBe(0);
     const json = lastJson(r);
     expect(json.config).toMatchObject({ model: "pcn", algo: "il", T: 7, gamma: 0.05, lr: 0.2, tolerance: 0 });
@@ -30,7 +20,7 @@ describe("train --model pcn", () => {
   });
 
   it("zil reproduces the backprop MLP from the same seed bit for bit", async () => {
-    const common = ["--data-dir", dir, "--seed", "3", "--lr", "0.05", ...BASE];
+    const common = ["--data-dir", fx.data, "--seed", "3", "--lr", "0.05", ...BASE];
     const [mlp, zil] = await Promise.all([runCli(["train", ...common]), runCli(["train", "--model", "pcn", "--algo", "zil", ...common])]);
     expect(mlp.code).toBe(0);
     expect(zil.code).toBe(0);
@@ -53,7 +43,7 @@ describe("train --model pcn", () => {
     [["--model", "pcn", "--gamma", "0"], /^bioplausible: --gamma: /],
     [["--model", "pcn", "--tolerance", "-1"], /^bioplausible: --tolerance: /],
   ])("rejects %j before any work (exit 2)", async (flags, message) => {
-    const r = await runCli(["train", "--data-dir", dir, ...flags, ...BASE]);
+    const r = await runCli(["train", "--data-dir", fx.data, ...flags, ...BASE]);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe("");
     const err = lines(r.stderr);
@@ -62,7 +52,7 @@ describe("train --model pcn", () => {
   });
 
   it("a diverging relaxation exits 1 with the epoch, batch, step and layer", async () => {
-    const r = await runCli(["train", "--data-dir", dir, "--model", "pcn", "--gamma", "50", ...BASE]);
+    const r = await runCli(["train", "--data-dir", fx.data, "--model", "pcn", "--gamma", "50", ...BASE]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/bioplausible: training diverged in epoch 1, batch 1: predictive coding diverged in inference step \d+: .*layer \d+.*try a smaller --gamma/);
     expect(r.stdout).toBe("");

@@ -3,29 +3,20 @@
 
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { decodeSafetensors } from "../../ts-wrapper/index.js";
-import { makeIdxFixture, writeIdxDir } from "../helpers/idx-fixtures.js";
-import { lastJson, runCli, tempDir } from "./e2e-cli.js";
+import { fixtureDir, lastJson, runCli } from "./e2e-cli.js";
 
 const BASE = ["--layers", "64,32,10", "--epochs", "4", "--batch-size", "16", "--optimizer", "adam", "--lr", "0.01", "--json"];
 // --checkpoint-ms is the old name of --readout-ms, and still works.
 const SIM = ["--time", "0.1", "--checkpoint-ms", "20,100"];
 
-let tmp: ReturnType<typeof tempDir>;
-let dir: string;
-
-beforeAll(() => {
-  tmp = tempDir("train-snn");
-  dir = writeIdxDir(join(tmp.dir, "raw"), makeIdxFixture({ train: 300, test: 100, side: 8, classes: 10, seed: 11 }));
-});
-
-afterAll(() => tmp?.cleanup());
+const fx = fixtureDir("train-snn", "raw", { train: 300, test: 100, side: 8, classes: 10, seed: 11 });
 
 describe("train --model snn", () => {
   it("trains a soft-LIF network, converts it, and reports spiking accuracy by presentation time", async () => {
-    const out = join(tmp.dir, "snn.safetensors");
-    const r = await runCli(["train", "--data-dir", dir, "--model", "snn", ...SIM, "--out", out, ...BASE], { timeout: 60_000 });
+    const out = join(fx.tmp, "snn.safetensors");
+    const r = await runCli(["train", "--data-dir", fx.data, "--model", "snn", ...SIM, "--out", out, ...BASE], { timeout: 60_000 });
     expect(r.code, r.stderr).toBe(0);
     const json = lastJson(r);
     expect(json.config).toMatchObject({
@@ -44,7 +35,7 @@ describe("train --model snn", () => {
     expect(json.spiking.firing_rates_hz.every((rate: number) => rate > 0)).toBe(true);
 
     // The saved network simulates to the same figures (same spike seed) and has the same parameters.
-    const e = await runCli(["eval", out, "--data-dir", dir, "--spiking", ...SIM, "--json"], { timeout: 60_000 });
+    const e = await runCli(["eval", out, "--data-dir", fx.data, "--spiking", ...SIM, "--json"], { timeout: 60_000 });
     expect(e.code, e.stderr).toBe(0);
     const ev = lastJson(e);
     expect(ev.accuracy).toBe(json.rate_test_accuracy);
@@ -54,25 +45,25 @@ describe("train --model snn", () => {
     // The file says it is a spiking model and keeps its simulation: eval --spiking alone runs it.
     expect(decodeSafetensors(readFileSync(out), out).metadata.model).toBe("snn");
     expect(ev.kind).toBe("snn");
-    const own = await runCli(["eval", out, "--data-dir", dir, "--spiking", "--json"], { timeout: 60_000 });
+    const own = await runCli(["eval", out, "--data-dir", fx.data, "--spiking", "--json"], { timeout: 60_000 });
     expect(own.code, own.stderr).toBe(0);
     expect(lastJson(own).spiking).toMatchObject({ time: 0.1, accuracy_by_time_ms: json.spiking.accuracy_by_time_ms });
   });
 
   it("folds batch norm into the saved network", async () => {
-    const out = join(tmp.dir, "snn-bn.safetensors");
-    const r = await runCli(["train", "--data-dir", dir, "--model", "snn", "--batch-norm", ...SIM, "--out", out, ...BASE], { timeout: 60_000 });
+    const out = join(fx.tmp, "snn-bn.safetensors");
+    const r = await runCli(["train", "--data-dir", fx.data, "--model", "snn", "--batch-norm", ...SIM, "--out", out, ...BASE], { timeout: 60_000 });
     expect(r.code, r.stderr).toBe(0);
     const json = lastJson(r);
     const { tensors, metadata } = decodeSafetensors(readFileSync(out), out);
     expect([...tensors.keys()].sort()).toEqual(["layers.0.bias", "layers.0.weight", "layers.2.bias", "layers.2.weight"]);
     expect(JSON.parse(metadata.config)).toMatchObject({ batchNorm: false, activations: ["softlif"] });
-    const e = await runCli(["eval", out, "--data-dir", dir, "--json"]);
+    const e = await runCli(["eval", out, "--data-dir", fx.data, "--json"]);
     expect(lastJson(e).accuracy).toBe(json.rate_test_accuracy);
   });
 
   it("takes a preset and overrides, and records them", async () => {
-    const r = await runCli(["train", "--data-dir", dir, "--model", "snn", "--preset", "cifar", "--smoothing", "0.05", "--dt", "0.0005", ...SIM, ...BASE, "--epochs", "1"], { timeout: 60_000 });
+    const r = await runCli(["train", "--data-dir", fx.data, "--model", "snn", "--preset", "cifar", "--smoothing", "0.05", "--dt", "0.0005", ...SIM, ...BASE, "--epochs", "1"], { timeout: 60_000 });
     expect(r.code, r.stderr).toBe(0);
     expect(lastJson(r).config.neuron).toEqual({ tauRc: 0.05, tRef: 0.001, amplitude: 0.063, gain: 0.825, smoothing: 0.05 });
     expect(lastJson(r).spiking.dt).toBe(0.0005);
@@ -93,7 +84,7 @@ describe("train --model snn", () => {
     [["--activation", "softlif", "--readout", "count"], /^bioplausible: --readout: only with --model snn \(or --spiking\)$/],
     [["--model", "snn", "--poisson-period", "0.0005"], /^bioplausible: --poisson-period: must be at least one step \(dt = 0\.001 s\)/],
   ])("rejects %j before any work (exit 2)", async (args, message) => {
-    const r = await runCli(["train", "--data-dir", dir, ...args, ...BASE]);
+    const r = await runCli(["train", "--data-dir", fx.data, ...args, ...BASE]);
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split("\n").pop()).toMatch(message);
     expect(r.stdout).toBe("");
@@ -103,19 +94,19 @@ describe("train --model snn", () => {
 describe("eval --spiking", () => {
   let relu: string;
   beforeAll(async () => {
-    relu = join(tmp.dir, "relu.safetensors");
-    const r = await runCli(["train", "--data-dir", dir, "--out", relu, ...BASE, "--epochs", "1"]);
+    relu = join(fx.tmp, "relu.safetensors");
+    const r = await runCli(["train", "--data-dir", fx.data, "--out", relu, ...BASE, "--epochs", "1"]);
     expect(r.code, r.stderr).toBe(0);
   });
 
   it("refuses a network without soft-LIF activations, naming the file", async () => {
-    const r = await runCli(["eval", relu, "--data-dir", dir, "--spiking"]);
+    const r = await runCli(["eval", relu, "--data-dir", fx.data, "--spiking"]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`--spiking: ${relu} has relu hidden activations`);
   });
 
   it("refuses simulation flags without --spiking", async () => {
-    const r = await runCli(["eval", relu, "--data-dir", dir, "--time", "0.5"]);
+    const r = await runCli(["eval", relu, "--data-dir", fx.data, "--time", "0.5"]);
     expect(r.code).toBe(2);
     expect(r.stderr.trim()).toBe("bioplausible: --time: only with --spiking");
   });

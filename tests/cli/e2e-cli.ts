@@ -6,6 +6,8 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll } from "vitest";
+import { makeIdxFixture, writeIdxDir } from "../helpers/idx-fixtures.js";
 
 export const ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
 export const BIN = join(ROOT, "bin", "bioplausible.js");
@@ -89,6 +91,24 @@ export function lastJson(result: CliResult): Record<string, any> {
 export function tempDir(prefix: string): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), `bioplausible-${prefix}-`));
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * The set-up of a test file that only needs a temporary directory and one IDX fixture in it: the
+ * directory is made and the fixture written to `<tmp>/<sub>` in beforeAll, all removed in afterAll.
+ * Read `.tmp` (the directory) and `.data` (the fixture's, for --data-dir) inside the tests.
+ */
+export function fixtureDir(prefix: string, sub: string, fixture: Parameters<typeof makeIdxFixture>[0]): { readonly tmp: string; readonly data: string } {
+  const state = { tmp: "", data: "" };
+  let cleanup: (() => void) | undefined;
+  beforeAll(() => {
+    const t = tempDir(prefix);
+    cleanup = t.cleanup;
+    state.tmp = t.dir;
+    state.data = writeIdxDir(join(t.dir, sub), makeIdxFixture(fixture));
+  });
+  afterAll(() => cleanup?.());
+  return state;
 }
 
 /** Reads a safetensors file by hand: u64 LE header length, JSON header, data region. */

@@ -21,9 +21,9 @@ import {
   decodeModel, encodeModel, init, Matrix, MLP, oneHot, Rng, STREAMS, train, type ActivationName, type MLPOptions, type Runtime,
 } from "../../ts-wrapper/index.js";
 import { Lcg } from "../helpers/lcg.js";
-import { expectClose } from "../helpers/pc-fixtures.js";
+import { expectClose, type NetCase } from "../helpers/pc-fixtures.js";
 import { backprop64, biasName, forward64, netFromParams, weightName, type Act } from "../helpers/pc-reference.js";
-import { accuracyByPredict, rings } from "../helpers/rings.js";
+import { rings, trainAgainstZeroFeedback } from "../helpers/rings.js";
 
 let rt: Runtime;
 beforeAll(async () => {
@@ -245,14 +245,7 @@ describe("feedback matrices", () => {
 // ---------------------------------------------------------------------------------------------
 // Gradients after forward + backward.
 
-interface GradCase {
-  title: string;
-  layers: number[];
-  acts: Act[];
-  B: number;
-}
-
-const GRAD_CASES: GradCase[] = [
+const GRAD_CASES: NetCase[] = [
   { title: "7-5-3 tanh, batch 1", layers: [7, 5, 3], acts: ["tanh"], B: 1 },
   { title: "6-9-5-3 relu/sigmoid, batch 5", layers: [6, 9, 5, 3], acts: ["relu", "sigmoid"], B: 5 },
   { title: "5-11-6-7-3 sigmoid/tanh/relu, batch 3", layers: [5, 11, 6, 7, 3], acts: ["sigmoid", "tanh", "relu"], B: 3 },
@@ -293,7 +286,7 @@ function gradients(model: MLP, x: Float32Array, y: Float32Array, B: number): { W
 }
 
 /** Inputs (and random biases) such that every ReLU pre-activation is ≥ 1e-3 from 0. */
-function stage(model: MLP, c: GradCase, gen: Lcg): { x: Float32Array; y: Float32Array } {
+function stage(model: MLP, c: NetCase, gen: Lcg): { x: Float32Array; y: Float32Array } {
   const L = c.layers.length - 1;
   for (let i = 0; i < L; i++) {
     const b = model.params.view(biasName(i));
@@ -352,7 +345,7 @@ describe("gradients with feedback alignment", () => {
 
   it("with batch norm: the last layer's gradient is backprop's bit for bit, the hidden layers' and batch norm's differ", () => {
     // Feedback alignment replaces only the product with W_l; batch norm's own backward is unchanged.
-    const c: GradCase = { title: "", layers: [6, 9, 5, 3], acts: ["tanh", "tanh"], B: 6 };
+    const c: NetCase = { title: "", layers: [6, 9, 5, 3], acts: ["tanh", "tanh"], B: 6 };
     const options: MLPOptions = { layers: c.layers, activation: "tanh", batchNorm: true, seed: 8, runtime: rt };
     const fa = new MLP({ ...options, feedbackAlignment: true });
     const plain = new MLP(options);
@@ -394,26 +387,12 @@ describe("gradients with feedback alignment", () => {
 // feedback alignment 0.9975–1.0 (backprop 0.9975–1.0), the B = 0 control 0.29–0.38.
 
 describe("feedback alignment learns", () => {
-  const trainSet = rings("rings-train", 600, 1);
-  const testSet = rings("rings-test", 400, 2);
-  const opts = { optimizer: "sgd" as const, lr: 0.1, momentum: 0.9, epochs: 10, batchSize: 16, seed: 3 };
-
   it.each([7, 8])("tanh 2-16-16-3, seed %i: ≥ 90 % held-out accuracy on the rings; with B = 0 at most 2/3", (seed) => {
     const layers = [2, 16, 16, 3];
-    const fa = new MLP({ layers, activation: "tanh", seed, feedbackAlignment: true, runtime: rt });
-    const control = new MLP({ layers, activation: "tanh", seed, feedbackAlignment: true, runtime: rt });
-    try {
-      for (let l = 1; l < 3; l++) control.feedbackWeight(l).view().fill(0);
-      const hidden0 = control.params.view(weightName(0)).slice();
-      const history = train(fa, trainSet, opts).history;
-      train(control, trainSet, opts);
-      expect(history[9].loss).toBeLessThan(history[0].loss);
-      expect(accuracyByPredict(fa, testSet)).toBeGreaterThanOrEqual(0.9);
-      expect(control.params.view(weightName(0)), "B = 0: the first layer receives nothing").toEqual(hidden0);
-      expect(accuracyByPredict(control, testSet)).toBeLessThanOrEqual(2 / 3);
-    } finally {
-      fa.free();
-      control.free();
-    }
+    const r = trainAgainstZeroFeedback(() => new MLP({ layers, activation: "tanh", seed, feedbackAlignment: true, runtime: rt }));
+    expect(r.history[9].loss).toBeLessThan(r.history[0].loss);
+    expect(r.accuracy).toBeGreaterThanOrEqual(0.9);
+    expect(r.controlHidden, "B = 0: the first layer receives nothing").toEqual(r.hidden0);
+    expect(r.controlAccuracy).toBeLessThanOrEqual(2 / 3);
   });
 });

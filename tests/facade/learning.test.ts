@@ -10,7 +10,7 @@
 
 import { beforeAll, describe, expect, it } from "vitest";
 import { evaluate, init, MLP, train, type Runtime } from "../../ts-wrapper/index.js";
-import { accuracyByPredict, rings } from "../helpers/rings.js";
+import { accuracyByPredict, accuracyThenFree, rings } from "../helpers/rings.js";
 
 let rt: Runtime;
 const trainSet = rings("rings-train", 600, 1);
@@ -82,12 +82,7 @@ describe("learning concentric rings", () => {
   });
 
   it("an untrained model is near chance, so the check above is not vacuous", () => {
-    const model = new MLP({ layers: [2, 32, 32, 3], seed: 7, runtime: rt });
-    try {
-      expect(evaluate(model, testSet).accuracy).toBeLessThan(0.8);
-    } finally {
-      model.free();
-    }
+    expect(accuracyThenFree(new MLP({ layers: [2, 32, 32, 3], seed: 7, runtime: rt }), testSet)).toBeLessThan(0.8);
   });
 
   it("a linear model (no hidden layer) cannot separate the rings", () => {
@@ -98,11 +93,7 @@ describe("learning concentric rings", () => {
     // ≤ 2/3. On 400 held-out points the sample accuracy has sd ≈ √(2/9/400) ≈ 0.024, so 0.78 is
     // > 4 sd above the bound.
     const model = new MLP({ layers: [2, 3], seed: 7, runtime: rt });
-    try {
-      train(model, trainSet, { optimizer: "adam", lr: 0.01, epochs: 30, batchSize: 16, seed: 3 });
-      expect(evaluate(model, testSet).accuracy).toBeLessThan(0.78);
-    } finally {
-      model.free();
-    }
+    const accuracy = accuracyThenFree(model, testSet, (m) => train(m, trainSet, { optimizer: "adam", lr: 0.01, epochs: 30, batchSize: 16, seed: 3 }));
+    expect(accuracy).toBeLessThan(0.78);
   });
 });

@@ -7,6 +7,14 @@ import { Arena, BatchBuffer, Bytes, Matrix, oneHot, ops, type MLP, type PCN, typ
 import type { Lcg } from "./lcg.js";
 import { biasName, forward64, type Act, type Net64 } from "./pc-reference.js";
 
+/** A test case of the kernel and facade tests: a net (widths, hidden activations) and a batch size. */
+export interface NetCase {
+  title: string;
+  layers: number[];
+  acts: Act[];
+  B: number;
+}
+
 /** The relative tolerance of one PC step against float64: derived in tests/pc/inference.test.ts. */
 export const REL = 1e-5;
 

@@ -592,9 +592,18 @@ describe("determinism and batching", () => {
   const gen = new Lcg(41);
   const x = Float32Array.from({ length: count * layers[0] }, () => gen.uniform());
 
-  it.each(["poisson", "current"] as const)("%s: the same seed gives the same counts and predictions whatever the batch size", (encoding) => {
+  /** Runs `body` on a fresh copy of this block's random network, freed after: every test here uses one. */
+  function withNet(body: (net: SNN) => void): void {
     const net = randomSnn(layers, THESIS, 6);
     try {
+      body(net);
+    } finally {
+      net.free();
+    }
+  }
+
+  it.each(["poisson", "current"] as const)("%s: the same seed gives the same counts and predictions whatever the batch size", (encoding) => {
+    withNet((net) => {
       const runs = [1, 3, 7, 10, 100].map((batchSize) => net.simulate(x, count, { time: 0.1, seed: 12, encoding, batchSize }));
       const [ref, ...others] = runs;
       expect(ref.counts.reduce((s, v) => s + v, 0), "the network spikes").toBeGreaterThan(10);
@@ -607,48 +616,37 @@ describe("determinism and batching", () => {
       // Repeating a run reproduces it.
       const again = net.simulate(x, count, { time: 0.1, seed: 12, encoding, batchSize: 3 });
       expect(again.counts).toEqual(ref.counts);
-    } finally {
-      net.free();
-    }
+    });
   });
 
   it("onBatch reports the samples done after each batch", () => {
-    const net = randomSnn(layers, THESIS, 6);
-    try {
+    withNet((net) => {
       const done: number[] = [];
       net.simulate(x, count, { time: 0.01, batchSize: 4 }, (n) => done.push(n));
       expect(done).toEqual([4, 8, 10]);
-    } finally {
-      net.free();
-    }
+    });
   });
 
   it("a different seed changes a Poisson run; the seed does not matter with current input", () => {
-    const net = randomSnn(layers, THESIS, 6);
-    try {
+    withNet((net) => {
       const a = net.simulate(x, count, { time: 0.1, seed: 1 });
       const b = net.simulate(x, count, { time: 0.1, seed: 2 });
       expect(a.counts).not.toEqual(b.counts);
       const c = net.simulate(x, count, { time: 0.1, seed: 1, encoding: "current" });
       const d = net.simulate(x, count, { time: 0.1, seed: 2, encoding: "current" });
       expect(c.counts).toEqual(d.counts);
-    } finally {
-      net.free();
-    }
+    });
   });
 
   it("a sample's spikes do not depend on the other samples in its batch", () => {
-    const net = randomSnn(layers, THESIS, 6);
-    try {
+    withNet((net) => {
       const full = net.simulate(x, count, { time: 0.1, seed: 5, batchSize: 10 });
       // Replace every other sample: the kept samples (same index, same stream) are unchanged.
       const y = x.slice();
       for (let i = 1; i < count; i += 2) y.fill(0.5, i * 5, i * 5 + 5);
       const mixed = net.simulate(y, count, { time: 0.1, seed: 5, batchSize: 10 });
       for (let i = 0; i < count; i += 2) expect(Array.from(mixed.counts.subarray(3 * i, 3 * i + 3))).toEqual(Array.from(full.counts.subarray(3 * i, 3 * i + 3)));
-    } finally {
-      net.free();
-    }
+    });
   });
 });
 

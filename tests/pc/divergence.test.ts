@@ -35,14 +35,24 @@ const data = blobs("blobs", 240, 1);
 const LAYERS = [2, 32, 32, 3];
 const STEP_AND_LAYER = /predictive coding diverged in inference step (\d+): .*?the (value nodes|errors) of layer (\d+) (?:hold|reach)/;
 
-/** Runs train(), expecting a DivergenceError; returns it and the epochs reported before it. */
-function divergence(pcn: PCN, options: Partial<Parameters<typeof train>[2]> = {}) {
+type TrainOptions = Partial<Parameters<typeof train>[2]>;
+
+/**
+ * Builds a PCN of LAYERS (relu, seed 7, T = 20) with `algo` and `gamma`, runs train() on it
+ * expecting a DivergenceError, and frees it; returns the error and the epochs reported before it.
+ * `options` may depend on the PCN (to tamper with it mid-run).
+ */
+function divergence(pcnOptions: Pick<PCNOptions, "algo" | "gamma">, options: TrainOptions | ((pcn: PCN) => TrainOptions) = {}) {
+  const pcn = new PCN({ layers: LAYERS, activation: "relu", seed: 7, T: 20, ...pcnOptions, runtime: rt });
   const epochs: EpochResult[] = [];
   let caught: unknown;
   try {
-    train(pcn, data, { lr: 0.05, epochs: 3, batchSize: 16, seed: 2, onEpoch: (r) => epochs.push(r), ...options });
+    const extra = typeof options === "function" ? options(pcn) : options;
+    train(pcn, data, { lr: 0.05, epochs: 3, batchSize: 16, seed: 2, onEpoch: (r) => epochs.push(r), ...extra });
   } catch (error) {
     caught = error;
+  } finally {
+    pcn.free();
   }
   expect(caught, "train() returned instead of throwing").toBeInstanceOf(DivergenceError);
   for (const r of epochs) expect(Number.isFinite(r.accuracy) && Number.isFinite(r.loss), "an epoch reported NaN").toBe(true);
@@ -66,65 +76,45 @@ function parse(error: DivergenceError, T: number, L: number) {
 
 describe("divergence", () => {
   it.each(["ce", "mse"] as OutputLoss[])("γ = 50 (IL, %s): DivergenceError naming epoch 1, batch 1, the step and the layer", (outputLoss) => {
-    const pcn = new PCN({ layers: LAYERS, activation: "relu", seed: 7, algo: "il", T: 20, gamma: 50, runtime: rt });
-    try {
-      const { error, epochs } = divergence(pcn, { outputLoss });
-      expect(epochs, "no epoch completed").toHaveLength(0);
-      expect(error.message).toMatch(/^training diverged in epoch 1, batch 1: /);
-      parse(error, 20, 3);
-      // The trainer wraps the model's error and keeps it as the cause.
-      expect(error.cause).toBeInstanceOf(DivergenceError);
-      expect(error.message).toContain((error.cause as Error).message);
-    } finally {
-      pcn.free();
-    }
+    const { error, epochs } = divergence({ algo: "il", gamma: 50 }, { outputLoss });
+    expect(epochs, "no epoch completed").toHaveLength(0);
+    expect(error.message).toMatch(/^training diverged in epoch 1, batch 1: /);
+    parse(error, 20, 3);
+    // The trainer wraps the model's error and keeps it as the cause.
+    expect(error.cause).toBeInstanceOf(DivergenceError);
+    expect(error.message).toContain((error.cause as Error).message);
   });
 
   it("γ = 50 (iPC): DivergenceError naming the step and the layer", () => {
-    const pcn = new PCN({ layers: LAYERS, activation: "relu", seed: 7, algo: "ipc", T: 20, gamma: 50, runtime: rt });
-    try {
-      const { error } = divergence(pcn);
-      expect(error.message).toMatch(/^training diverged in epoch 1, batch 1: /);
-      parse(error, 20, 3);
-    } finally {
-      pcn.free();
-    }
+    const { error } = divergence({ algo: "ipc", gamma: 50 });
+    expect(error.message).toMatch(/^training diverged in epoch 1, batch 1: /);
+    parse(error, 20, 3);
   });
 
   it("huge weights injected after batch 3 of epoch 2: DivergenceError in epoch 2, batch 4", () => {
     // Weights × 1e5 keep the forward pass finite (logits ≲ 1e17) but make relaxation's gain
     // γ·‖W‖² ≈ 1e9 per step: the next batch's relaxation overflows within a few steps.
-    const pcn = new PCN({ layers: LAYERS, activation: "relu", seed: 7, algo: "il", T: 20, gamma: 0.1, runtime: rt });
-    try {
-      const { error, epochs } = divergence(pcn, {
-        outputLoss: "mse",
-        onBatch: (done, _total, epoch) => {
-          if (epoch === 2 && done === 3 * 16) {
-            const w = pcn.params.values.view();
-            for (let k = 0; k < w.length; k++) w[k] *= 1e5;
-          }
-        },
-      });
-      expect(epochs.map((r) => r.epoch)).toEqual([1]);
-      expect(error.message).toMatch(/^training diverged in epoch 2, batch 4: /);
-      parse(error, 20, 3);
-    } finally {
-      pcn.free();
-    }
+    const { error, epochs } = divergence({ algo: "il", gamma: 0.1 }, (pcn) => ({
+      outputLoss: "mse",
+      onBatch: (done, _total, epoch) => {
+        if (epoch === 2 && done === 3 * 16) {
+          const w = pcn.params.values.view();
+          for (let k = 0; k < w.length; k++) w[k] *= 1e5;
+        }
+      },
+    }));
+    expect(epochs.map((r) => r.epoch)).toEqual([1]);
+    expect(error.message).toMatch(/^training diverged in epoch 2, batch 4: /);
+    parse(error, 20, 3);
   });
 
   // At γ = 5 the energy grows ≈ 100× per step while every float32 value stays finite: the growth
   // itself is the divergence, reported with the step and the layer, blaming γ.
   it("γ = 5 (IL, ce): the message names the inference step and the layer", () => {
-    const pcn = new PCN({ layers: LAYERS, activation: "relu", seed: 7, algo: "il", T: 20, gamma: 5, runtime: rt });
-    try {
-      const { error } = divergence(pcn, { outputLoss: "ce" });
-      expect(error.message).toMatch(/^training diverged in epoch 1, batch 1: /);
-      expect(error.message).toMatch(/the energy grew from/);
-      parse(error, 20, 3);
-    } finally {
-      pcn.free();
-    }
+    const { error } = divergence({ algo: "il", gamma: 5 }, { outputLoss: "ce" });
+    expect(error.message).toMatch(/^training diverged in epoch 1, batch 1: /);
+    expect(error.message).toMatch(/the energy grew from/);
+    parse(error, 20, 3);
   });
 
   it("a diverging IL trainBatch throws before applying any update", () => {

@@ -21,12 +21,12 @@ import {
   init, MLP, oneHot, Optimizer, PCN, train, type ActivationName, type OutputLoss, type Runtime,
 } from "../../ts-wrapper/index.js";
 import { Lcg } from "../helpers/lcg.js";
-import { draw, expectClose, randomizeBiases, REL, stage, stagePcStep, worstRel } from "../helpers/pc-fixtures.js";
+import { draw, expectClose, type NetCase, randomizeBiases, REL, stage, stagePcStep, worstRel } from "../helpers/pc-fixtures.js";
 import {
   backprop64, biasName, cloneNet, learn64, linear, maxParamDiff, netFromParams, pcStep64, sgd64, weightName,
   type Act, type Net64, type OutputMode,
 } from "../helpers/pc-reference.js";
-import { accuracyByPredict, rings } from "../helpers/rings.js";
+import { rings, trainAgainstZeroFeedback } from "../helpers/rings.js";
 
 let rt: Runtime;
 beforeAll(async () => {
@@ -47,14 +47,7 @@ function feedback64(mlp: MLP): (Float64Array | undefined)[] {
 // The kernel, called directly with a layer table built by the library's builder (ops.PcTable; its
 // FEEDBACK field is the matrix of the value-node move).
 
-interface KernelCase {
-  title: string;
-  layers: number[];
-  acts: Act[];
-  B: number;
-}
-
-const KERNEL_CASES: KernelCase[] = [
+const KERNEL_CASES: NetCase[] = [
   { title: "7-5-3 tanh, batch 1", layers: [7, 5, 3], acts: ["tanh"], B: 1 },
   { title: "6-9-5-3 relu/sigmoid, batch 5", layers: [6, 9, 5, 3], acts: ["relu", "sigmoid"], B: 5 },
   { title: "5-11-6-7-3 sigmoid/relu/tanh, batch 3", layers: [5, 11, 6, 7, 3], acts: ["sigmoid", "relu", "tanh"], B: 3 },
@@ -62,7 +55,7 @@ const KERNEL_CASES: KernelCase[] = [
 ];
 
 /** One pcStep from random value nodes with random feedback matrices; returns x after the step and the references. */
-function kernelStep(c: KernelCase, mode: OutputMode, gamma: number, seed: number) {
+function kernelStep(c: NetCase, mode: OutputMode, gamma: number, seed: number) {
   const { layers, acts, B } = c;
   const L = layers.length - 1;
   const gen = new Lcg(seed);
@@ -101,7 +94,7 @@ function kernelStep(c: KernelCase, mode: OutputMode, gamma: number, seed: number
 }
 
 describe("pcStep with a FEEDBACK matrix", () => {
-  const combos: [string, KernelCase, OutputMode][] = [];
+  const combos: [string, NetCase, OutputMode][] = [];
   for (const c of KERNEL_CASES) for (const mode of ["free", "mse", "ce"] as OutputMode[]) combos.push([`${c.title}, ${mode}`, c, mode]);
   it.each(combos.map((row, k) => [...row, k] as const))("%s: the value-node move goes through B, not W", (_title, c, mode, k) => {
     const r = kernelStep(c, mode, 0.3, 900 + k);
@@ -128,7 +121,7 @@ describe("pcStep with a FEEDBACK matrix", () => {
 /** A batch with inputs away from the ReLU kinks of `net`. */
 
 
-const FACADE_CASES: KernelCase[] = [
+const FACADE_CASES: NetCase[] = [
   { title: "7-5-3 tanh, batch 1", layers: [7, 5, 3], acts: ["tanh"], B: 1 },
   { title: "6-9-5-3 relu/sigmoid, batch 5", layers: [6, 9, 5, 3], acts: ["relu", "sigmoid"], B: 5 },
   { title: "5-11-6-7-3 sigmoid/tanh/relu, batch 3", layers: [5, 11, 6, 7, 3], acts: ["sigmoid", "tanh", "relu"], B: 3 },
@@ -313,26 +306,12 @@ describe("Z-IL with feedback alignment equals backprop with feedback alignment",
 // over seeds 7–12 (T = 20, γ = 0.1): 0.965–1.0 with B, 0.29–0.38 with B = 0.
 
 describe("IL with feedback alignment learns", () => {
-  const trainSet = rings("rings-train", 600, 1);
-  const testSet = rings("rings-test", 400, 2);
-  const opts = { optimizer: "sgd" as const, lr: 0.1, momentum: 0.9, epochs: 10, batchSize: 16, seed: 3 };
-
   it.each([7, 8])("tanh 2-16-16-3, seed %i: ≥ 90 % held-out accuracy; with B = 0 at most 2/3", (seed) => {
     const layers = [2, 16, 16, 3];
     const options = { layers, activation: "tanh" as const, seed, algo: "il" as const, T: 20, gamma: 0.1, feedbackAlignment: true, runtime: rt };
-    const il = new PCN(options);
-    const control = new PCN(options);
-    try {
-      for (let l = 1; l < 3; l++) control.mlp.feedbackWeight(l).view().fill(0);
-      const hidden0 = control.params.view(weightName(0)).slice();
-      train(il, trainSet, opts);
-      train(control, trainSet, opts);
-      expect(accuracyByPredict(il.mlp, testSet)).toBeGreaterThanOrEqual(0.9);
-      expect(control.params.view(weightName(0)), "B = 0: the first layer receives nothing").toEqual(hidden0);
-      expect(accuracyByPredict(control.mlp, testSet)).toBeLessThanOrEqual(2 / 3);
-    } finally {
-      il.free();
-      control.free();
-    }
+    const r = trainAgainstZeroFeedback(() => new PCN(options));
+    expect(r.accuracy).toBeGreaterThanOrEqual(0.9);
+    expect(r.controlHidden, "B = 0: the first layer receives nothing").toEqual(r.hidden0);
+    expect(r.controlAccuracy).toBeLessThanOrEqual(2 / 3);
   });
 });

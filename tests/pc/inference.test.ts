@@ -23,9 +23,9 @@
 // ReLU kinks: every ReLU input is kept ≥ 1e-3 from 0 so both sides take the same branch.
 
 import { beforeAll, describe, expect, it } from "vitest";
-import { init, Matrix, MLP, oneHot, Optimizer, PCN, type ActivationName, type OutputLoss, type Runtime } from "../../ts-wrapper/index.js";
+import { init, Matrix, MLP, oneHot, Optimizer, PCN, type ActivationName, type OutputLoss, type PCNOptions, type Runtime } from "../../ts-wrapper/index.js";
 import { Lcg } from "../helpers/lcg.js";
-import { draw, expectClose, randomizeBiases, REL, stage, stagePcStep } from "../helpers/pc-fixtures.js";
+import { draw, expectClose, type NetCase, randomizeBiases, REL, stage, stagePcStep, type Staged } from "../helpers/pc-fixtures.js";
 import {
   act, biasName, forward64, learn64, linear, loss64, maxParamDiff, netFromParams, pcStep64, weightName,
   type Act, type Net64, type OutputMode,
@@ -53,14 +53,7 @@ beforeAll(async () => {
 
 const SENTINEL = 12345;
 
-interface KernelCase {
-  title: string;
-  layers: number[];
-  acts: Act[];
-  B: number;
-}
-
-function runKernelStep(c: KernelCase, mode: OutputMode, capture: number, gamma: number, seed: number) {
+function runKernelStep(c: NetCase, mode: OutputMode, capture: number, gamma: number, seed: number) {
   const { layers, acts, B } = c;
   const L = layers.length - 1;
   const gen = new Lcg(seed);
@@ -103,7 +96,7 @@ function runKernelStep(c: KernelCase, mode: OutputMode, capture: number, gamma: 
   }
 }
 
-const KERNEL_CASES: KernelCase[] = [
+const KERNEL_CASES: NetCase[] = [
   { title: "7-5-3 tanh, batch 1", layers: [7, 5, 3], acts: ["tanh"], B: 1 },
   { title: "6-9-5-3 relu/sigmoid, batch 5", layers: [6, 9, 5, 3], acts: ["relu", "sigmoid"], B: 5 },
   { title: "5-11-6-7-3 sigmoid/relu/tanh, batch 3", layers: [5, 11, 6, 7, 3], acts: ["sigmoid", "relu", "tanh"], B: 3 },
@@ -112,7 +105,7 @@ const KERNEL_CASES: KernelCase[] = [
 ];
 
 describe("pcStep kernel: one step against the float64 reference", () => {
-  const combos: [string, KernelCase, OutputMode, number, number][] = [];
+  const combos: [string, NetCase, OutputMode, number, number][] = [];
   for (const c of KERNEL_CASES) {
     for (const mode of ["free", "mse", "ce"] as OutputMode[]) {
       const L = c.layers.length - 1;
@@ -189,7 +182,7 @@ describe("pcStep kernel: one step against the float64 reference", () => {
 
 
 
-const FACADE_CASES: { title: string; layers: number[]; acts: Act[]; B: number }[] = [
+const FACADE_CASES: NetCase[] = [
   { title: "7-5-3 tanh, batch 1", layers: [7, 5, 3], acts: ["tanh"], B: 1 },
   { title: "6-9-5-3 relu/sigmoid, batch 5", layers: [6, 9, 5, 3], acts: ["relu", "sigmoid"], B: 5 },
   { title: "5-11-6-7-3 sigmoid/tanh/relu, batch 3", layers: [5, 11, 6, 7, 3], acts: ["sigmoid", "tanh", "relu"], B: 3 },
@@ -322,6 +315,25 @@ describe("PCN facade: steps against the float64 reference", () => {
 // ---------------------------------------------------------------------------------------------
 // Dynamics.
 
+/**
+ * Runs `body` with a tanh 7-13-9-3 PCN of `options`, a batch of B staged from `gen` and an
+ * optimizer of learning rate `lr`, and frees the three after: the set-up of the energy and loss
+ * descent checks below.
+ */
+function withTanhPcn(options: Partial<PCNOptions>, B: number, gen: Lcg, lr: number, body: (pcn: PCN, s: Staged, opt: Optimizer) => void): void {
+  const layers = [7, 13, 9, 3];
+  const pcn = new PCN({ layers, activation: "tanh", ...options, runtime: rt });
+  const s = stage(rt, layers, B, gen);
+  const opt = new Optimizer(pcn.params, { lr });
+  try {
+    body(pcn, s, opt);
+  } finally {
+    opt.free();
+    s.batch.free();
+    pcn.free();
+  }
+}
+
 describe("relaxation dynamics", () => {
   // With only the input clamped, every stationary point of F has all errors 0 (the free output
   // gives e_L = 0, and then each hidden layer's condition gives e_l = 0 going down), i.e. the
@@ -380,24 +392,15 @@ describe("relaxation dynamics", () => {
   });
 
   it.each(["mse", "ce"] as OutputLoss[])("IL with the target clamped (%s): the energy decreases over the T steps for small γ", (loss) => {
-    const layers = [7, 13, 9, 3];
     const B = 6;
-    const gen = new Lcg(21);
-    const pcn = new PCN({ layers, activation: "tanh", seed: 4, algo: "il", T: 30, gamma: 0.05, runtime: rt });
-    const s = stage(rt, layers, B, gen);
-    const opt = new Optimizer(pcn.params, { lr: 0.01 });
-    try {
+    withTanhPcn({ seed: 4, algo: "il", T: 30, gamma: 0.05 }, B, new Lcg(21), 0.01, (pcn, s, opt) => {
       pcn.trainBatch(s.batch.rows(B), loss, opt);
       const trace = pcn.energyTrace;
       expect(trace).toHaveLength(30);
       for (let t = 1; t < trace.length; t++) expect(trace[t], `step ${t + 1}`).toBeLessThan(trace[t - 1]);
       // A real decrease, not rounding: the clamped equilibrium spreads the output error over layers.
       expect(trace[29]).toBeLessThan(0.9 * trace[0]);
-    } finally {
-      opt.free();
-      s.batch.free();
-      pcn.free();
-    }
+    });
   });
 });
 
@@ -447,21 +450,12 @@ describe("incremental PC", () => {
   });
 
   it.each(["mse", "ce"] as OutputLoss[])("%s: iPC lowers the batch loss step after step for a small learning rate", (loss) => {
-    const layers = [7, 13, 9, 3];
     const B = 8;
-    const gen = new Lcg(3);
-    const pcn = new PCN({ layers, activation: "tanh", seed: 6, algo: "ipc", T: 10, gamma: 0.1, runtime: rt });
-    const s = stage(rt, layers, B, gen);
-    const opt = new Optimizer(pcn.params, { lr: 0.02 });
-    try {
+    withTanhPcn({ seed: 6, algo: "ipc", T: 10, gamma: 0.1 }, B, new Lcg(3), 0.02, (pcn, s, opt) => {
       const losses: number[] = [];
       for (let k = 0; k < 6; k++) losses.push(pcn.trainBatch(s.batch.rows(B), loss, opt).loss);
       for (let k = 1; k < losses.length; k++) expect(losses[k], `after ${k} updates`).toBeLessThan(losses[k - 1]);
       expect(losses[5]).toBeLessThan(0.95 * losses[0]);
-    } finally {
-      opt.free();
-      s.batch.free();
-      pcn.free();
-    }
+    });
   });
 });

@@ -12,7 +12,7 @@
 
 import { beforeAll, describe, expect, it } from "vitest";
 import { evaluate, init, PCN, train, type Dataset, type OutputLoss, type Runtime } from "../../ts-wrapper/index.js";
-import { accuracyByPredict, rings } from "../helpers/rings.js";
+import { accuracyByPredict, accuracyThenFree, rings } from "../helpers/rings.js";
 
 let rt: Runtime;
 const trainSet = rings("rings-train", 600, 1);
@@ -61,23 +61,14 @@ describe("predictive coding learns concentric rings", () => {
   });
 
   it("an untrained PCN is near chance, so the check above is not vacuous", () => {
-    const pcn = new PCN({ layers: [2, 32, 32, 3], activation: "relu", seed: 7, runtime: rt });
-    try {
-      expect(evaluate(pcn, testSet).accuracy).toBeLessThan(0.8);
-    } finally {
-      pcn.free();
-    }
+    expect(accuracyThenFree(new PCN({ layers: [2, 32, 32, 3], activation: "relu", seed: 7, runtime: rt }), testSet)).toBeLessThan(0.8);
   });
 
   it("a PCN without a hidden layer cannot separate the rings", () => {
     // A linear classifier gets ≤ 2/3 of this distribution right (see tests/facade/learning.test.ts);
     // 0.78 is > 4 sd above that on 400 points. IL learns the one layer from e_L at the clamped output.
     const pcn = new PCN({ layers: [2, 3], seed: 7, runtime: rt });
-    try {
-      train(pcn, trainSet, { optimizer: "sgd", lr: 0.1, momentum: 0.9, epochs: 20, batchSize: 16, seed: 3 });
-      expect(evaluate(pcn, testSet).accuracy).toBeLessThan(0.78);
-    } finally {
-      pcn.free();
-    }
+    const accuracy = accuracyThenFree(pcn, testSet, (m) => train(m, trainSet, { optimizer: "sgd", lr: 0.1, momentum: 0.9, epochs: 20, batchSize: 16, seed: 3 }));
+    expect(accuracy).toBeLessThan(0.78);
   });
 });
