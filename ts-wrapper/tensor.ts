@@ -73,9 +73,10 @@ export class Bytes {
   private readonly owned: boolean;
   readonly ptr: number;
 
-  constructor(readonly runtime: Runtime, readonly bytes: number, at?: number | Arena) {
-    this.owned = at === undefined;
-    this.ptr = typeof at === "number" ? at : at ? at.alloc(bytes) : runtime.heap.alloc(bytes);
+  /** A block of its own, or one released with `arena`. */
+  constructor(readonly runtime: Runtime, readonly bytes: number, arena?: Arena) {
+    this.owned = arena === undefined;
+    this.ptr = arena ? arena.alloc(bytes) : runtime.heap.alloc(bytes);
   }
 
   u8(count = this.bytes): Uint8Array {

@@ -13,8 +13,13 @@ export function settingFlags(groups: Setting["group"][], help: Record<string, st
     type: FLAG_TYPE[s.type], ...(s.choices ? { choices: s.choices } : {}),
     ...(s.min !== undefined ? { min: s.min } : {}), ...(s.minExclusive ? { minExclusive: true } : {}), ...(s.max !== undefined ? { max: s.max } : {}),
     ...(s.aliases ? { aliases: s.aliases } : {}),
-    help: `${help[s.key] ?? s.help}${s.defaultText ? ` (default ${s.defaultText})` : ""}`,
+    help: `${help[s.key] ?? s.help}${describeDefault(s)}`,
   } satisfies FlagSpec]));
+}
+
+function describeDefault(s: Setting): string {
+  const text = s.defaultText ?? (s.type === "boolean" || s.default === undefined ? undefined : String(s.default));
+  return text === undefined ? "" : ` (default ${text})`;
 }
 
 /** The settings of `groups` a parsed command line gives (flags left out are not given). */

@@ -3,9 +3,9 @@
 // which carries the config it ran ("config"), so either file replays the run.
 
 import { OptionError } from "../errors.js";
-import { checkValue, resolveJob, RuleError, SETTINGS, type JobSpec, type Setting } from "../job/spec.js";
+import { checkSettings, findSetting, resolveJob, RuleError, simulationOf, type JobSpec } from "../job/spec.js";
 import { resolveNeuron, type NeuronOptions } from "../models/neuron.js";
-import { resolveSimulation, type SimulationOptions } from "../models/snn.js";
+import type { SimulationOptions } from "../models/snn.js";
 
 /** A row as written in a config: a name, and any of the job settings of groups model, pc and training. */
 export interface RowConfig {
@@ -106,30 +106,17 @@ export function resolveExperiment(raw: unknown, source: string): { config: Exper
       throw error;
     }
   };
-  for (const [key, value] of Object.entries({ ...top, ...neuronGiven, ...simulation })) {
-    if (value === undefined) continue;
-    resolveTop(() => {
-      const s = knownSetting(key);
-      if (!s) throw new OptionError(key, "unknown key");
-      checkValue(s, value);
-    });
-  }
+  // (Their rules hold by construction: the neuron and the simulation are those of soft-LIF spiking rows.)
+  resolveTop(() => checkSettings({ ...top, ...neuronGiven, ...simulation }, { activation: "softlif", spiking: true }));
   const neuron = resolveTop(() => resolveNeuron(Object.fromEntries(Object.entries(neuronGiven).map(([k, v]) => [k.slice(7), v])) as NeuronOptions));
-  const resolvedSimulation = resolveTop(() => {
-    try {
-      return resolveSimulation(Object.fromEntries(Object.entries(simulation).map(([k, v]) => [k.slice(11), v])) as SimulationOptions, neuron);
-    } catch (error) {
-      if (error instanceof OptionError) throw new OptionError(`simulation.${error.option}`, error.reason);
-      throw error;
-    }
-  });
+  const resolvedSimulation = resolveTop(() => simulationOf(simulation, neuron));
   if (!Array.isArray(c.rows) || c.rows.length === 0) fail("rows", "must be a non-empty array");
   const names = new Set<string>();
   const rows = (c.rows as unknown[]).map((r, i): ResolvedRow => {
     const at = `rows[${i}]`;
     if (!isObject(r)) fail(at, "must be an object");
     const row = r as Record<string, unknown>;
-    const rowKeys = (key: string) => ROW_OWN_KEYS.includes(key) || key === "spiking" || (ROW_GROUPS.has(knownSetting(key)?.group ?? "") && !EXPERIMENT_WIDE.includes(key));
+    const rowKeys = (key: string) => ROW_OWN_KEYS.includes(key) || key === "spiking" || (ROW_GROUPS.has(findSetting(key)?.group ?? "") && !EXPERIMENT_WIDE.includes(key));
     for (const key of Object.keys(row)) if (!rowKeys(key)) fail(`${at}.${key}`, "unknown key (expected name, label, description and the job settings of a row)");
     if (typeof row.name !== "string" || !/^[a-z0-9][a-z0-9-]*$/.test(row.name)) fail(`${at}.name`, `must be a short id of lowercase letters, digits and "-", got ${JSON.stringify(row.name)}`);
     const rowName = row.name as string;
@@ -164,10 +151,6 @@ export function resolveExperiment(raw: unknown, source: string): { config: Exper
     spiking: { ...resolvedSimulation, testSamples: testSamples ?? null }, rows: c.rows as RowConfig[],
   };
   return { config, rows };
-}
-
-function knownSetting(key: string): Setting | undefined {
-  return SETTINGS.find((s) => s.key === key);
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

@@ -60,7 +60,9 @@ export interface Setting {
   min?: number;
   minExclusive?: boolean;
   max?: number;
-  /** Shown in help; the value itself comes from resolveJob. */
+  /** The value when not given (settings whose default depends on others have none here: resolveJob derives it). */
+  default?: string | number | boolean;
+  /** The default in words for help, where it is not `default` itself. */
   defaultText?: string;
   help: string;
   /** When the setting may be given: a reason it may not, or undefined. */
@@ -77,33 +79,33 @@ const notZil = (s: GivenSettings, name: Namer) =>
   onlyPcn(s, name) ?? (s.algo === "zil" ? `zil fixes ${name("T")} to the number of layers and ${name("gamma")} to 1` : undefined);
 
 export const SETTINGS: readonly Setting[] = [
-  { key: "model", flag: "model", type: "string", choices: MODELS, defaultText: "mlp", group: "model", help: "model family: a backprop MLP or a predictive coding network" },
+  { key: "model", flag: "model", type: "string", choices: MODELS, default: "mlp", group: "model", help: "model family: a backprop MLP or a predictive coding network" },
   { key: "layers", flag: "layers", type: "widths", defaultText: "<features>,256,256,<classes>", group: "model", help: "layer widths, input to output" },
   { key: "activation", flag: "activation", type: "string", choices: ACTIVATIONS, defaultText: "relu; softlif when spiking", group: "model", help: "hidden activation" },
-  { key: "batchNorm", flag: "batch-norm", type: "boolean", group: "model", help: "batch norm between each hidden linear layer and its activation (mlp)",
+  { key: "batchNorm", flag: "batch-norm", type: "boolean", default: false, group: "model", help: "batch norm between each hidden linear layer and its activation (mlp)",
     when: (s, name) => (s.model === "pcn" ? `only for ${name("model")} mlp (a PCN has no batch norm)` : undefined) },
-  { key: "feedbackAlignment", flag: "feedback-alignment", type: "boolean", group: "model", help: "send errors backward through fixed random matrices instead of the transposed weights (Lillicrap et al.), in backprop and in PC relaxation" },
-  { key: "algo", flag: "algo", type: "string", choices: PC_ALGORITHMS, defaultText: PC_DEFAULTS.algo, group: "pc", when: onlyPcn,
+  { key: "feedbackAlignment", flag: "feedback-alignment", type: "boolean", default: false, group: "model", help: "send errors backward through fixed random matrices instead of the transposed weights (Lillicrap et al.), in backprop and in PC relaxation" },
+  { key: "algo", flag: "algo", type: "string", choices: PC_ALGORITHMS, default: PC_DEFAULTS.algo, group: "pc", when: onlyPcn,
     help: "pcn: inference learning (il), Z-IL (zil, equals backprop) or incremental PC (ipc)" },
-  { key: "T", flag: "T", type: "int", min: 1, defaultText: `${PC_DEFAULTS.T}; zil takes one per layer`, group: "pc", when: notZil, help: "pcn: inference steps per batch for il and ipc" },
-  { key: "gamma", flag: "gamma", type: "number", min: 0, minExclusive: true, defaultText: `${PC_DEFAULTS.gamma}; zil uses 1`, group: "pc", when: notZil, help: "pcn: value-node step size" },
-  { key: "tolerance", flag: "tolerance", type: "number", min: 0, defaultText: `${PC_DEFAULTS.tolerance}: never`, group: "pc", when: onlyPcn, help: "pcn il: stop relaxing when the energy changes by at most this fraction in a step" },
-  { key: "epochs", flag: "epochs", type: "int", min: 1, defaultText: "20", group: "training", help: "passes over the training set" },
-  { key: "batchSize", flag: "batch-size", type: "int", min: 1, defaultText: "128", group: "training", help: "samples per mini-batch" },
+  { key: "T", flag: "T", type: "int", min: 1, default: PC_DEFAULTS.T, defaultText: `${PC_DEFAULTS.T}; zil takes one per layer`, group: "pc", when: notZil, help: "pcn: inference steps per batch for il and ipc" },
+  { key: "gamma", flag: "gamma", type: "number", min: 0, minExclusive: true, default: PC_DEFAULTS.gamma, defaultText: `${PC_DEFAULTS.gamma}; zil uses 1`, group: "pc", when: notZil, help: "pcn: value-node step size" },
+  { key: "tolerance", flag: "tolerance", type: "number", min: 0, default: PC_DEFAULTS.tolerance, defaultText: `${PC_DEFAULTS.tolerance}: never`, group: "pc", when: onlyPcn, help: "pcn il: stop relaxing when the energy changes by at most this fraction in a step" },
+  { key: "epochs", flag: "epochs", type: "int", min: 1, default: 20, group: "training", help: "passes over the training set" },
+  { key: "batchSize", flag: "batch-size", type: "int", min: 1, default: 128, group: "training", help: "samples per mini-batch" },
   { key: "lr", flag: "lr", type: "number", min: 0, minExclusive: true, defaultText: "0.001 with adam; with sgd 0.05, or 0.2 for pcn il, whose relaxed errors are smaller than backprop's", group: "training", help: "learning rate" },
-  { key: "momentum", flag: "momentum", type: "number", min: 0, max: 0.999999, defaultText: "0.9", group: "training", help: "SGD momentum (ignored by adam)" },
-  { key: "optimizer", flag: "optimizer", type: "string", choices: OPTIMIZERS, defaultText: "sgd", group: "training", help: "optimiser" },
-  { key: "lrSchedule", flag: "lr-schedule", type: "string", choices: LR_SCHEDULES, defaultText: "constant", group: "training", help: "constant, or cosine annealing to 0 over all steps" },
-  { key: "weightDecay", flag: "weight-decay", type: "number", min: 0, defaultText: "0", group: "training", help: "L2 penalty added to the gradient" },
-  { key: "outputLoss", flag: "output-loss", type: "string", choices: OUTPUT_LOSSES, defaultText: "ce", group: "training", help: "softmax cross-entropy or squared error" },
-  { key: "seed", flag: "seed", type: "int", min: 0, max: 4294967295, defaultText: "0", group: "training", help: "seed for initialisation and shuffling" },
+  { key: "momentum", flag: "momentum", type: "number", min: 0, max: 0.999999, default: 0.9, defaultText: "0.9; adam keeps none", group: "training", help: "SGD momentum (ignored by adam)" },
+  { key: "optimizer", flag: "optimizer", type: "string", choices: OPTIMIZERS, default: "sgd", group: "training", help: "optimiser" },
+  { key: "lrSchedule", flag: "lr-schedule", type: "string", choices: LR_SCHEDULES, default: "constant", group: "training", help: "constant, or cosine annealing to 0 over all steps" },
+  { key: "weightDecay", flag: "weight-decay", type: "number", min: 0, default: 0, group: "training", help: "L2 penalty added to the gradient" },
+  { key: "outputLoss", flag: "output-loss", type: "string", choices: OUTPUT_LOSSES, default: "ce", group: "training", help: "softmax cross-entropy or squared error" },
+  { key: "seed", flag: "seed", type: "int", min: 0, max: 4294967295, default: 0, group: "training", help: "seed for initialisation and shuffling" },
   { key: "neuron.preset", flag: "preset", type: "string", choices: PRESET_NAMES, defaultText: "thesis", group: "neuron", when: onlySoftLif, help: "soft-LIF neuron parameters: thesis, mnist or cifar (Hunsberger's)" },
   { key: "neuron.tauRc", flag: "tau-rc", type: "number", min: 0, minExclusive: true, defaultText: "thesis 0.02", group: "neuron", when: onlySoftLif, help: "membrane time constant τ_RC in s" },
   { key: "neuron.tRef", flag: "t-ref", type: "number", min: 0, minExclusive: true, defaultText: "thesis 0.004", group: "neuron", when: onlySoftLif, help: "refractory period in s" },
   { key: "neuron.amplitude", flag: "amplitude", type: "number", min: 0, minExclusive: true, defaultText: "thesis 0.05", group: "neuron", when: onlySoftLif, help: "spike area; the rate activation is amplitude·r(gain·z)" },
   { key: "neuron.gain", flag: "gain", type: "number", min: 0, minExclusive: true, defaultText: "1", group: "neuron", when: onlySoftLif, help: "input gain of the neurons" },
   { key: "neuron.smoothing", flag: "smoothing", type: "number", min: 0, defaultText: "0.02; 0 is the LIF rate itself", group: "neuron", when: onlySoftLif, help: "soft-LIF smoothing γ_s" },
-  { key: "spiking", flag: "spiking", type: "boolean", group: "simulation", help: "convert the trained soft-LIF network to spiking LIF neurons and evaluate them",
+  { key: "spiking", flag: "spiking", type: "boolean", default: false, group: "simulation", help: "convert the trained soft-LIF network to spiking LIF neurons and evaluate them",
     when: (s, name) => (activationOf(s) === "softlif" ? undefined : `a spiking network converts from softlif neurons, but ${name("activation")} is ${activationOf(s)}`) },
   { key: "simulation.time", flag: "time", type: "number", min: 0, minExclusive: true, defaultText: `${SIMULATION_DEFAULTS.time}`, group: "simulation", when: onlySpiking, help: "spiking: presentation time per sample in s" },
   { key: "simulation.dt", flag: "dt", type: "number", min: 0, minExclusive: true, defaultText: `${SIMULATION_DEFAULTS.dt}`, group: "simulation", when: onlySpiking, help: "spiking: simulation step in s, below t_ref" },
@@ -122,9 +124,14 @@ export const SETTINGS: readonly Setting[] = [
 
 const BY_KEY = new Map(SETTINGS.map((s) => [s.key, s]));
 
+/** The setting of a key ("readoutTimes[2]" is readoutTimes'), or undefined. */
+export function findSetting(key: string): Setting | undefined {
+  return BY_KEY.get(key.replace(/\[\d+\]$/, ""));
+}
+
 /** The setting of a key (throws for a key no setting has). */
 export function setting(key: string): Setting {
-  const s = BY_KEY.get(key.replace(/\[\d+\]$/, ""));
+  const s = findSetting(key);
   if (!s) throw new Error(`no setting ${key}`);
   return s;
 }
@@ -192,30 +199,25 @@ export class RuleError extends OptionError {
  */
 export function resolveJob(raw: GivenSettings): JobSpec {
   const given: GivenSettings = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined));
-  // Every value first, then the rules between them (a switch left off is as good as not given).
-  for (const [key, value] of Object.entries(given)) {
-    const s = BY_KEY.get(key);
-    if (!s) throw new OptionError(key, `unknown setting (expected ${SETTINGS.map((x) => x.key).join(", ")})`);
-    checkValue(s, value);
-  }
   checkSettings(given);
-  const get = <T>(key: string, fallback: T): T => (given[key] ?? fallback) as T;
-  const model = get<ModelName>("model", "mlp");
-  const spiking = get("spiking", false);
+  // A setting's value: given, else its default (or `derived`, for defaults that depend on others).
+  const get = <T>(key: string, derived?: T): T => (given[key] ?? derived ?? BY_KEY.get(key)!.default) as T;
+  const model = get<ModelName>("model");
+  const spiking = get<boolean>("spiking");
   const activation = get<ActivationName>("activation", spiking ? "softlif" : "relu");
-  const batchNorm = get("batchNorm", false);
-  const optimizer = get<OptimizerName>("optimizer", "sgd");
-  const batchSize = get("batchSize", 128);
+  const batchNorm = get<boolean>("batchNorm");
+  const optimizer = get<OptimizerName>("optimizer");
+  const batchSize = get<number>("batchSize");
   if (batchNorm && batchSize < 2) throw new OptionError("batchSize", `batch norm needs at least 2 samples per batch, got ${batchSize}`);
   if (given.layers === undefined) throw new OptionError("layers", "missing");
-  const algo = model === "pcn" ? get<PCAlgorithm>("algo", PC_DEFAULTS.algo) : undefined;
+  const algo = model === "pcn" ? get<PCAlgorithm>("algo") : undefined;
   const neuron = activation === "softlif" ? resolveNeuron(group(given, "neuron") as NeuronOptions) : undefined;
   const spec: JobSpec = {
-    model, layers: [...(given.layers as number[])], activation, ...(neuron ? { neuron } : {}), batchNorm, feedbackAlignment: get("feedbackAlignment", false),
-    ...(algo ? { pc: { algo, T: get("T", PC_DEFAULTS.T), gamma: get("gamma", PC_DEFAULTS.gamma), tolerance: get("tolerance", PC_DEFAULTS.tolerance) } } : {}),
-    epochs: get("epochs", 20), batchSize, lr: get("lr", defaultLearningRate(model, optimizer, algo)), lrSchedule: get("lrSchedule", "constant"),
+    model, layers: [...(given.layers as number[])], activation, ...(neuron ? { neuron } : {}), batchNorm, feedbackAlignment: get("feedbackAlignment"),
+    ...(algo ? { pc: { algo, T: get("T"), gamma: get("gamma"), tolerance: get("tolerance") } } : {}),
+    epochs: get("epochs"), batchSize, lr: get("lr", defaultLearningRate(model, optimizer, algo)), lrSchedule: get("lrSchedule"),
     // Adam keeps no momentum buffer: a momentum given with it is ignored.
-    momentum: optimizer === "adam" ? 0 : get("momentum", 0.9), optimizer, weightDecay: get("weightDecay", 0), outputLoss: get("outputLoss", "ce"), seed: get("seed", 0),
+    momentum: optimizer === "adam" ? 0 : get("momentum"), optimizer, weightDecay: get("weightDecay"), outputLoss: get("outputLoss"), seed: get("seed"),
   };
   if (spiking) spec.spiking = simulationOf(given, neuron!);
   return spec;
@@ -234,14 +236,21 @@ export function simulationOf(given: GivenSettings, neuron: NeuronParams): Simula
   }
 }
 
-/** Check some settings alone (their values and the rules that apply given `context`). */
+/**
+ * Check settings: every value's type and range first, then the rules between them, with `context`
+ * standing in for settings decided elsewhere (a saved model's activation, for `eval`).
+ */
 export function checkSettings(given: GivenSettings, context: GivenSettings = {}): void {
-  const all = { ...context, ...given };
-  for (const [key, value] of Object.entries(given)) {
-    if (value === undefined) continue;
+  const entries = Object.entries(given).filter(([, v]) => v !== undefined);
+  for (const [key, value] of entries) {
     const s = BY_KEY.get(key);
-    if (!s) throw new OptionError(key, "unknown setting");
+    if (!s) throw new OptionError(key, `unknown setting (expected ${SETTINGS.map((x) => x.key).join(", ")})`);
     checkValue(s, value);
+  }
+  const all = { ...context, ...given };
+  for (const [key, value] of entries) {
+    const s = BY_KEY.get(key)!;
+    // A switch left off is as good as not given.
     if (s.type === "boolean" && value === false) continue;
     if (s.when?.(all, (k) => k) !== undefined) throw new RuleError(key, (name) => s.when!(all, name)!);
   }

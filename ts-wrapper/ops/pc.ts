@@ -37,8 +37,9 @@ export class PcTable {
   }
 
   setLayer(i: number, layer: PcLayer): void {
-    const f = this.runtime.layout.pc.field;
-    const set = (field: number, value: number) => (this.words()[i * this.runtime.layout.pc.tableWords + field] = value);
+    const { field: f, tableWords } = this.runtime.layout.pc;
+    const words = this.words();
+    const set = (field: number, value: number) => (words[i * tableWords + field] = value);
     set(f.inputs, layer.weight.cols);
     set(f.outputs, layer.weight.rows);
     set(f.weight, layer.weight.ptr);
