@@ -61,3 +61,13 @@ export function firstNonFinite(n: i32, p: usize): i32 {
   }
   return -1;
 }
+
+/** Σ p[0..n): four lane sums over i ≡ lane (mod 4), added lane 0 to 3, then the tail in order. */
+export function sum(n: i32, p: usize): f32 {
+  let acc = f32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) acc = f32x4.add(acc, v128.load(p + (<usize>i << 2)));
+  let s = f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1) + f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3);
+  for (; i < n; i++) s += load<f32>(p + (<usize>i << 2));
+  return s;
+}

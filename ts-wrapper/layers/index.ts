@@ -1,4 +1,6 @@
-export type { Layer } from "./layer.js";
+export { IN_PLACE_BACKWARD, type Layer, type WeightModule } from "./layer.js";
 export { Linear } from "./linear.js";
-export { BatchNorm1d } from "./batchnorm.js";
+export { Conv2d } from "./conv.js";
+export { BatchNorm1d, BatchNorm2d } from "./batchnorm.js";
 export { Activation } from "./activation.js";
+export { Pool2d, Flatten } from "./pool.js";

@@ -7,8 +7,11 @@ import type { Matrix } from "../tensor.js";
 import type { Arena } from "../wasm/heap.js";
 import type { Rng } from "../ops/rng.js";
 
+/** Kinds whose backward pass may write dx over dy (equal widths, elementwise in the batch). */
+export const IN_PLACE_BACKWARD: ReadonlySet<Layer["kind"]> = new Set(["activation", "batchnorm", "flatten"]);
+
 export interface Layer {
-  readonly kind: "linear" | "batchnorm" | "activation";
+  readonly kind: "linear" | "conv" | "avgpool" | "maxpool" | "flatten" | "batchnorm" | "activation";
   /** Place in the nn.Sequential: the prefix of its tensors. */
   readonly index: number;
   readonly inputs: number;
@@ -29,4 +32,25 @@ export interface Layer {
    * dy for layers of equal width).
    */
   backward(dy: Matrix, dx?: Matrix): void;
+}
+
+/** A layer with a weight and a bias, whose error goes back through a matrix: Linear and Conv2d. */
+export interface WeightModule extends Layer {
+  readonly kind: "linear" | "conv";
+  /** Tensor names of the weight and the bias. */
+  readonly weight: string;
+  readonly bias: string;
+  /** Inputs each output sums over: the He initialisation's (and the feedback matrix's) fan-in. */
+  readonly fanIn: number;
+  /** The batch-norm layer that follows, by tensor prefix (fusion folds it in), if any. */
+  norm?: string;
+  /** Feedback alignment's fixed matrix of W's shape, when set. */
+  feedback?: Matrix;
+  /** W as a matrix: out × in for Linear, out × C·K² for Conv2d. */
+  weights(): Matrix;
+  biases(): Matrix;
+  /** The matrix the error goes back through: the fixed B with feedback alignment, else W. */
+  backwardMatrix(): Matrix;
+  /** The last forward's output. */
+  readonly output: Matrix;
 }

@@ -8,9 +8,9 @@ import type { Rng } from "../ops/rng.js";
 import type { ParameterSet, TensorSpec } from "../params.js";
 import { Bytes, Matrix } from "../tensor.js";
 import type { Arena } from "../wasm/heap.js";
-import type { Layer } from "./layer.js";
+import type { Layer, WeightModule } from "./layer.js";
 
-export class Linear implements Layer {
+export class Linear implements Layer, WeightModule {
   readonly kind = "linear";
   readonly weight: string;
   readonly bias: string;
@@ -26,6 +26,10 @@ export class Linear implements Layer {
   constructor(readonly index: number, readonly inputs: number, readonly outputs: number) {
     this.weight = `layers.${index}.weight`;
     this.bias = `layers.${index}.bias`;
+  }
+
+  get fanIn(): number {
+    return this.inputs;
   }
 
   tensors(): TensorSpec[] {

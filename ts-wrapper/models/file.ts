@@ -6,7 +6,7 @@
 import { decodeSafetensors, encodeSafetensors } from "../safetensors.js";
 import { VERSION } from "../version.js";
 import type { Runtime } from "../wasm/load.js";
-import { MLP, type MLPConfig } from "./mlp.js";
+import { layerOptions, MLP, type MLPConfig } from "./mlp.js";
 import type { Simulation } from "./snn.js";
 
 export const MODEL_FORMAT = "bioplausible";
@@ -45,7 +45,7 @@ export function decodeModelFile(bytes: Uint8Array, file: string, runtime?: Runti
   try {
     // Feedback alignment's matrices are not stored: they are redrawn from the seed they came from.
     model = new MLP({
-      layers: config.layers, activation: config.activations, batchNorm: config.batchNorm, neuron: config.neuron,
+      ...layerOptions(config), activation: config.activations, batchNorm: config.batchNorm, neuron: config.neuron,
       feedbackAlignment: config.feedbackAlignment, seed: config.feedbackSeed, runtime,
     });
   } catch (error) {

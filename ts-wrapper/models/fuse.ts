@@ -1,12 +1,13 @@
 // Batch-norm fusion (SCIENCE.md §2, thesis eq. 38): inference-mode batch norm after a linear layer
-// is an affine map per feature, so it folds into that layer's weights and bias. A spiking network
+// is an affine map per feature (after a convolution, per channel: row o of W [out, in·K²] is output
+// channel o's kernel), so it folds into that layer's weights and bias. A spiking network
 // has no place for batch norm; after fusion it needs none.
 
 import { BATCH_NORM_EPS } from "../ops/norm.js";
-import { MLP } from "./mlp.js";
+import { layerOptions, MLP } from "./mlp.js";
 
 export interface LinearWeights {
-  /** [outputs, inputs], row-major, like torch.nn.Linear. */
+  /** [outputs, inputs] like torch.nn.Linear, or [out, in, K, K] like Conv2d; row-major. */
   weight: Float32Array;
   bias: Float32Array;
 }
@@ -25,9 +26,10 @@ export function fusedLinearLayers(mlp: MLP): LinearWeights[] {
     const normBias = p.view(`${layer.norm}.bias`);
     const mean = p.view(`${layer.norm}.running_mean`);
     const variance = p.view(`${layer.norm}.running_var`);
-    for (let o = 0; o < layer.outputs; o++) {
+    const rows = bias.length, cols = weight.length / rows;
+    for (let o = 0; o < rows; o++) {
       const s = normWeight[o] / Math.sqrt(variance[o] + BATCH_NORM_EPS);
-      for (let i = 0; i < layer.inputs; i++) weight[o * layer.inputs + i] *= s;
+      for (let i = 0; i < cols; i++) weight[o * cols + i] *= s;
       bias[o] = s * (bias[o] - mean[o]) + normBias[o];
     }
     return { weight, bias };
@@ -36,8 +38,8 @@ export function fusedLinearLayers(mlp: MLP): LinearWeights[] {
 
 /** The same network without batch norm: its inference-mode outputs equal the original's. */
 export function fuseBatchNorm(mlp: MLP): MLP {
-  const { layers, activations, neuron } = mlp.config;
-  const fused = new MLP({ layers, activation: activations, neuron, runtime: mlp.runtime });
+  const { activations, neuron } = mlp.config;
+  const fused = new MLP({ ...layerOptions(mlp.config), activation: activations, neuron, runtime: mlp.runtime });
   fusedLinearLayers(mlp).forEach(({ weight, bias }, l) => {
     const layer = fused.linearLayers[l];
     fused.params.view(layer.weight).set(weight);

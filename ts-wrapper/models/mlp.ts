@@ -1,6 +1,8 @@
-// The backprop multilayer perceptron: z = a·Wᵀ + b, optional batch norm, a = σ(z), any depth. It is
-// a list of layers laid out as PyTorch's nn.Sequential — Linear at layers.{i}, BatchNorm1d at
-// layers.{i+1}, then the activation module — so a PyTorch user can load the weights as they are.
+// The backprop feedforward network: a multilayer perceptron (z = a·Wᵀ + b, optional batch norm,
+// a = σ(z), any depth) or, from an architecture spec (models/arch.ts), a convolutional network. It is
+// a list of layers laid out as PyTorch's nn.Sequential — Linear or Conv2d at layers.{i}, BatchNorm1d
+// or BatchNorm2d at layers.{i+1}, then the activation module; pooling and Flatten hold their own
+// places — so a PyTorch user can load the weights as they are.
 //
 // Feedback alignment (Lillicrap et al. 2016; SCIENCE.md §4, thesis §3.5.5): backprop sends the error
 // back through the transposed forward weights, δ_{l−1} = (δ_l · W_l) ⊙ σ'(z_{l−1}) — the weight
@@ -13,7 +15,7 @@
 
 import type { BatchBuffer } from "../batch.js";
 import { OptionError } from "../errors.js";
-import { Activation, BatchNorm1d, Linear, type Layer } from "../layers/index.js";
+import { Activation, BatchNorm1d, BatchNorm2d, Conv2d, Flatten, IN_PLACE_BACKWARD, Linear, Pool2d, type Layer, type WeightModule } from "../layers/index.js";
 import { ACTIVATIONS, neuronBlock, type ActivationName, type NeuronParams } from "../ops/activation.js";
 import { scale } from "../ops/elementwise.js";
 import { argmaxRows, lossAndGradient, softmaxRows, type OutputLoss } from "../ops/loss.js";
@@ -23,11 +25,19 @@ import { runtime as defaultRuntime } from "../runtime.js";
 import { Bytes, Matrix } from "../tensor.js";
 import { Arena } from "../wasm/heap.js";
 import type { Runtime } from "../wasm/load.js";
+import { formatArch, isConvolutional, parseArch, shapeArch, type ShapedLayer } from "./arch.js";
 import { resolveNeuron, type NeuronOptions } from "./neuron.js";
 
 export interface MLPOptions {
-  /** Layer widths from input to output, e.g. [784, 256, 256, 10]. */
-  layers: number[];
+  /** Layer widths from input to output, e.g. [784, 256, 256, 10] (or `arch`). */
+  layers?: number[];
+  /**
+   * An architecture spec such as "conv32k5p2,avgpool2,conv64k5p2,avgpool2,fc256,fc10"
+   * (models/arch.ts), from `inputShape`; instead of `layers`.
+   */
+  arch?: string;
+  /** The sample shape `arch` starts from: [C, H, W] (or [F] for an fc-only spec). */
+  inputShape?: number[];
   /** Hidden activation, one for all or one per hidden layer. The output layer is linear. */
   activation?: ActivationName | ActivationName[];
   /** Batch norm between each hidden linear layer and its activation. */
@@ -46,7 +56,11 @@ export interface MLPOptions {
 
 /** The resolved architecture, as saved in a model file. */
 export interface MLPConfig {
+  /** The width entering each weight layer (Linear or Conv2d, flattened), then the output width. */
   layers: number[];
+  /** A convolutional network's spec (canonical form) and sample shape; absent for an MLP. */
+  arch?: string;
+  inputShape?: number[];
   activations: ActivationName[];
   batchNorm: boolean;
   /** Present when an activation is soft-LIF. */
@@ -72,9 +86,9 @@ export interface Update {
   step(): void;
 }
 
-/** A weight layer with the activation applied to its output (none for the output layer). */
+/** A weight layer (Linear or Conv2d) with the activation applied to its output (none for the output layer). */
 export interface WeightLayer {
-  linear: Linear;
+  linear: WeightModule;
   activation?: Activation;
 }
 
@@ -96,22 +110,36 @@ export class MLP {
     this.config = resolveConfig(options);
     const seed = options.seed ?? 0;
     this.runtime = options.runtime ?? defaultRuntime();
-    const { layers: widths, activations, batchNorm, neuron } = this.config;
+    const { activations, batchNorm, neuron } = this.config;
     if (neuron) this.neuron = neuronBlock(this.runtime, neuron);
     const layers: Layer[] = [];
     this.weightLayerList = [];
-    for (let l = 0; l + 1 < widths.length; l++) {
-      const linear = new Linear(layers.length, widths[l], widths[l + 1]);
-      layers.push(linear);
-      const weightLayer: WeightLayer = { linear };
-      if (l + 2 < widths.length) {
+    let hidden = 0;
+    for (const spec of architecture(this.config)) {
+      const inputs = spec.input.reduce((a, b) => a * b, 1);
+      let module: WeightModule;
+      if (spec.kind === "conv") {
+        const [channels, height, width] = spec.input;
+        module = new Conv2d(layers.length, { channels, height, width, outChannels: spec.channels, kernel: spec.kernel, stride: spec.stride, padding: spec.padding });
+      } else if (spec.kind === "fc") {
+        if (spec.input.length > 1) layers.push(new Flatten(layers.length, inputs));
+        module = new Linear(layers.length, inputs, spec.units);
+      } else {
+        const [channels, height, width] = spec.input;
+        layers.push(new Pool2d(layers.length, spec.kind, { channels, height, width, kernel: spec.kernel }));
+        continue;
+      }
+      layers.push(module);
+      const weightLayer: WeightLayer = { linear: module };
+      if (hidden < activations.length) {
         if (batchNorm) {
-          const norm = new BatchNorm1d(layers.length, widths[l + 1]);
-          linear.norm = norm.prefix;
+          const [channels, ...space] = spec.output;
+          const norm = space.length ? new BatchNorm2d(layers.length, channels, space[0] * space[1]) : new BatchNorm1d(layers.length, channels);
+          module.norm = norm.prefix;
           layers.push(norm);
         }
-        const name = activations[l];
-        weightLayer.activation = new Activation(layers.length, widths[l + 1], name, name === "softlif" ? this.neuron : undefined);
+        const name = activations[hidden++];
+        weightLayer.activation = new Activation(layers.length, module.outputs, name, name === "softlif" ? this.neuron : undefined);
         layers.push(weightLayer.activation);
       }
       this.weightLayerList.push(weightLayer);
@@ -123,8 +151,8 @@ export class MLP {
     this.initialize(seed);
   }
 
-  /** The linear layers, input to output: widths, tensor names, the batch norm that follows. */
-  get linearLayers(): readonly Linear[] {
+  /** The weight layers (Linear and Conv2d), input to output: widths, tensor names, the batch norm that follows. */
+  get linearLayers(): readonly WeightModule[] {
     return this.weightLayerList.map((w) => w.linear);
   }
 
@@ -135,6 +163,11 @@ export class MLP {
 
   get inputs(): number {
     return this.config.layers[0];
+  }
+
+  /** The sample shape: [C, H, W] for a convolutional network, [inputs] for an MLP. */
+  get inputShape(): number[] {
+    return this.config.inputShape ? [...this.config.inputShape] : [this.inputs];
   }
 
   get outputs(): number {
@@ -174,8 +207,9 @@ export class MLP {
     try {
       this.weightLayerList.forEach(({ linear }, l) => {
         if (l === 0) return;
-        linear.feedback = new Matrix(this.runtime, linear.outputs, linear.inputs);
-        rng.normal(linear.feedback, 0, Math.sqrt(2 / linear.inputs));
+        const w = linear.weights();
+        linear.feedback = new Matrix(this.runtime, w.rows, w.cols);
+        rng.normal(linear.feedback, 0, Math.sqrt(2 / linear.fanIn));
       });
     } finally {
       rng.free();
@@ -209,11 +243,11 @@ export class MLP {
         layer.backward(delta);
         break;
       }
-      if (layer.kind !== "linear") {
+      if (IN_PLACE_BACKWARD.has(layer.kind)) {
         layer.backward(delta, delta);
         continue;
       }
-      // δ_prev = δ · W (or feedback alignment's B) into the other ping-pong buffer.
+      // δ_prev = δ · W (or feedback alignment's B, or through pooling) into the other ping-pong buffer.
       const next = (delta.ptr === this.deltas[0].ptr ? this.deltas[1] : this.deltas[0]).prefix(B, layer.inputs);
       layer.backward(delta, next);
       delta = next;
@@ -301,8 +335,33 @@ export class MLP {
   }
 }
 
+/** The options that rebuild a config's layers: its arch and sample shape, or its widths. */
+export function layerOptions(config: MLPConfig): Pick<MLPOptions, "layers" | "arch" | "inputShape"> {
+  return config.arch ? { arch: config.arch, inputShape: config.inputShape } : { layers: config.layers };
+}
+
+/** The layer specs with their shapes: from the arch, or an MLP's widths as fc layers. */
+function architecture(config: MLPConfig): ShapedLayer[] {
+  if (config.arch) return shapeArch(parseArch(config.arch), config.inputShape!);
+  return config.layers.slice(1).map((units, l) => ({ kind: "fc", token: `fc${units}`, units, input: [config.layers[l]], output: [units] }));
+}
+
+// An arch spec resolves to a conv net's config, or — without convolution or pooling — to the MLP of
+// its widths, the same network as `layers` gives.
+function resolveLayers(options: MLPOptions): Pick<MLPConfig, "layers" | "arch" | "inputShape"> {
+  if (options.arch === undefined) return { layers: options.layers! };
+  if (options.layers !== undefined) throw new OptionError("arch", "give the layers as arch or as layers, not both");
+  if (options.inputShape === undefined) throw new OptionError("inputShape", "an arch spec needs the sample shape it starts from");
+  const shaped = shapeArch(parseArch(options.arch), options.inputShape);
+  const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+  const weightInputs = shaped.filter((l) => l.kind === "conv" || l.kind === "fc").map((l) => size(l.input));
+  const layers = [...weightInputs, size(shaped[shaped.length - 1].output)];
+  if (!isConvolutional(shaped)) return { layers };
+  return { layers, arch: formatArch(shaped), inputShape: shaped[0].input };
+}
+
 function resolveConfig(options: MLPOptions): MLPConfig {
-  const { layers } = options;
+  const { layers, arch, inputShape } = resolveLayers(options);
   if (!Array.isArray(layers) || layers.length < 2) {
     throw new OptionError("layers", `need at least an input and an output width, got ${JSON.stringify(layers)}`);
   }
@@ -325,7 +384,7 @@ function resolveConfig(options: MLPOptions): MLPConfig {
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new OptionError("seed", `must be an integer in [0, 2^32), got ${seed}`);
   const fa = options.feedbackAlignment ?? false;
   if (typeof fa !== "boolean") throw new OptionError("feedbackAlignment", `must be true or false, got ${JSON.stringify(fa)}`);
-  const config: MLPConfig = { layers: [...layers], activations, batchNorm: options.batchNorm ?? false };
+  const config: MLPConfig = { layers: [...layers], ...(arch ? { arch, inputShape } : {}), activations, batchNorm: options.batchNorm ?? false };
   if (activations.includes("softlif")) config.neuron = resolveNeuron(options.neuron);
   if (fa) {
     config.feedbackAlignment = true;

@@ -1,6 +1,7 @@
 // The ops layer: shape-aware operations over Matrix views, the only callers of the kernels.
 
 export * from "./activation.js";
+export * from "./conv.js";
 export * from "./elementwise.js";
 export * from "./linear.js";
 export * from "./loss.js";

@@ -22,6 +22,17 @@ export interface Kernels {
   batchNormTrain(B: number, F: number, x: Ptr, weight: Ptr, bias: Ptr, y: Ptr, xHat: Ptr, mean: Ptr, invStd: Ptr, runningMean: Ptr, runningVar: Ptr, momentum: number, eps: number): void;
   batchNormInfer(B: number, F: number, x: Ptr, weight: Ptr, bias: Ptr, runningMean: Ptr, runningVar: Ptr, eps: number, y: Ptr, scratch: Ptr): void;
   batchNormBackward(B: number, F: number, dy: Ptr, xHat: Ptr, weight: Ptr, invStd: Ptr, dx: Ptr, dWeight: Ptr, dBias: Ptr): void;
+  batchNorm2dTrain(N: number, C: number, S: number, x: Ptr, weight: Ptr, bias: Ptr, y: Ptr, xHat: Ptr, mean: Ptr, invStd: Ptr, runningMean: Ptr, runningVar: Ptr, momentum: number, eps: number): void;
+  batchNorm2dInfer(N: number, C: number, S: number, x: Ptr, weight: Ptr, bias: Ptr, runningMean: Ptr, runningVar: Ptr, eps: number, y: Ptr): void;
+  batchNorm2dBackward(N: number, C: number, S: number, dy: Ptr, xHat: Ptr, weight: Ptr, invStd: Ptr, dx: Ptr, dWeight: Ptr, dBias: Ptr): void;
+  conv2dWorkBytes(C: number, H: number, W: number, O: number, K: number, stride: number, pad: number): number;
+  conv2dForward(N: number, C: number, H: number, W: number, O: number, K: number, stride: number, pad: number, x: Ptr, w: Ptr, bias: Ptr, y: Ptr, work: Ptr): void;
+  conv2dInputGrad(N: number, C: number, H: number, W: number, O: number, K: number, stride: number, pad: number, dy: Ptr, w: Ptr, dx: Ptr, work: Ptr): void;
+  conv2dWeightGrad(N: number, C: number, H: number, W: number, O: number, K: number, stride: number, pad: number, x: Ptr, dy: Ptr, dw: Ptr, dbias: Ptr, work: Ptr): void;
+  avgPoolForward(planes: number, H: number, W: number, K: number, x: Ptr, y: Ptr): void;
+  avgPoolBackward(planes: number, H: number, W: number, K: number, dy: Ptr, dx: Ptr): void;
+  maxPoolForward(planes: number, H: number, W: number, K: number, x: Ptr, y: Ptr, index: Ptr): void;
+  maxPoolBackward(planes: number, H: number, W: number, K: number, dy: Ptr, index: Ptr, dx: Ptr): void;
   sgdStep(n: number, p: Ptr, g: Ptr, v: Ptr, lr: number, momentum: number, weightDecay: number, nesterov: number): void;
   adamStep(n: number, p: Ptr, g: Ptr, m: Ptr, v: Ptr, lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, step: number): void;
   pcStep(L: number, B: number, table: Ptr, gamma: number, outputMode: number, capture: number, gradScale: number, work: Ptr): number;
@@ -45,6 +56,8 @@ export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
   "gemm", "gemmWorkspaceBytes", "fill", "axpy", "scale", "columnSums", "firstNonFinite",
   "activationForward", "activationBackward", "softmaxRows", "softmaxCrossEntropy", "squaredError",
   "argmaxRows", "countCorrect", "batchNormTrain", "batchNormInfer", "batchNormBackward",
+  "batchNorm2dTrain", "batchNorm2dInfer", "batchNorm2dBackward", "conv2dWorkBytes", "conv2dForward", "conv2dInputGrad", "conv2dWeightGrad",
+  "avgPoolForward", "avgPoolBackward", "maxPoolForward", "maxPoolBackward",
   "sgdStep", "adamStep", "pcStep", "lifStep", "lifRate", "poissonSpikesRows", "lowpassStep", "alphaStep",
   "propagateSpikes", "neuronCurrent", "recordSpikes", "rngSeed", "rngNextU32", "rngUniform", "rngNormal", "rngPermutation",
   "heapBase",
