@@ -25,7 +25,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  decodeModel, decodeSafetensors, encodeModel, encodeSafetensors, init, MLP, train,
+  decodeModel, decodeSafetensors, encodeModel, encodeSafetensors, init, lossAndGradient, Matrix, MLP, train,
   type ActivationName, type Dataset, type Runtime,
 } from "../../ts-wrapper/index.js";
 import { Lcg } from "../helpers/lcg.js";
@@ -207,5 +207,107 @@ describe("PyTorch interoperability (scripts/torch-interop.py)", () => {
     const run = spawnSync(PYTHON, [SCRIPT, "predict", file, io, join(dir, "softlif-out.safetensors")], { encoding: "utf8" });
     expect(run.status).toBe(2);
     expect(run.stderr).toMatch(/softlif.*no PyTorch module equivalent/);
+  });
+});
+
+// Convolutional networks: the same nn.Sequential of Conv2d / BatchNorm2d / activation / MaxPool2d /
+// AvgPool2d / Flatten / Linear, in both directions, and one training-mode backward pass against
+// autograd. The arch has a stride, padding, both poolings and widths that are not multiples of 4.
+// Tolerances: each logit is a chain of float32 sums of ≤ 36 terms per layer, as in the MLP case,
+// so RELATIVE_TOLERANCE (1e-4 of the logits' scale) keeps its tenfold margin. Gradients pass once
+// more through every layer backwards and through batch norm's 1/σ at batch size 16, whose batch
+// statistics amplify rounding by up to ~1/σ_B ≈ 3 here: we allow 1e-3 of each tensor's largest
+// gradient, still 100× below what a wrong index, a transposed kernel or a missed term gives (those
+// change gradients by O(1) of their scale).
+const CONV_ARCH = "conv4k3p1,maxpool3,conv6k3s2p1,avgpool2,fc7,fc3";
+const CONV_SHAPE = [2, 9, 9];
+const CONV_FEATURES = 2 * 9 * 9;
+
+describe("PyTorch interoperability of convolutional networks", () => {
+  let rt: Runtime;
+  let dir: string;
+
+  beforeAll(async () => {
+    if (SKIP) return;
+    rt = await init();
+    dir = mkdtempSync(join(tmpdir(), "bioplausible-torch-conv-"));
+  });
+
+  afterAll(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const convData = (count: number, seed: number): Dataset => ({ ...blobs(count, CONV_FEATURES, CLASSES, seed), shape: CONV_SHAPE });
+
+  it.skipIf(SKIP).each([false, true])("PyTorch runs a trained bioplausible conv net (batch norm %s) to the same logits", (batchNorm) => {
+    const model = new MLP({ arch: CONV_ARCH, inputShape: CONV_SHAPE, activation: "tanh", batchNorm, seed: 4, runtime: rt });
+    try {
+      train(model, convData(96, 1), { epochs: 2, batchSize: 16, optimizer: "adam", lr: 0.01, seed: 2 });
+      const inputs = convData(48, 9).images;
+      const file = join(dir, `bio-conv-${batchNorm}.safetensors`), io = join(dir, `bio-conv-${batchNorm}-in.safetensors`), out = join(dir, `bio-conv-${batchNorm}-out.safetensors`);
+      writeFileSync(file, encodeModel(model));
+      writeFileSync(io, encodeSafetensors([{ name: "inputs", shape: [48, CONV_FEATURES], data: inputs }], {}));
+      runScript(["predict", file, io, out]);
+      const torchLogits = decodeSafetensors(readFileSync(out), out).tensors.get("logits")!;
+      expectSameLogits(model.logits(inputs), torchLogits.data, CLASSES, `bioplausible → PyTorch, conv${batchNorm ? " + batch norm" : ""}`);
+    } finally {
+      model.free();
+    }
+  });
+
+  it.skipIf(SKIP).each([false, true])("a PyTorch-written conv net (batch norm %s) loads with decodeModel and predicts PyTorch's logits", (batchNorm) => {
+    const file = join(dir, `torch-conv-${batchNorm}.safetensors`), io = join(dir, `torch-conv-${batchNorm}-io.safetensors`);
+    const args = ["export", file, io, "--arch", CONV_ARCH, "--input-shape", CONV_SHAPE.join(","), "--activation", "relu", "--seed", "3", "--count", "48"];
+    runScript(batchNorm ? [...args, "--batch-norm"] : args);
+    const model = decodeModel(readFileSync(file), file, rt);
+    try {
+      expect(model.config).toMatchObject({ arch: CONV_ARCH, inputShape: CONV_SHAPE, batchNorm });
+      const { tensors } = decodeSafetensors(readFileSync(io), io);
+      expectSameLogits(model.logits(tensors.get("inputs")!.data), tensors.get("logits")!.data, CLASSES, `PyTorch → bioplausible, conv${batchNorm ? " + batch norm" : ""}`);
+    } finally {
+      model.free();
+    }
+  });
+
+  it.skipIf(SKIP).each([false, true])("one backward pass (batch norm %s) gives autograd's loss and gradients", (batchNorm) => {
+    const model = new MLP({ arch: CONV_ARCH, inputShape: CONV_SHAPE, activation: "tanh", batchNorm, seed: 8, runtime: rt });
+    const B = 16;
+    const data = convData(B, 5);
+    const targets = new Float32Array(B * CLASSES);
+    data.labels.forEach((label, i) => (targets[i * CLASSES + label] = 1));
+    const x = Matrix.from(rt, B, CONV_FEATURES, data.images), y = Matrix.from(rt, B, CLASSES, targets), grad = new Matrix(rt, B, CLASSES);
+    try {
+      // Perturb the initial biases and batch-norm affine parameters so that every gradient term is exercised.
+      const gen = new Lcg(3);
+      for (const t of model.params.toTensors()) if (/\.(bias|weight)$/.test(t.name) && t.shape.length === 1) model.params.view(t.name).set(t.data.map(() => 0.5 + 0.3 * gen.normal()));
+      const file = join(dir, `grad-${batchNorm}.safetensors`), io = join(dir, `grad-${batchNorm}-batch.safetensors`), out = join(dir, `grad-${batchNorm}-out.safetensors`);
+      writeFileSync(file, encodeModel(model));
+      writeFileSync(io, encodeSafetensors([{ name: "inputs", shape: [B, CONV_FEATURES], data: data.images }, { name: "targets", shape: [B, CLASSES], data: targets }], {}));
+      runScript(["grad", file, io, out]);
+      const reference = decodeSafetensors(readFileSync(out), out).tensors;
+      const logits = model.forward(x, true);
+      const loss = lossAndGradient("ce", logits, y, grad, 1 / B);
+      model.backward(grad);
+      expect(Math.abs(loss - reference.get("loss")!.data[0])).toBeLessThan(1e-5);
+      const names = model.params.toTensors().filter((t) => !/running_/.test(t.name)).map((t) => t.name);
+      expect(names.length).toBe(batchNorm ? 14 : 8); // 4 weight layers, 3 batch norms
+      // A bias followed by batch norm has gradient 0 in exact arithmetic (the norm subtracts the batch
+      // mean): both sides leave rounding there, checked against the largest gradient of all.
+      const zero = new Set(model.linearLayers.filter((l) => l.norm).map((l) => l.bias));
+      const largest = Math.max(...names.map((n) => Math.max(...Array.from(reference.get(n)!.data, Math.abs))));
+      for (const name of names) {
+        const ours = model.params.gradMatrix(name).toArray(), theirs = reference.get(name)!.data;
+        if (zero.has(name)) {
+          expect(Math.max(...Array.from(ours, Math.abs)), name).toBeLessThan(1e-5 * largest);
+          continue;
+        }
+        const scale = Math.max(...Array.from(theirs, Math.abs));
+        expect(scale, name).toBeGreaterThan(0);
+        expect(maxAbsDifference(ours, theirs), name).toBeLessThanOrEqual(1e-3 * scale);
+      }
+    } finally {
+      model.free();
+      for (const m of [x, y, grad]) m.free();
+    }
   });
 });

@@ -54,7 +54,8 @@ export async function trainCommand(argv: string[]): Promise<void> {
   if (f.model === "snn") Object.assign(given, { model: "mlp", spiking: true });
   // Every setting is checked before any data is read; the default widths, which come from the data,
   // stand in as two.
-  const resolveFor = (layers: number[]) => withFlags(() => resolveJob({ ...given, layers }), NAMES);
+  const arch = given.arch !== undefined;
+  const resolveFor = (layers: number[], inputShape?: number[]) => withFlags(() => resolveJob(arch ? given : { ...given, layers }, { inputShape }), NAMES);
   resolveFor((given.layers as number[] | undefined) ?? [1, 1]);
 
   const [trainSet, testSet] = await Promise.all([loadSplit(f.dataset, f.dataDir, "train"), loadSplit(f.dataset, f.dataDir, "test")]);
@@ -62,14 +63,17 @@ export async function trainCommand(argv: string[]): Promise<void> {
     throw new UsageError(`--limit: ${f.dataset} has ${trainSet.count} training samples, got ${f.limit}`);
   }
   const data = f.limit !== undefined ? subset(trainSet, f.limit) : trainSet;
-  const layers = (given.layers as number[] | undefined) ?? [data.features, 256, 256, data.classes];
+  const job = arch ? resolveFor([], data.shape) : resolveFor((given.layers as number[] | undefined) ?? [data.features, 256, 256, data.classes]);
+  const { layers } = job;
+  if (arch && layers[layers.length - 1] !== data.classes) {
+    throw new UsageError(`--arch: the output layer has ${layers[layers.length - 1]} units but ${f.dataset} has ${data.classes} classes`);
+  }
   if (layers[0] !== data.features) {
     throw new UsageError(`--layers: the first width is ${layers[0]} but ${f.dataset} samples have ${data.features} features`);
   }
   if (layers[layers.length - 1] !== data.classes) {
     throw new UsageError(`--layers: the last width is ${layers[layers.length - 1]} but ${f.dataset} has ${data.classes} classes`);
   }
-  const job = resolveFor(layers);
   const config = { ...recordJob(job), dataset: f.dataset, dataDir: f.dataDir ?? null, limit: f.limit ?? null, trainSamples: data.count };
   // Space for the model file and for a checkpoint while its successor is being written, with room for headers.
   const bytes = jobBytes(job);
@@ -86,7 +90,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
   await init();
   const { pc } = job;
   const what = pc ? `pcn/${pc.algo}${pc.algo === "zil" ? "" : ` T=${pc.T} gamma=${pc.gamma}`}` : job.spiking ? "snn (soft-LIF shadow network)" : "mlp";
-  info(`training ${what} ${layers.join("-")} (${job.activation}${job.batchNorm ? ", batch norm" : ""}${job.feedbackAlignment ? ", feedback alignment" : ""}, ${job.outputLoss} output) on ${data.count} ${f.dataset} samples, ${job.epochs} epochs, ${job.optimizer} lr ${job.lr}`);
+  info(`training ${what} ${job.arch ?? layers.join("-")} (${job.activation}${job.batchNorm ? ", batch norm" : ""}${job.feedbackAlignment ? ", feedback alignment" : ""}, ${job.outputLoss} output) on ${data.count} ${f.dataset} samples, ${job.epochs} epochs, ${job.optimizer} lr ${job.lr}`);
   // One progress line per epoch, then one for the spiking simulation; onBatch reports cumulative counts.
   let progress: Progress | undefined;
   let counted = 0;

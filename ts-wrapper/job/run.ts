@@ -5,8 +5,9 @@
 import type { Dataset } from "../datasets/dataset.js";
 import { evaluate, type Evaluation } from "../evaluation/metrics.js";
 import { evaluateSpiking, type SpikingRecord } from "../evaluation/spiking.js";
+import { parameterFloats } from "../models/arch.js";
 import { fuseBatchNorm } from "../models/fuse.js";
-import { MLP } from "../models/mlp.js";
+import { layerOptions, MLP } from "../models/mlp.js";
 import { PCN } from "../models/pcn.js";
 import type { Checkpoint } from "../training/checkpoint.js";
 import { train, type EpochResult } from "../training/trainer.js";
@@ -38,8 +39,8 @@ export interface JobRun {
 }
 
 export function buildModel(options: JobSpec, runtime?: Runtime): MLP | PCN {
-  const { layers, activation, neuron, seed, feedbackAlignment } = options;
-  const common = { layers, activation, neuron, seed, runtime, ...(feedbackAlignment ? { feedbackAlignment } : {}) };
+  const { activation, neuron, seed, feedbackAlignment } = options;
+  const common = { ...layerOptions(options), activation, neuron, seed, runtime, ...(feedbackAlignment ? { feedbackAlignment } : {}) };
   return options.pc ? new PCN({ ...common, ...options.pc }) : new MLP({ ...common, batchNorm: options.batchNorm });
 }
 
@@ -74,13 +75,7 @@ export async function runJob(options: JobSpec, data: { train: Dataset; test: Dat
 
 /** Bytes of a job's parameters, and of a checkpoint of its training (parameters and optimiser buffers). */
 export function jobBytes(options: JobSpec): { params: number; checkpoint: number } {
-  const { layers } = options;
-  let floats = 0;
-  for (let i = 1; i < layers.length; i++) {
-    floats += layers[i - 1] * layers[i] + layers[i];
-    // Batch norm's γ, β, running mean and variance on every hidden layer.
-    if (options.batchNorm && i < layers.length - 1) floats += 4 * layers[i];
-  }
+  const floats = parameterFloats(options, options.batchNorm);
   const buffers = options.optimizer === "adam" ? 2 : options.momentum > 0 ? 1 : 0;
   return { params: 4 * floats, checkpoint: 4 * floats * (1 + buffers) };
 }

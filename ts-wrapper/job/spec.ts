@@ -8,6 +8,7 @@
 // key; a rule's reason names other settings through `name`, so the CLI can word them as flags.
 
 import { OptionError } from "../errors.js";
+import { parseArch, resolveArch } from "../models/arch.js";
 import { PC_ALGORITHMS, PC_DEFAULTS, type PCAlgorithm } from "../models/pcn.js";
 import { PRESET_NAMES, resolveNeuron, type NeuronOptions, type NeuronParams } from "../models/neuron.js";
 import { ENCODINGS, READOUTS, resolveSimulation, SIMULATION_DEFAULTS, SYNAPSES, type Simulation, type SimulationOptions } from "../models/snn.js";
@@ -22,7 +23,11 @@ export type ModelName = (typeof MODELS)[number];
 /** A job's settings, resolved: what buildModel and runJob take. */
 export interface JobSpec {
   model: ModelName;
+  /** The width entering each weight layer, then the output width (an MLP's layer widths). */
   layers: number[];
+  /** A convolutional network's spec (canonical) and the data's sample shape it starts from. */
+  arch?: string;
+  inputShape?: number[];
   activation: ActivationName;
   /** The soft-LIF neurons' parameters (soft-LIF activations only). */
   neuron?: NeuronParams;
@@ -81,6 +86,8 @@ const notZil = (s: GivenSettings, name: Namer) =>
 export const SETTINGS: readonly Setting[] = [
   { key: "model", flag: "model", type: "string", choices: MODELS, default: "mlp", group: "model", help: "model family: a backprop MLP or a predictive coding network" },
   { key: "layers", flag: "layers", type: "widths", defaultText: "<features>,256,256,<classes>", group: "model", help: "layer widths, input to output" },
+  { key: "arch", flag: "arch", type: "string", group: "model", when: (s, name) => (s.layers !== undefined ? `not with ${name("layers")}: give one of them` : undefined),
+    help: "layers as a spec, instead of --layers: comma-separated conv<C>k<K>[s<S>][p<P>], avgpool<K>, maxpool<K>, fc<N> (the last fc is the output), from the data's [C, H, W], e.g. conv32k5p2,avgpool2,conv64k5p2,avgpool2,fc256,fc10" },
   { key: "activation", flag: "activation", type: "string", choices: ACTIVATIONS, defaultText: "relu; softlif when spiking", group: "model", help: "hidden activation" },
   { key: "batchNorm", flag: "batch-norm", type: "boolean", default: false, group: "model", help: "batch norm between each hidden linear layer and its activation (mlp)",
     when: (s, name) => (s.model === "pcn" ? `only for ${name("model")} mlp (a PCN has no batch norm)` : undefined) },
@@ -197,7 +204,7 @@ export class RuleError extends OptionError {
  * not in SETTINGS are refused; a setting given where a rule forbids it is refused with the rule's
  * reason. Settings given as undefined count as not given.
  */
-export function resolveJob(raw: GivenSettings): JobSpec {
+export function resolveJob(raw: GivenSettings, data: { inputShape?: readonly number[] } = {}): JobSpec {
   const given: GivenSettings = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined));
   checkSettings(given);
   // A setting's value: given, else its default (or `derived`, for defaults that depend on others).
@@ -209,11 +216,22 @@ export function resolveJob(raw: GivenSettings): JobSpec {
   const optimizer = get<OptimizerName>("optimizer");
   const batchSize = get<number>("batchSize");
   if (batchNorm && batchSize < 2) throw new OptionError("batchSize", `batch norm needs at least 2 samples per batch, got ${batchSize}`);
-  if (given.layers === undefined) throw new OptionError("layers", "missing");
+  if (given.layers === undefined && given.arch === undefined) throw new OptionError("layers", "missing (or give arch)");
+  let layers = { layers: given.layers as number[] } as { layers: number[]; arch?: string; inputShape?: number[] };
+  if (given.arch !== undefined) {
+    if (!data.inputShape) {
+      // Without the data, the spec's form alone (the shapes are checked once it is loaded).
+      parseArch(given.arch as string);
+      layers = { layers: [] };
+    } else {
+      layers = resolveArch(given.arch as string, data.inputShape, { spiking });
+    }
+    if (layers.arch && model === "pcn") throw new OptionError("arch", "predictive coding of convolutional networks is not built yet: give a pcn fc layers only");
+  }
   const algo = model === "pcn" ? get<PCAlgorithm>("algo") : undefined;
   const neuron = activation === "softlif" ? resolveNeuron(group(given, "neuron") as NeuronOptions) : undefined;
   const spec: JobSpec = {
-    model, layers: [...(given.layers as number[])], activation, ...(neuron ? { neuron } : {}), batchNorm, feedbackAlignment: get("feedbackAlignment"),
+    model, ...layers, activation, ...(neuron ? { neuron } : {}), batchNorm, feedbackAlignment: get("feedbackAlignment"),
     ...(algo ? { pc: { algo, T: get("T"), gamma: get("gamma"), tolerance: get("tolerance") } } : {}),
     epochs: get("epochs"), batchSize, lr: get("lr", defaultLearningRate(model, optimizer, algo)), lrSchedule: get("lrSchedule"),
     // Adam keeps no momentum buffer: a momentum given with it is ignored.

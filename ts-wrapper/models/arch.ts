@@ -106,3 +106,40 @@ export function shapeArch(layers: readonly ArchLayer[], inputShape: readonly num
 export function isConvolutional(layers: readonly ArchLayer[]): boolean {
   return layers.some((l) => l.kind !== "fc");
 }
+
+/** A network's layers as the model config keeps them (models/mlp.ts: MLPConfig). */
+export interface ResolvedArch {
+  /** The width entering each weight layer (conv or fc, flattened), then the output width. */
+  layers: number[];
+  /** A convolutional network's canonical spec and sample shape; absent for an fc-only spec. */
+  arch?: string;
+  inputShape?: number[];
+}
+
+/**
+ * An arch spec against the data's sample shape: a conv net's config, or — without convolution or
+ * pooling — the MLP of its widths, the same network as `layers` gives.
+ */
+export function resolveArch(text: string, inputShape: readonly number[], options: ShapeOptions = {}): ResolvedArch {
+  const shaped = shapeArch(parseArch(text, options.option), inputShape, options);
+  const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+  const layers = [...shaped.filter((l) => l.kind !== "avgpool" && l.kind !== "maxpool").map((l) => size(l.input)), size(shaped[shaped.length - 1].output)];
+  if (!isConvolutional(shaped)) return { layers };
+  return { layers, arch: formatArch(shaped), inputShape: shaped[0].input };
+}
+
+/** The layers of a resolved config with their shapes (an MLP's widths as fc layers). */
+export function shapedLayers(config: ResolvedArch): ShapedLayer[] {
+  if (config.arch) return shapeArch(parseArch(config.arch), config.inputShape!);
+  return config.layers.slice(1).map((units, l) => ({ kind: "fc", token: `fc${units}`, units, input: [config.layers[l]], output: [units] }));
+}
+
+/** Floats of a network's tensors: weights and biases, and batch norm's four per hidden channel. */
+export function parameterFloats(config: ResolvedArch, batchNorm: boolean): number {
+  const weighted = shapedLayers(config).filter((l) => l.kind === "conv" || l.kind === "fc");
+  return weighted.reduce((floats, l, i) => {
+    const fanIn = l.kind === "conv" ? l.input[0] * l.kernel ** 2 : l.input.reduce((a, b) => a * b, 1);
+    const out = l.output[0];
+    return floats + out * fanIn + out + (batchNorm && i < weighted.length - 1 ? 4 * out : 0);
+  }, 0);
+}

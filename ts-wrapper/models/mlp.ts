@@ -25,7 +25,7 @@ import { runtime as defaultRuntime } from "../runtime.js";
 import { Bytes, Matrix } from "../tensor.js";
 import { Arena } from "../wasm/heap.js";
 import type { Runtime } from "../wasm/load.js";
-import { formatArch, isConvolutional, parseArch, shapeArch, type ShapedLayer } from "./arch.js";
+import { resolveArch, shapedLayers, type ResolvedArch } from "./arch.js";
 import { resolveNeuron, type NeuronOptions } from "./neuron.js";
 
 export interface MLPOptions {
@@ -115,7 +115,7 @@ export class MLP {
     const layers: Layer[] = [];
     this.weightLayerList = [];
     let hidden = 0;
-    for (const spec of architecture(this.config)) {
+    for (const spec of shapedLayers(this.config)) {
       const inputs = spec.input.reduce((a, b) => a * b, 1);
       let module: WeightModule;
       if (spec.kind === "conv") {
@@ -336,28 +336,15 @@ export class MLP {
 }
 
 /** The options that rebuild a config's layers: its arch and sample shape, or its widths. */
-export function layerOptions(config: MLPConfig): Pick<MLPOptions, "layers" | "arch" | "inputShape"> {
+export function layerOptions(config: ResolvedArch): Pick<MLPOptions, "layers" | "arch" | "inputShape"> {
   return config.arch ? { arch: config.arch, inputShape: config.inputShape } : { layers: config.layers };
 }
 
-/** The layer specs with their shapes: from the arch, or an MLP's widths as fc layers. */
-function architecture(config: MLPConfig): ShapedLayer[] {
-  if (config.arch) return shapeArch(parseArch(config.arch), config.inputShape!);
-  return config.layers.slice(1).map((units, l) => ({ kind: "fc", token: `fc${units}`, units, input: [config.layers[l]], output: [units] }));
-}
-
-// An arch spec resolves to a conv net's config, or — without convolution or pooling — to the MLP of
-// its widths, the same network as `layers` gives.
-function resolveLayers(options: MLPOptions): Pick<MLPConfig, "layers" | "arch" | "inputShape"> {
+function resolveLayers(options: MLPOptions): ResolvedArch {
   if (options.arch === undefined) return { layers: options.layers! };
   if (options.layers !== undefined) throw new OptionError("arch", "give the layers as arch or as layers, not both");
   if (options.inputShape === undefined) throw new OptionError("inputShape", "an arch spec needs the sample shape it starts from");
-  const shaped = shapeArch(parseArch(options.arch), options.inputShape);
-  const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
-  const weightInputs = shaped.filter((l) => l.kind === "conv" || l.kind === "fc").map((l) => size(l.input));
-  const layers = [...weightInputs, size(shaped[shaped.length - 1].output)];
-  if (!isConvolutional(shaped)) return { layers };
-  return { layers, arch: formatArch(shaped), inputShape: shaped[0].input };
+  return resolveArch(options.arch, options.inputShape);
 }
 
 function resolveConfig(options: MLPOptions): MLPConfig {
