@@ -24,7 +24,7 @@ export { batchNormTrain, batchNormInfer, batchNormBackward, batchNorm2dTrain, ba
 export { conv2dWorkBytes, conv2dForward, conv2dInputGrad, conv2dWeightGrad } from "./conv";
 export { avgPoolForward, avgPoolBackward, maxPoolForward, maxPoolBackward } from "./pool";
 export { sgdStep, adamStep } from "./optim";
-export { pcStep } from "./pc";
+export { pcStep, pcValues, pcRepredict, pcResidual, pcHalfSquares, pcMove } from "./pc";
 export { lifStep } from "./lif";
 export { lifRate } from "./rates";
 export { poissonSpikesRows } from "./encode";

@@ -33,7 +33,7 @@ function word(table: usize, layer: i32, field: i32): usize {
 }
 
 // x = u + e
-function sum(n: i32, u: usize, e: usize, x: usize): void {
+export function pcValues(n: i32, u: usize, e: usize, x: usize): void {
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     const o = <usize>i << 2;
@@ -46,7 +46,7 @@ function sum(n: i32, u: usize, e: usize, x: usize): void {
 }
 
 // A new prediction p for a free layer: e −= (p − u), u = p (x = u + e stays where it is).
-function repredict(n: i32, p: usize, u: usize, e: usize): void {
+export function pcRepredict(n: i32, p: usize, u: usize, e: usize): void {
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     const o = <usize>i << 2;
@@ -63,7 +63,7 @@ function repredict(n: i32, p: usize, u: usize, e: usize): void {
 }
 
 // e = y − u; returns ½ Σ e².
-function residual(n: i32, y: usize, u: usize, e: usize): f64 {
+export function pcResidual(n: i32, y: usize, u: usize, e: usize): f64 {
   let total: f64 = 0;
   for (let i = 0; i < n; i++) {
     const o = <usize>i << 2;
@@ -75,7 +75,7 @@ function residual(n: i32, y: usize, u: usize, e: usize): f64 {
 }
 
 // ½ Σ e²
-function halfSquares(n: i32, e: usize): f64 {
+export function pcHalfSquares(n: i32, e: usize): f64 {
   let total: f64 = 0;
   for (let i = 0; i < n; i++) {
     const d = <f64>load<f32>(e + (<usize>i << 2));
@@ -85,7 +85,7 @@ function halfSquares(n: i32, e: usize): f64 {
 }
 
 // e += γ (g − e): the move x += γ (g − e) of a node whose prediction stays.
-function move(n: i32, gamma: f32, g: usize, e: usize): void {
+export function pcMove(n: i32, gamma: f32, g: usize, e: usize): void {
   const g4 = f32x4.splat(gamma);
   let i = 0;
   for (; i + 4 <= n; i += 4) {
@@ -116,7 +116,7 @@ export function pcStep(
   for (let i = 1; i < L; i++) {
     const n = B * <i32>word(table, i, PC_INPUTS);
     const x = word(table, i, PC_SOURCE);
-    sum(n, word(table, i - 1, PC_PREDICTION), word(table, i - 1, PC_ERRORS), x);
+    pcValues(n, word(table, i - 1, PC_PREDICTION), word(table, i - 1, PC_ERRORS), x);
     const kind = <i32>word(table, i, PC_KIND);
     if (kind != ACTIVATION_IDENTITY) activationForward(kind, n, x, word(table, i, PC_ACTIVATED), word(table, i, PC_NEURON));
   }
@@ -130,7 +130,7 @@ export function pcStep(
     const clamped = i == L - 1 && outputMode != PC_OUTPUT_FREE;
     const p = clamped ? u : word(table, i, PC_SCRATCH);
     gemm(0, 1, B, n, nIn, word(table, i, PC_ACTIVATED), nIn, word(table, i, PC_WEIGHT), nIn, p, n, 0, word(table, i, PC_BIAS), work);
-    if (!clamped) repredict(B * n, p, u, e);
+    if (!clamped) pcRepredict(B * n, p, u, e);
   }
   // Energy (and the clamped output's error).
   for (let i = 0; i < L; i++) {
@@ -140,9 +140,9 @@ export function pcStep(
       // softmaxCrossEntropy's gradient with scale −1 is y − softmax(u): the output error.
       energy += softmaxCrossEntropy(B, n / B, word(table, i, PC_PREDICTION), word(table, i, PC_TARGET), e, -1);
     } else if (i == L - 1 && outputMode == PC_OUTPUT_MSE) {
-      energy += residual(n, word(table, i, PC_TARGET), word(table, i, PC_PREDICTION), e);
+      energy += pcResidual(n, word(table, i, PC_TARGET), word(table, i, PC_PREDICTION), e);
     } else {
-      energy += halfSquares(n, e);
+      energy += pcHalfSquares(n, e);
     }
   }
   // Weight gradients from this state's errors and activities.
@@ -167,7 +167,7 @@ export function pcStep(
     const g = word(table, i - 1, PC_SCRATCH);
     gemm(0, 0, B, nIn, n, word(table, i, PC_ERRORS), n, word(table, i, PC_FEEDBACK), nIn, g, nIn, 0, 0, work);
     activationBackward(<i32>word(table, i, PC_KIND), B * nIn, word(table, i, PC_SOURCE), word(table, i, PC_ACTIVATED), g, g, word(table, i, PC_NEURON));
-    move(B * nIn, gamma, g, word(table, i - 1, PC_ERRORS));
+    pcMove(B * nIn, gamma, g, word(table, i - 1, PC_ERRORS));
   }
   if (outputMode == PC_OUTPUT_FREE) {
     // A free output only follows its prediction: x_L += γ (0 − e_L), i.e. e_L ·= (1 − γ).

@@ -1,12 +1,13 @@
 // Micro-benchmarks with the shapes of ../shared/baselines/, so figures compare side by side:
 // the first layer of a 784-256-256-10 MLP at batch 128 in the three GEMM orientations, one SGD
-// step of that MLP with softmax cross-entropy, and one inference-learning step of the same network
-// as a predictive coding network.
+// step of that MLP with softmax cross-entropy, one inference-learning step of the same network
+// as a predictive coding network, and the conv bench net's second convolution and training step.
 
 import { BatchBuffer } from "./batch.js";
 import { MLP } from "./models/mlp.js";
 import { PCN } from "./models/pcn.js";
 import { SNN, type SimulationOptions } from "./models/snn.js";
+import { conv2d, conv2dInputGrad, conv2dWeightGrad, convWorkBytes, type ConvShape } from "./ops/conv.js";
 import { linearInputGrad, linearWeightGrad, linear, linearWorkBytes } from "./ops/linear.js";
 import { Rng } from "./ops/rng.js";
 import { lifStep } from "./ops/spiking.js";
@@ -70,6 +71,50 @@ export function benchGemm(rt: Runtime, repeats: number): Record<string, GemmFigu
   work.free();
   rng.free();
   return figures;
+}
+
+/** The conv bench net of ../shared/baselines/torch_conv.py, and its batch. */
+export const CONVNET_ARCH = "conv32k5p2,avgpool2,conv64k5p2,avgpool2,fc256,fc10";
+const CONV_BATCH = 64;
+
+/**
+ * The net's second convolution (32 → 64 channels, 5×5, padding 2, 14×14 maps, batch 64) in the
+ * three orientations of backprop, keyed as torch_conv.py keys them.
+ */
+export function benchConv(rt: Runtime, repeats: number): Record<string, GemmFigure> {
+  const shape: ConvShape = { channels: 32, height: 14, width: 14, outChannels: 64, kernel: 5, stride: 1, padding: 2 };
+  const rng = new Rng(rt, 0, 0);
+  const random = (rows: number, cols: number) => {
+    const m = new Matrix(rt, rows, cols);
+    rng.uniform(m, 0, 1);
+    return m;
+  };
+  const X = random(CONV_BATCH, 32 * 196), W = random(64, 32 * 25), dY = random(CONV_BATCH, 64 * 196);
+  const Y = new Matrix(rt, CONV_BATCH, 64 * 196), dX = new Matrix(rt, CONV_BATCH, 32 * 196), dW = new Matrix(rt, 64, 32 * 25);
+  const work = new Bytes(rt, convWorkBytes(rt, shape));
+  const cases: Record<string, () => void> = {
+    fwd_b64_32x14x14_to_64_k5: () => conv2d(X, shape, W, undefined, Y, work),
+    bwd_data_b64_64x14x14_to_32_k5: () => conv2dInputGrad(dY, shape, W, dX, work),
+    bwd_weight_b64_64x32_k5: () => conv2dWeightGrad(X, shape, dY, dW, undefined, work),
+  };
+  const flops = 2 * CONV_BATCH * 64 * 196 * 32 * 25;
+  const figures: Record<string, GemmFigure> = {};
+  for (const [name, fn] of Object.entries(cases)) {
+    const s = medianSeconds(fn, repeats);
+    figures[name] = { gflops: round(flops / s / 1e9, 2), ms: round(s * 1e3, 4) };
+  }
+  for (const m of [X, W, dY, Y, dX, dW]) m.free();
+  work.free();
+  rng.free();
+  return figures;
+}
+
+/** One SGD step (lr 0.01, momentum 0.9, as torch_conv.py) of the conv bench net at batch 64, softmax cross-entropy. */
+export function benchConvnetStep(rt: Runtime, repeats: number): { ms_per_step: number; batch: number; arch: string } {
+  const model = new MLP({ arch: CONVNET_ARCH, inputShape: [1, 28, 28], seed: 0, runtime: rt });
+  const s = timeSteps(rt, model, "ce", repeats, CONV_BATCH, 0.9);
+  model.free();
+  return { ms_per_step: s, batch: CONV_BATCH, arch: CONVNET_ARCH };
 }
 
 /** One SGD step (lr 0.01) of a 784-256-256-10 ReLU MLP at batch 128, softmax cross-entropy. */
@@ -143,16 +188,16 @@ export function benchSnn(rt: Runtime, repeats: number): { images_per_s: number; 
   return { images_per_s: round(batch / s, 2), time, dt, batch, layers: LAYERS, firing_rates_hz: rates.map((r) => round(r, 1)) };
 }
 
-// Median milliseconds of model.trainBatch on one random batch of 128 (uniform inputs, random labels).
-function timeSteps(rt: Runtime, model: MLP | PCN, loss: "ce" | "mse", repeats: number): number {
-  const optimizer = new Optimizer(model.params, { lr: 0.01 });
-  const batch = new BatchBuffer(rt, B, 784, 10);
+// Median milliseconds of model.trainBatch on one random batch (uniform inputs, random labels).
+function timeSteps(rt: Runtime, model: MLP | PCN, loss: "ce" | "mse", repeats: number, batchSize = B, momentum = 0): number {
+  const optimizer = new Optimizer(model.params, { lr: 0.01, momentum });
+  const batch = new BatchBuffer(rt, batchSize, 784, 10);
   const rng = new Rng(rt, 0, 0);
   rng.uniform(batch.x, 0, 1);
   const targets = batch.targets.view();
   targets.fill(0);
-  for (let i = 0; i < B; i++) targets[i * 10 + (rng.nextU32() % 10)] = 1;
-  const staged = batch.rows(B);
+  for (let i = 0; i < batchSize; i++) targets[i * 10 + (rng.nextU32() % 10)] = 1;
+  const staged = batch.rows(batchSize);
   const s = medianSeconds(() => model.trainBatch(staged, loss, optimizer), repeats);
   rng.free();
   batch.free();

@@ -5,7 +5,7 @@ import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { benchGemm, benchLif, benchMlpStep, benchPcStep, benchSnn } from "../bench.js";
+import { benchConv, benchConvnetStep, benchGemm, benchLif, benchMlpStep, benchPcStep, benchSnn } from "../bench.js";
 import { init } from "../runtime.js";
 import type { Runtime } from "../wasm/load.js";
 import { helpText, parseFlags, UsageError, type FlagSpec } from "./args.js";
@@ -18,6 +18,8 @@ interface Suite {
   ours(rt: Runtime, repeats: number): Record<string, unknown>;
   /** The baseline script in ../shared/baselines/ with the same shapes, where there is one. */
   baseline?: string;
+  /** The part of the baseline's JSON that holds this suite's figures (default: all of it). */
+  baselineKey?: string;
   /** Keys compared, with whether larger is better. */
   compare: { key: string; higherIsBetter: boolean }[];
 }
@@ -26,6 +28,7 @@ const SUITES: Record<string, Suite> = {
   gemm: {
     ours: (rt, repeats) => benchGemm(rt, repeats),
     baseline: "gemm.py",
+    baselineKey: "gemm",
     compare: ["fwd_128x784x256", "bwd_data_128x256x784", "bwd_weight_256x128x784"].map((k) => ({ key: `${k}.gflops`, higherIsBetter: true })),
   },
   mlp: {
@@ -42,6 +45,17 @@ const SUITES: Record<string, Suite> = {
     ours: (rt, repeats) => benchSnn(rt, repeats),
     baseline: "torch_snn.py",
     compare: [{ key: "images_per_s", higherIsBetter: true }],
+  },
+  conv: {
+    ours: (rt, repeats) => benchConv(rt, repeats),
+    baseline: "torch_conv.py",
+    baselineKey: "conv",
+    compare: ["fwd_b64_32x14x14_to_64_k5", "bwd_data_b64_64x14x14_to_32_k5", "bwd_weight_b64_64x32_k5"].map((k) => ({ key: `${k}.gflops`, higherIsBetter: true })),
+  },
+  convnet: {
+    ours: (rt, repeats) => benchConvnetStep(rt, repeats),
+    baseline: "torch_conv.py",
+    compare: [{ key: "ms_per_step", higherIsBetter: false }],
   },
   lif: {
     ours: (rt, repeats) => benchLif(rt, repeats),
@@ -87,7 +101,7 @@ export async function benchCommand(argv: string[]): Promise<void> {
     for (let r = 0; r < rounds; r++) {
       info(`bench ${name}: round ${r + 1}/${rounds}`);
       ours.push(suite.ours(rt, f.repeats));
-      if (script) theirs.push(await runBaseline(f.python, script, f.repeats));
+      if (script) theirs.push(await runBaseline(f.python, script, f.repeats, suite.baselineKey));
     }
     result[name] = medianTree(ours);
     if (script) {
@@ -104,7 +118,7 @@ export async function benchCommand(argv: string[]): Promise<void> {
   emitResult(f.json, { command: "bench", ...result, threads: 1, ...provenance() }, lines.join("\n"));
 }
 
-async function runBaseline(python: string, script: string, repeats: number): Promise<Record<string, unknown>> {
+async function runBaseline(python: string, script: string, repeats: number, key?: string): Promise<Record<string, unknown>> {
   let stdout: string;
   try {
     ({ stdout } = await run(python, [script, "--threads", "1", "--repeats", String(repeats)], { maxBuffer: 1 << 24 }));
@@ -112,13 +126,15 @@ async function runBaseline(python: string, script: string, repeats: number): Pro
     throw new Error(`baseline ${script} failed with ${python} (needs PyTorch: apt-get install python3-torch): ${(error as Error).message}`);
   }
   const last = stdout.trim().split("\n").pop() ?? "";
+  let parsed: Record<string, unknown>;
   try {
-    const parsed = JSON.parse(last) as Record<string, unknown>;
-    // gemm.py nests its figures under "gemm"; the others report at the top level.
-    return (parsed.gemm as Record<string, unknown>) ?? parsed;
+    parsed = JSON.parse(last) as Record<string, unknown>;
   } catch {
     throw new Error(`baseline ${script}: the last line of its output is not JSON: ${last.slice(0, 200)}`);
   }
+  if (key === undefined) return parsed;
+  if (!parsed[key] || typeof parsed[key] !== "object") throw new Error(`baseline ${script}: its JSON has no "${key}" object`);
+  return parsed[key] as Record<string, unknown>;
 }
 
 /** Element-wise median of numeric leaves over several trees of the same shape. */

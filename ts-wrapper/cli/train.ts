@@ -6,7 +6,8 @@ import { subset } from "../datasets/dataset.js";
 import { epochRecords, jobBytes, runJob } from "../job/run.js";
 import { MODELS, recordJob, resolveJob } from "../job/spec.js";
 import { encodeModel } from "../models/file.js";
-import { init } from "../runtime.js";
+import { init, runtime } from "../runtime.js";
+import { holdOut } from "../training/validation.js";
 import { helpText, parseFlags, UsageError, type FlagSpec } from "./args.js";
 import { dataFlags, loadSplit } from "./data.js";
 import { checkpointFile, checkSameRun, checkSpace, checkWritable, writeFileAtomic } from "./files.js";
@@ -27,6 +28,7 @@ export const trainFlags = {
   model: { type: "string", choices: TRAIN_MODELS, default: "mlp", help: "model family; snn trains a soft-LIF rate network by backprop (shadow training), converts it to spiking LIF neurons and evaluates them (as --spiking)" },
   ...dataFlags,
   limit: { type: "int", min: 1, help: "train on the first N training samples only" },
+  validation: { type: "int", min: 1, help: "hold out N training samples (a seeded draw) and evaluate on them instead of the test set: for choosing settings without reading the test set" },
   out: { type: "string", help: "save the trained model to this .safetensors file" },
   checkpoint: { type: "string", help: "write checkpoints to this file every --checkpoint-every batches and after each epoch (default: <out>.ckpt with --out); removed when the run has finished" },
   "checkpoint-every": { type: "int", min: 1, default: 200, help: "batches between checkpoints" },
@@ -58,23 +60,31 @@ export async function trainCommand(argv: string[]): Promise<void> {
   const resolveFor = (layers: number[], inputShape?: number[]) => withFlags(() => resolveJob(arch ? given : { ...given, layers }, { inputShape }), NAMES);
   resolveFor((given.layers as number[] | undefined) ?? [1, 1]);
 
-  const [trainSet, testSet] = await Promise.all([loadSplit(f.dataset, f.dataDir, "train"), loadSplit(f.dataset, f.dataDir, "test")]);
+  // With --validation the test set is not read at all.
+  const [trainSet, testSet] = await Promise.all([loadSplit(f.dataset, f.dataDir, "train"), f.validation === undefined ? loadSplit(f.dataset, f.dataDir, "test") : undefined]);
   if (f.limit !== undefined && f.limit > trainSet.count) {
     throw new UsageError(`--limit: ${f.dataset} has ${trainSet.count} training samples, got ${f.limit}`);
   }
-  const data = f.limit !== undefined ? subset(trainSet, f.limit) : trainSet;
-  const job = arch ? resolveFor([], data.shape) : resolveFor((given.layers as number[] | undefined) ?? [data.features, 256, 256, data.classes]);
+  const limited = f.limit !== undefined ? subset(trainSet, f.limit) : trainSet;
+  if (f.validation !== undefined && f.validation >= limited.count) {
+    throw new UsageError(`--validation: must be fewer than the ${limited.count} training samples, got ${f.validation}`);
+  }
+  const split = f.validation === undefined ? "test" : "validation";
+  const job = arch ? resolveFor([], limited.shape) : resolveFor((given.layers as number[] | undefined) ?? [limited.features, 256, 256, limited.classes]);
   const { layers } = job;
-  if (arch && layers[layers.length - 1] !== data.classes) {
-    throw new UsageError(`--arch: the output layer has ${layers[layers.length - 1]} units but ${f.dataset} has ${data.classes} classes`);
+  if (arch && layers[layers.length - 1] !== limited.classes) {
+    throw new UsageError(`--arch: the output layer has ${layers[layers.length - 1]} units but ${f.dataset} has ${limited.classes} classes`);
   }
-  if (layers[0] !== data.features) {
-    throw new UsageError(`--layers: the first width is ${layers[0]} but ${f.dataset} samples have ${data.features} features`);
+  if (layers[0] !== limited.features) {
+    throw new UsageError(`--layers: the first width is ${layers[0]} but ${f.dataset} samples have ${limited.features} features`);
   }
-  if (layers[layers.length - 1] !== data.classes) {
-    throw new UsageError(`--layers: the last width is ${layers[layers.length - 1]} but ${f.dataset} has ${data.classes} classes`);
+  if (layers[layers.length - 1] !== limited.classes) {
+    throw new UsageError(`--layers: the last width is ${layers[layers.length - 1]} but ${f.dataset} has ${limited.classes} classes`);
   }
-  const config = { ...recordJob(job), dataset: f.dataset, dataDir: f.dataDir ?? null, limit: f.limit ?? null, trainSamples: data.count };
+  await init();
+  const { train: data, validation } = f.validation === undefined ? { train: limited, validation: undefined } : holdOut(runtime(), limited, f.validation, job.seed);
+  const evaluated = validation ?? testSet!;
+  const config = { ...recordJob(job), dataset: f.dataset, dataDir: f.dataDir ?? null, limit: f.limit ?? null, ...(validation ? { validation: validation.count } : {}), trainSamples: data.count };
   // Space for the model file and for a checkpoint while its successor is being written, with room for headers.
   const bytes = jobBytes(job);
   if (f.out) await checkSpace(f.out, bytes.params + 2 ** 16, "--out", "the model file");
@@ -87,14 +97,13 @@ export async function trainCommand(argv: string[]): Promise<void> {
   } else if (f.resume) {
     info(`no checkpoint at ${checkpointPath} yet: starting from the beginning`);
   }
-  await init();
   const { pc } = job;
   const what = pc ? `pcn/${pc.algo}${pc.algo === "zil" ? "" : ` T=${pc.T} gamma=${pc.gamma}`}` : job.spiking ? "snn (soft-LIF shadow network)" : "mlp";
   info(`training ${what} ${job.arch ?? layers.join("-")} (${job.activation}${job.batchNorm ? ", batch norm" : ""}${job.feedbackAlignment ? ", feedback alignment" : ""}, ${job.outputLoss} output) on ${data.count} ${f.dataset} samples, ${job.epochs} epochs, ${job.optimizer} lr ${job.lr}`);
   // One progress line per epoch, then one for the spiking simulation; onBatch reports cumulative counts.
   let progress: Progress | undefined;
   let counted = 0;
-  const run = await runJob(job, { train: data, test: testSet }, {
+  const run = await runJob(job, { train: data, test: evaluated }, {
     ...(checkpointPath !== undefined ? { checkpoint: { every: f.checkpointEvery, save: (c) => checkpointFile.write(checkpointPath, c, config) } } : {}),
     resume: resume?.checkpoint,
     onBatch: (done, total, epoch) => {
@@ -103,12 +112,12 @@ export async function trainCommand(argv: string[]): Promise<void> {
       counted = done;
     },
     onEpoch: (e) => {
-      progress?.done(`loss ${e.loss.toFixed(4)}  train ${percent(e.accuracy)}  test ${percent(e.testAccuracy!)}`);
+      progress?.done(`loss ${e.loss.toFixed(4)}  train ${percent(e.accuracy)}  ${split} ${percent(e.testAccuracy!)}`);
       progress = undefined;
       counted = 0;
     },
     onSpikingStart: (count, rate) => {
-      info(`rate network: test accuracy ${percent(rate.accuracy)}`);
+      info(`rate network: ${split} accuracy ${percent(rate.accuracy)}`);
       info(describeSimulation(count, job.spiking!));
       progress = new Progress({ label: "spiking", total: count, unit: "samples" });
     },
@@ -122,15 +131,17 @@ export async function trainCommand(argv: string[]): Promise<void> {
   if (spiking) info(`firing rates (Hz, input first): ${spiking.firing_rates_hz.map((r) => r.toFixed(1)).join(", ")}`);
   const summary = {
     command: "train",
-    // For an snn, the spiking network's accuracy at the full presentation time.
-    test_accuracy: spiking ? spiking.accuracy : test.accuracy,
-    ...(spiking ? { rate_test_accuracy: test.accuracy, spiking } : {}),
-    test_loss: test.loss,
+    // For an snn, the spiking network's accuracy at the full presentation time. With --validation
+    // the keys say validation_: the test set was not read.
+    [`${split}_accuracy`]: spiking ? spiking.accuracy : test.accuracy,
+    ...(spiking ? { [`rate_${split}_accuracy`]: test.accuracy, spiking } : {}),
+    [`${split}_loss`]: test.loss,
     epochs: job.epochs,
     seconds,
     seconds_per_epoch: seconds / job.epochs,
     params_sha256: paramsSha256,
-    history: epochRecords(history),
+    // Per-epoch figures on the evaluated split, named after it.
+    history: epochRecords(history).map(({ test_loss, test_accuracy, ...e }) => ({ ...e, [`${split}_loss`]: test_loss, [`${split}_accuracy`]: test_accuracy })),
     confusion: test.confusion,
     config,
     ...provenance(),
@@ -138,14 +149,14 @@ export async function trainCommand(argv: string[]): Promise<void> {
   };
   if (f.out) {
     const kind = job.spiking ? { kind: "snn" as const, simulation: job.spiking } : { kind: "mlp" as const };
-    writeFileAtomic(f.out, encodeModel(trained, { training: { config, test_accuracy: test.accuracy, params_sha256: paramsSha256, ...provenance() } }, kind));
+    writeFileAtomic(f.out, encodeModel(trained, { training: { config, [`${split}_accuracy`]: test.accuracy, params_sha256: paramsSha256, ...provenance() } }, kind));
     info(`saved ${f.out}`);
   }
   if (checkpointPath !== undefined) {
     rmSync(checkpointPath, { force: true });
     rmSync(`${checkpointPath}.tmp`, { force: true });
   }
-  const rate = `test accuracy ${percent(test.accuracy)} (${Math.round(test.accuracy * test.count)}/${test.count}) after ${job.epochs} epochs in ${seconds.toFixed(1)} s`;
+  const rate = `${split} accuracy ${percent(test.accuracy)} (${Math.round(test.accuracy * test.count)}/${test.count}) after ${job.epochs} epochs in ${seconds.toFixed(1)} s`;
   emitResult(f.json, summary, spiking
     ? `rate network ${rate}; ${describeSpiking(spiking)}`
     : rate);

@@ -226,7 +226,6 @@ export function resolveJob(raw: GivenSettings, data: { inputShape?: readonly num
     } else {
       layers = resolveArch(given.arch as string, data.inputShape, { spiking });
     }
-    if (layers.arch && model === "pcn") throw new OptionError("arch", "predictive coding of convolutional networks is not built yet: give a pcn fc layers only");
   }
   const algo = model === "pcn" ? get<PCAlgorithm>("algo") : undefined;
   const neuron = activation === "softlif" ? resolveNeuron(group(given, "neuron") as NeuronOptions) : undefined;

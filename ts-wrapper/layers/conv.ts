@@ -81,13 +81,25 @@ export class Conv2d implements Layer, WeightModule {
   forward(x: Matrix, _training: boolean): Matrix {
     this.input = x;
     const y = this.out.head(x.rows);
-    conv2d(x, this.shape, this.weights(), this.biases(), y, this.work);
+    this.predict(x, y);
     return y;
   }
 
   /** dW and db summed over the batch, and dx through W (or B). */
   backward(dy: Matrix, dx?: Matrix): void {
-    conv2dWeightGrad(this.input!, this.shape, dy, this.params.gradMatrix(this.weight), this.params.gradMatrix(this.bias), this.work);
-    if (dx) conv2dInputGrad(dy, this.shape, this.backwardMatrix(), dx, this.work);
+    this.weightGradient(this.input!, dy);
+    if (dx) this.inputGradient(dy, dx);
+  }
+
+  predict(x: Matrix, out: Matrix): void {
+    conv2d(x, this.shape, this.weights(), this.biases(), out, this.work);
+  }
+
+  weightGradient(x: Matrix, dy: Matrix): void {
+    conv2dWeightGrad(x, this.shape, dy, this.params.gradMatrix(this.weight), this.params.gradMatrix(this.bias), this.work);
+  }
+
+  inputGradient(dy: Matrix, dx: Matrix): void {
+    conv2dInputGrad(dy, this.shape, this.backwardMatrix(), dx, this.work);
   }
 }

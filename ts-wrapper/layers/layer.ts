@@ -53,4 +53,10 @@ export interface WeightModule extends Layer {
   backwardMatrix(): Matrix;
   /** The last forward's output. */
   readonly output: Matrix;
+  /** out = W·x + b, without keeping x (forward is this, keeping x for backward). */
+  predict(x: Matrix, out: Matrix): void;
+  /** The gradients of W and b (summed over the rows) into the ParameterSet's gradient block. */
+  weightGradient(x: Matrix, dy: Matrix): void;
+  /** dx: dy sent back through backwardMatrix(). */
+  inputGradient(dy: Matrix, dx: Matrix): void;
 }

@@ -75,14 +75,26 @@ export class Linear implements Layer, WeightModule {
   forward(x: Matrix, _training: boolean): Matrix {
     this.input = x;
     const z = this.out.head(x.rows);
-    linear(x, this.weights(), this.biases(), z, this.work);
+    this.predict(x, z);
     return z;
   }
 
   /** dW = δᵀ·x, db = Σ_rows δ, and dx = δ·M. */
   backward(dy: Matrix, dx?: Matrix): void {
-    linearWeightGrad(dy, this.input!, this.params.gradMatrix(this.weight), this.work);
+    this.weightGradient(this.input!, dy);
+    if (dx) this.inputGradient(dy, dx);
+  }
+
+  predict(x: Matrix, out: Matrix): void {
+    linear(x, this.weights(), this.biases(), out, this.work);
+  }
+
+  weightGradient(x: Matrix, dy: Matrix): void {
+    linearWeightGrad(dy, x, this.params.gradMatrix(this.weight), this.work);
     columnSums(dy, this.params.gradMatrix(this.bias));
-    if (dx) linearInputGrad(dy, this.backwardMatrix(), dx, this.work);
+  }
+
+  inputGradient(dy: Matrix, dx: Matrix): void {
+    linearInputGrad(dy, this.backwardMatrix(), dx, this.work);
   }
 }

@@ -9,7 +9,8 @@
 //   ipc — every layer updated after every one of T steps.
 // With `feedbackAlignment` the value-node move sends errors down through the MLP's fixed random
 // matrices B_i instead of W_i (mlp.ts), so no weight is transported: Z-IL with feedback alignment
-// then equals backprop with feedback alignment from the same seed.
+// then equals backprop with feedback alignment from the same seed. A convolutional network (an
+// `arch` spec) relaxes through its layer list (pc-layers.ts) with the same step, op for op.
 
 import { DivergenceError, OptionError } from "../errors.js";
 import { firstNonFinite } from "../ops/elementwise.js";
@@ -20,6 +21,7 @@ import { Bytes, Matrix } from "../tensor.js";
 import { Arena } from "../wasm/heap.js";
 import type { Runtime } from "../wasm/load.js";
 import { MLP, type MLPOptions, type StagedBatch, type StepResult, type Update } from "./mlp.js";
+import { LayerRelaxation } from "./pc-layers.js";
 
 export const PC_ALGORITHMS = ["il", "zil", "ipc"] as const;
 export type PCAlgorithm = (typeof PC_ALGORITHMS)[number];
@@ -36,6 +38,19 @@ export interface PCNOptions extends Omit<MLPOptions, "batchNorm"> {
   gamma?: number;
   /** il: stop relaxing once the energy changes by at most tolerance × energy in a step (0: never). */
   tolerance?: number;
+  /**
+   * Which implementation relaxes: "table", the fused kernel (MLPs only), or "layers", the layer
+   * list's ops (any network). Default: table for an MLP, layers for a convolutional network; both
+   * give the same bits for an MLP.
+   */
+  relaxation?: "table" | "layers";
+}
+
+/** What PCN asks of a relaxation: PcTable's interface. */
+interface Relaxation {
+  setInput(x: Matrix): void;
+  setTarget(target: Matrix | undefined): void;
+  step(B: number, gamma: number, output: PcOutput, options: { refreshFirst?: boolean; capture?: number | "none" | "all"; gradScale: number; work: Bytes }): number;
 }
 
 /** An energy this many times its starting value (+1) means the relaxation is diverging. */
@@ -44,7 +59,7 @@ const DIVERGENCE_GROWTH = 1e6;
 interface Workspace {
   capacity: number;
   arena: Arena;
-  table: PcTable;
+  table: Relaxation;
   predictions: Matrix[]; // u_1 … u_L
   errors: Matrix[]; // e_1 … e_L (x = u + e)
   work: Bytes;
@@ -56,6 +71,7 @@ export class PCN {
   readonly T: number;
   readonly gamma: number;
   readonly tolerance: number;
+  readonly relaxation: "table" | "layers";
   /**
    * The energy (mean over the batch) of the last relaxation at the start of each inference step:
    * entry 0 is the feedforward state, entry t the state after t moves.
@@ -75,7 +91,14 @@ export class PCN {
     if (!(this.gamma > 0) || !Number.isFinite(this.gamma)) throw new OptionError("gamma", `must be a finite number > 0, got ${this.gamma}`);
     this.tolerance = options.tolerance ?? PC_DEFAULTS.tolerance;
     if (!(this.tolerance >= 0) || !Number.isFinite(this.tolerance)) throw new OptionError("tolerance", `must be a finite number ≥ 0, got ${this.tolerance}`);
-    this.mlp = new MLP({ ...options, batchNorm: false });
+    const { algo: _a, T: _t, gamma: _g, tolerance: _tol, relaxation, ...network } = options;
+    this.mlp = new MLP({ ...network, batchNorm: false });
+    this.relaxation = relaxation ?? (this.mlp.config.arch ? "layers" : "table");
+    if (this.relaxation !== "table" && this.relaxation !== "layers") throw new OptionError("relaxation", `must be "table" or "layers", got ${JSON.stringify(relaxation)}`);
+    if (this.relaxation === "table" && this.mlp.config.arch) {
+      this.mlp.free();
+      throw new OptionError("relaxation", "the fused table kernel relaxes MLPs only; a convolutional network relaxes through its layers");
+    }
   }
 
   get runtime(): Runtime {
@@ -209,7 +232,7 @@ export class PCN {
   }
 
   private width(l: number): number {
-    return this.mlp.config.layers[l];
+    return this.mlp.weightLayers[l - 1].linear.outputs;
   }
 
   // Feedforward pass: predictions start at the feedforward values with zero errors (x = u), the
@@ -264,14 +287,21 @@ export class PCN {
     const cap = Math.max(B, 1);
     const layers = this.mlp.weightLayers;
     const scratch = (width: number) => Matrix.scratch(rt, arena, cap, width);
+    const predictions = layers.map(({ linear }) => scratch(linear.outputs));
+    const errors = layers.map(({ linear }) => scratch(linear.outputs));
+    if (this.relaxation === "layers") {
+      // The layers' ops use the layers' own scratch: no shared workspace.
+      const table = new LayerRelaxation(this.mlp, cap, arena, predictions, errors);
+      this.ws = { capacity: cap, arena, table, predictions, errors, work: new Bytes(rt, 16, arena) };
+      return this.ws;
+    }
     const work = Math.max(...layers.map(({ linear }) => linearWorkBytes(rt, cap, linear.inputs, linear.outputs)));
-    const ws: Workspace = { capacity: cap, arena, table: new PcTable(rt, layers.length, arena), predictions: [], errors: [], work: new Bytes(rt, work, arena) };
+    const table = new PcTable(rt, layers.length, arena);
+    const ws: Workspace = { capacity: cap, arena, table, predictions, errors, work: new Bytes(rt, work, arena) };
     // x_i = u_i + e_i and σ(x_i) of the hidden layers (an identity activation shares the value buffer).
     const values: Matrix[] = [];
     const activated: Matrix[] = [];
     layers.forEach(({ linear, activation }, i) => {
-      ws.predictions.push(scratch(linear.outputs));
-      ws.errors.push(scratch(linear.outputs));
       if (activation) {
         values.push(scratch(linear.outputs));
         activated.push(activation.name === "identity" ? values[i] : scratch(linear.outputs));
@@ -279,12 +309,12 @@ export class PCN {
     });
     layers.forEach(({ linear }, i) => {
       const below = layers[i - 1]?.activation;
-      ws.table.setLayer(i, {
+      table.setLayer(i, {
         weight: linear.weights(), bias: linear.biases(), gradW: this.params.gradMatrix(linear.weight), gradB: this.params.gradMatrix(linear.bias),
         // Layer 0's input is set per batch.
         source: i === 0 ? undefined : values[i - 1], activated: i === 0 ? undefined : activated[i - 1],
         kind: below ? below.code : rt.layout.activation.identity, neuron: below?.neuron,
-        prediction: ws.predictions[i], errors: ws.errors[i], scratch: scratch(linear.outputs),
+        prediction: predictions[i], errors: errors[i], scratch: scratch(linear.outputs),
         // The matrix of the value-node move's e_{i+1} W_i: W_i, or B_i with feedback alignment.
         feedback: i === 0 ? undefined : this.mlp.feedbackWeight(i),
       });

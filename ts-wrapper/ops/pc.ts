@@ -83,3 +83,38 @@ export class PcTable {
     return this.block.u32(this.runtime.layout.pc.tableWords * this.depth);
   }
 }
+
+// The relaxation's element-wise pieces, for networks whose layers the table does not describe
+// (convolutional ones: models/pc-layers.ts). The state is u and e, x = u + e (assembly/pc.ts says why).
+
+/** x = u + e */
+export function pcValues(u: Matrix, e: Matrix, x: Matrix): void {
+  u.runtime.kernels.pcValues(u.size, u.ptr, e.ptr, x.ptr);
+}
+
+/** A new prediction p of a free layer: e −= p − u, u = p. */
+export function pcRepredict(p: Matrix, u: Matrix, e: Matrix): void {
+  p.runtime.kernels.pcRepredict(p.size, p.ptr, u.ptr, e.ptr);
+}
+
+/** e = y − u; returns ½‖e‖² (in float64). */
+export function pcResidual(y: Matrix, u: Matrix, e: Matrix): number {
+  return y.runtime.kernels.pcResidual(y.size, y.ptr, u.ptr, e.ptr);
+}
+
+/** ½‖e‖² (in float64). */
+export function pcHalfSquares(e: Matrix): number {
+  return e.runtime.kernels.pcHalfSquares(e.size, e.ptr);
+}
+
+/** e += γ (g − e): the value-node move x += γ (g − e) of a node whose prediction stays. */
+export function pcMove(gamma: number, g: Matrix, e: Matrix): void {
+  g.runtime.kernels.pcMove(g.size, gamma, g.ptr, e.ptr);
+}
+
+/** A clamped output's error and energy: mse e = y − u, ½‖e‖²; ce e = y − softmax(u), the cross-entropy (summed). */
+export function pcOutputError(output: Exclude<PcOutput, "free">, u: Matrix, target: Matrix, e: Matrix): number {
+  if (output === "mse") return pcResidual(target, u, e);
+  // softmaxCrossEntropy's gradient with scale −1 is y − softmax(u).
+  return u.runtime.kernels.softmaxCrossEntropy(u.rows, u.cols, u.ptr, target.ptr, e.ptr, -1);
+}

@@ -6,7 +6,7 @@ import type { Arena } from "../wasm/heap.js";
 import type { Runtime } from "../wasm/load.js";
 
 /** Streams by purpose. Poisson spike trains use SPIKES + the sample's index, one stream per sample. */
-export const STREAMS = { init: 1, shuffle: 2, feedback: 3, spikes: 0x10000 } as const;
+export const STREAMS = { init: 1, shuffle: 2, feedback: 3, validation: 4, spikes: 0x10000 } as const;
 
 export class Rng {
   readonly state: Bytes;

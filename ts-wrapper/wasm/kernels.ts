@@ -36,6 +36,11 @@ export interface Kernels {
   sgdStep(n: number, p: Ptr, g: Ptr, v: Ptr, lr: number, momentum: number, weightDecay: number, nesterov: number): void;
   adamStep(n: number, p: Ptr, g: Ptr, m: Ptr, v: Ptr, lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, step: number): void;
   pcStep(L: number, B: number, table: Ptr, gamma: number, outputMode: number, capture: number, gradScale: number, work: Ptr): number;
+  pcValues(n: number, u: Ptr, e: Ptr, x: Ptr): void;
+  pcRepredict(n: number, p: Ptr, u: Ptr, e: Ptr): void;
+  pcResidual(n: number, y: Ptr, u: Ptr, e: Ptr): number;
+  pcHalfSquares(n: number, e: Ptr): number;
+  pcMove(n: number, gamma: number, g: Ptr, e: Ptr): void;
   lifStep(n: number, dt: number, tauRc: number, tRef: number, current: Ptr, voltage: Ptr, refractory: Ptr, spikes: Ptr, amplitude: number): number;
   lifRate(n: number, tauRc: number, tRef: number, j: Ptr, out: Ptr): void;
   poissonSpikesRows(g: Ptr, B: number, n: number, x: Ptr, dt: number, period: number, amplitude: number, out: Ptr): number;
@@ -58,7 +63,7 @@ export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
   "argmaxRows", "countCorrect", "batchNormTrain", "batchNormInfer", "batchNormBackward",
   "batchNorm2dTrain", "batchNorm2dInfer", "batchNorm2dBackward", "conv2dWorkBytes", "conv2dForward", "conv2dInputGrad", "conv2dWeightGrad",
   "avgPoolForward", "avgPoolBackward", "maxPoolForward", "maxPoolBackward",
-  "sgdStep", "adamStep", "pcStep", "lifStep", "lifRate", "poissonSpikesRows", "lowpassStep", "alphaStep",
+  "sgdStep", "adamStep", "pcStep", "pcValues", "pcRepredict", "pcResidual", "pcHalfSquares", "pcMove", "lifStep", "lifRate", "poissonSpikesRows", "lowpassStep", "alphaStep",
   "propagateSpikes", "neuronCurrent", "recordSpikes", "rngSeed", "rngNextU32", "rngUniform", "rngNormal", "rngPermutation",
   "heapBase",
 ];
