@@ -17,18 +17,7 @@ export function propagateSpikes(B: i32, nIn: i32, nOut: i32, spikes: usize, wT: 
   for (let b = 0; b < B; b++) {
     const s = spikes + (<usize>b * <usize>nIn << 2);
     const y = out + <usize>b * rowBytes;
-    // Gather the events, skipping silent inputs four at a time.
-    let m = 0;
-    let i = 0;
-    for (; i + 4 <= nIn; i += 4) {
-      if (!v128.any_true(f32x4.ne(v128.load(s + (<usize>i << 2)), zero))) continue;
-      for (let k = i; k < i + 4; k++) {
-        if (load<f32>(s + (<usize>k << 2)) != 0) store<i32>(scratch + (<usize>(m++) << 2), k);
-      }
-    }
-    for (; i < nIn; i++) {
-      if (load<f32>(s + (<usize>i << 2)) != 0) store<i32>(scratch + (<usize>(m++) << 2), i);
-    }
+    const m = gatherEvents(s, nIn, scratch);
     events += m;
     // Sixteen outputs at a time stay in registers while every event adds to them: the weights are
     // read once and the outputs written once.
@@ -67,6 +56,95 @@ export function propagateSpikes(B: i32, nIn: i32, nOut: i32, spikes: usize, wT: 
         a += load<f32>(s + (<usize>k << 2)) * load<f32>(wT + <usize>k * rowBytes + o);
       }
       store<f32>(y + o, a);
+    }
+  }
+  return events;
+}
+
+// The indices of the nonzero values of s[0..n) in order, into scratch, skipping silent inputs four
+// at a time; returns how many.
+@inline
+function gatherEvents(s: usize, n: i32, scratch: usize): i32 {
+  const zero = f32x4.splat(0);
+  let m = 0;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    if (!v128.any_true(f32x4.ne(v128.load(s + (<usize>i << 2)), zero))) continue;
+    for (let k = i; k < i + 4; k++) {
+      if (load<f32>(s + (<usize>k << 2)) != 0) store<i32>(scratch + (<usize>(m++) << 2), k);
+    }
+  }
+  for (; i < n; i++) {
+    if (load<f32>(s + (<usize>i << 2)) != 0) store<i32>(scratch + (<usize>(m++) << 2), i);
+  }
+  return m;
+}
+
+/**
+ * Event-driven convolution, with an average pooling before it folded in: a spike of value v at
+ * (c, y, x) of a C×H×W map is a value v/pool² at pooled position (c, ⌊y/pool⌋, ⌊x/pool⌋), which
+ * adds its kernel column v/pool²·W[:, c, ky, kx] to every output position (oy, ox) whose window
+ * covers it (oy·stride + ky − pad = ⌊y/pool⌋, likewise x). Input spikes are NCHW (channelsLast 0:
+ * an image) or NHWC (channelsLast 1: a conv layer's neurons here); outputs are NHWC, B × OH × OW × O,
+ * so that each event adds O contiguous values. wT is [C, K, K, O] (W transposed: row (c, ky, kx)
+ * holds that tap's weight for every output channel). `scratch` holds C·H·W indices. Each output
+ * sums its contributions in event order, then ky, kx: fixed bits. Returns the number of events.
+ */
+export function propagateSpikesConv(
+  B: i32, C: i32, H: i32, W: i32, channelsLast: i32, pool: i32, O: i32, K: i32, stride: i32, pad: i32,
+  spikes: usize, wT: usize, out: usize, scratch: usize,
+): i32 {
+  const PH = H / pool, PW = W / pool;
+  const OH = (PH + 2 * pad - K) / stride + 1, OW = (PW + 2 * pad - K) / stride + 1;
+  const n = C * H * W;
+  const inv: f32 = 1 / <f32>(pool * pool);
+  const rowBytes = <usize>O << 2;
+  let events = 0;
+  for (let b = 0; b < B; b++) {
+    const s = spikes + (<usize>b * <usize>n << 2);
+    const y = out + (<usize>b * <usize>(OH * OW * O) << 2);
+    memory.fill(y, 0, <usize>(OH * OW * O) << 2);
+    const m = gatherEvents(s, n, scratch);
+    events += m;
+    for (let e = 0; e < m; e++) {
+      const k = load<i32>(scratch + (<usize>e << 2));
+      const v = load<f32>(s + (<usize>k << 2)) * inv;
+      let c: i32, iy: i32, ix: i32;
+      if (channelsLast) {
+        c = k % C;
+        const p = k / C;
+        iy = p / W;
+        ix = p % W;
+      } else {
+        c = k / (H * W);
+        const p = k % (H * W);
+        iy = p / W;
+        ix = p % W;
+      }
+      iy /= pool;
+      ix /= pool;
+      const splat = f32x4.splat(v);
+      for (let ky = 0; ky < K; ky++) {
+        const ty = iy + pad - ky;
+        if (ty < 0 || ty % stride != 0 || ty / stride >= OH) continue;
+        const oy = ty / stride;
+        for (let kx = 0; kx < K; kx++) {
+          const tx = ix + pad - kx;
+          if (tx < 0 || tx % stride != 0 || tx / stride >= OW) continue;
+          const ox = tx / stride;
+          const w = wT + <usize>((c * K + ky) * K + kx) * rowBytes;
+          const d = y + <usize>(oy * OW + ox) * rowBytes;
+          let o = 0;
+          for (; o + 4 <= O; o += 4) {
+            const off = <usize>o << 2;
+            v128.store(d + off, f32x4.add(v128.load(d + off), f32x4.mul(splat, v128.load(w + off))));
+          }
+          for (; o < O; o++) {
+            const off = <usize>o << 2;
+            store<f32>(d + off, load<f32>(d + off) + v * load<f32>(w + off));
+          }
+        }
+      }
     }
   }
   return events;

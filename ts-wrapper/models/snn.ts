@@ -15,7 +15,8 @@ import { axpy, fill } from "../ops/elementwise.js";
 import { matmul } from "../ops/linear.js";
 import { gemmWorkBytes } from "../ops/linear.js";
 import { RowRngs, STREAMS } from "../ops/rng.js";
-import { alphaStep, lifStep, lowpassStep, neuronCurrent, poissonEncode, propagateSpikes, recordSpikes } from "../ops/spiking.js";
+import { alphaStep, lifStep, lowpassStep, neuronCurrent, poissonEncode, propagateSpikes, propagateSpikesConv, recordSpikes, type SpikingConvShape } from "../ops/spiking.js";
+import { Conv2d, Linear, Pool2d } from "../layers/index.js";
 import { runtime as defaultRuntime } from "../runtime.js";
 import { Bytes, Matrix } from "../tensor.js";
 import { Arena } from "../wasm/heap.js";
@@ -85,9 +86,21 @@ export interface SpikingRun {
  */
 export type StepObserver = (step: number, first: number, B: number, input: Float32Array | undefined, layers: Float32Array[]) => void;
 
+/**
+ * One spiking layer's weights, in the simulator's layout: dense, [outputs, inputs] (torch.nn.Linear's,
+ * inputs in the order the spikes below come in), or a convolution, [O, C·K²] as Conv2d with `conv`
+ * its geometry and one bias per output channel.
+ */
+export interface SynapseWeights {
+  weight: Float32Array;
+  bias: Float32Array;
+  conv?: SpikingConvShape;
+}
+
 interface LayerState {
-  weightT: Matrix; // inputs × outputs
+  weightT: Matrix; // inputs × outputs, or a convolution's C·K² × O
   bias: Matrix; // 1 × outputs
+  conv?: SpikingConvShape;
   u: Matrix; // weighted input this step, B × outputs
   y: Matrix; // filtered
   z: Matrix; // alpha filter's intermediate
@@ -113,7 +126,7 @@ export class SNN {
   readonly layers: number[];
   readonly neuron: NeuronParams;
   readonly runtime: Runtime;
-  private readonly weights: { weightT: Matrix; bias: Matrix }[];
+  private readonly weights: { weightT: Matrix; bias: Matrix; conv?: SpikingConvShape }[];
 
   /** The spiking twin of a rate network whose hidden activations are all soft-LIF. */
   static fromMLP(mlp: MLP): SNN {
@@ -124,17 +137,21 @@ export class SNN {
       }
     });
     if (!neuron) throw new OptionError("neuron", "the rate network has no neuron parameters");
-    return new SNN(layers, neuron, fusedLinearLayers(mlp), mlp.runtime);
+    if (!mlp.config.arch) return new SNN(layers, neuron, fusedLinearLayers(mlp), mlp.runtime);
+    const { widths, weights } = spikingLayers(mlp);
+    return new SNN(widths, neuron, weights, mlp.runtime);
   }
 
-  constructor(layers: number[], neuron: NeuronParams, linear: { weight: Float32Array; bias: Float32Array }[], runtime: Runtime = defaultRuntime()) {
+  /** `layers` are the neuron counts, input first; `linear` each layer's weights (SynapseWeights). */
+  constructor(layers: number[], neuron: NeuronParams, linear: SynapseWeights[], runtime: Runtime = defaultRuntime()) {
     if (linear.length !== layers.length - 1) throw new RangeError(`SNN: ${layers.length} widths need ${layers.length - 1} weight layers, got ${linear.length}`);
     this.layers = [...layers];
     this.neuron = { ...neuron };
     this.runtime = runtime;
-    this.weights = linear.map(({ weight, bias }, l) => {
+    this.weights = linear.map(({ weight, bias, conv }, l) => {
       const nIn = layers[l];
       const nOut = layers[l + 1];
+      if (conv) return convWeights(runtime, conv, weight, bias, nIn, nOut, l);
       if (weight.length !== nIn * nOut || bias.length !== nOut) {
         throw new RangeError(`SNN layer ${l}: expected a ${nOut}×${nIn} weight and ${nOut} biases, got ${weight.length} and ${bias.length} values`);
       }
@@ -209,10 +226,10 @@ export class SNN {
   private workspace(arena: Arena, B: number): Workspace {
     const rt = this.runtime;
     const scratch = (width: number) => Matrix.scratch(rt, arena, B, width);
-    const layers: LayerState[] = this.weights.map(({ weightT, bias }) => {
-      const outputs = weightT.cols;
+    const layers: LayerState[] = this.weights.map(({ weightT, bias, conv }) => {
+      const outputs = bias.cols;
       return {
-        weightT, bias, u: scratch(outputs), y: scratch(outputs), z: scratch(outputs), current: scratch(outputs),
+        weightT, bias, conv, u: scratch(outputs), y: scratch(outputs), z: scratch(outputs), current: scratch(outputs),
         voltage: scratch(outputs), refractory: scratch(outputs), spikes: scratch(outputs),
       };
     });
@@ -225,7 +242,7 @@ export class SNN {
       counts: scratch(this.outputs),
       first: scratch(this.outputs),
       drive: scratch(this.outputs),
-      work: new Bytes(rt, gemmWorkBytes(rt, B, this.layers[1], this.inputs), arena),
+      work: new Bytes(rt, this.weights[0].conv ? 16 : gemmWorkBytes(rt, B, this.layers[1], this.inputs), arena),
     };
   }
 
@@ -252,8 +269,10 @@ export class SNN {
     if (encoding === "poisson") {
       full.generators.seed(sim.seed, STREAMS.spikes + first, B);
     } else {
-      // The image as a constant current into the first layer: j = gain·(W·x + b), once.
-      matmul(input, first0.weightT, first0.y, full.work);
+      // The image as a constant current into the first layer: j = gain·(W·x + b), once (a
+      // convolution's as the event kernel with every pixel an event of its value).
+      if (first0.conv) propagateSpikesConv(input, first0.conv, first0.weightT, first0.y, full.events);
+      else matmul(input, first0.weightT, first0.y, full.work);
       neuronCurrent(first0.y, first0.bias, gain, first0.current);
     }
     let events = 0;
@@ -268,7 +287,9 @@ export class SNN {
       for (let l = 0; l < L; l++) {
         const layer = layers[l];
         if (l > 0 || encoding === "poisson") {
-          events += propagateSpikes(spikes, layer.weightT, layer.u, full.events);
+          events += layer.conv
+            ? propagateSpikesConv(spikes, layer.conv, layer.weightT, layer.u, full.events)
+            : propagateSpikes(spikes, layer.weightT, layer.u, full.events);
           if (synapse === "alpha") alphaStep(dt, tauS, layer.u, layer.y, layer.z);
           else lowpassStep(dt, synapse === "none" ? 0 : tauS, layer.u, layer.y);
           neuronCurrent(layer.y, layer.bias, gain, layer.current);
@@ -308,6 +329,74 @@ export class SNN {
     }
     return classes;
   }
+}
+
+// A convolution's weights for the event kernel: W [O, C·K²] transposed to [C·K², O], and the bias
+// of each output channel repeated at every position (outputs are NHWC).
+function convWeights(rt: Runtime, conv: SpikingConvShape, weight: Float32Array, bias: Float32Array, nIn: number, nOut: number, l: number) {
+  const { channels: C, height: H, width: W, pool, outChannels: O, kernel: K } = conv;
+  const taps = C * K * K;
+  const positions = nOut / O;
+  if (nIn !== C * H * W || weight.length !== O * taps || bias.length !== O || !Number.isInteger(positions) || H % pool || W % pool) {
+    throw new RangeError(`SNN layer ${l}: a ${C}×${H}×${W} → ${O}-channel ${K}×${K} convolution (pool ${pool}) does not match ${nIn} → ${nOut} neurons, ${weight.length} weights and ${bias.length} biases`);
+  }
+  const weightT = new Matrix(rt, taps, O);
+  const wT = weightT.view();
+  for (let o = 0; o < O; o++) for (let t = 0; t < taps; t++) wT[t * O + o] = weight[o * taps + t];
+  const b = new Float32Array(nOut);
+  for (let p = 0; p < positions; p++) b.set(bias, p * O);
+  return { weightT, bias: Matrix.from(rt, 1, nOut, b), conv };
+}
+
+/**
+ * A convolutional rate network as spiking layers (batch norm folded in): each Conv2d or Linear is
+ * a layer of LIF neurons; average pooling is a fixed linear map folded into the layer after it (a
+ * convolution's event kernel pools as it goes; a Linear's weights spread over the pooled windows,
+ * divided by K²); Flatten is only an order. Conv neurons are NHWC, so the Linear after them takes
+ * its columns in that order.
+ */
+function spikingLayers(mlp: MLP): { widths: number[]; weights: SynapseWeights[] } {
+  const fused = fusedLinearLayers(mlp);
+  const widths = [mlp.inputs];
+  const weights: SynapseWeights[] = [];
+  let [C, H, W] = mlp.inputShape.length === 3 ? mlp.inputShape : [mlp.inputs, 1, 1];
+  let spatial = mlp.inputShape.length === 3;
+  let channelsLast = false;
+  let pool = 1;
+  let module = 0;
+  for (const layer of mlp.layers) {
+    if (layer instanceof Pool2d) {
+      if (layer.kind === "maxpool") throw new OptionError("arch", `layer ${layer.index} is max pooling, which has no spiking counterpart: use avgpool`);
+      pool *= layer.shape.kernel;
+    } else if (layer instanceof Conv2d) {
+      const { outChannels, kernel, stride, padding } = layer.shape;
+      weights.push({ ...fused[module++], conv: { channels: C, height: H, width: W, channelsLast, pool, outChannels, kernel, stride, padding } });
+      [C, H, W] = layer.outputShape;
+      channelsLast = true;
+      pool = 1;
+      widths.push(layer.outputs);
+    } else if (layer instanceof Linear) {
+      const { weight, bias } = fused[module++];
+      if (!spatial) {
+        weights.push({ weight, bias });
+      } else {
+        // Column (c, y, x) of the spikes below takes the rate network's weight of pooled input (c, y/pool, x/pool).
+        const PH = H / pool, PW = W / pool, n = C * H * W, m = layer.inputs;
+        const spread = new Float32Array(layer.outputs * n);
+        const k = 1 / (pool * pool);
+        for (let c = 0; c < C; c++) for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) {
+          const source = channelsLast ? (y * W + x) * C + c : (c * H + y) * W + x;
+          const pooled = (c * PH + Math.floor(y / pool)) * PW + Math.floor(x / pool);
+          for (let o = 0; o < layer.outputs; o++) spread[o * n + source] = weight[o * m + pooled] * k;
+        }
+        weights.push({ weight: spread, bias });
+      }
+      spatial = false;
+      pool = 1;
+      widths.push(layer.outputs);
+    }
+  }
+  return { widths, weights };
 }
 
 /** Fill in defaults and reject settings that make no sense, naming them. */

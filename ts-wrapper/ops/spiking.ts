@@ -22,6 +22,29 @@ export function propagateSpikes(spikes: Matrix, wT: Matrix, out: Matrix, events:
   return spikes.runtime.kernels.propagateSpikes(spikes.rows, wT.rows, wT.cols, spikes.ptr, wT.ptr, out.ptr, events.ptr);
 }
 
+/** A spiking convolution's geometry: the map its spikes come from, the pooling folded in, the conv (ops/conv.ts, on the pooled map). */
+export interface SpikingConvShape {
+  channels: number;
+  height: number;
+  width: number;
+  /** The spikes are NHWC (a conv layer's neurons) rather than NCHW (an image). */
+  channelsLast: boolean;
+  pool: number;
+  outChannels: number;
+  kernel: number;
+  stride: number;
+  padding: number;
+}
+
+/**
+ * out (B × OH·OW·O, NHWC) = conv(avgpool(spikes)), event by event: each nonzero spike adds its
+ * kernel column (wT: [C·K·K, O]) to the outputs it reaches. Returns the spikes propagated.
+ */
+export function propagateSpikesConv(spikes: Matrix, s: SpikingConvShape, wT: Matrix, out: Matrix, events: Bytes): number {
+  return spikes.runtime.kernels.propagateSpikesConv(spikes.rows, s.channels, s.height, s.width, s.channelsLast ? 1 : 0, s.pool,
+    s.outChannels, s.kernel, s.stride, s.padding, spikes.ptr, wT.ptr, out.ptr, events.ptr);
+}
+
 /** First-order low-pass synapse y ← a·y + (1 − a)·u, a = e^{−dt/τ_s}; τ_s = 0 passes u through. */
 export function lowpassStep(dt: number, tauS: number, u: Matrix, y: Matrix): void {
   u.runtime.kernels.lowpassStep(u.size, dt, tauS, u.ptr, y.ptr);

@@ -47,6 +47,7 @@ export interface Kernels {
   lowpassStep(n: number, dt: number, tauS: number, u: Ptr, y: Ptr): void;
   alphaStep(n: number, dt: number, tauS: number, u: Ptr, y: Ptr, z: Ptr): void;
   propagateSpikes(B: number, nIn: number, nOut: number, spikes: Ptr, wT: Ptr, out: Ptr, scratch: Ptr): number;
+  propagateSpikesConv(B: number, C: number, H: number, W: number, channelsLast: number, pool: number, O: number, K: number, stride: number, pad: number, spikes: Ptr, wT: Ptr, out: Ptr, scratch: Ptr): number;
   neuronCurrent(B: number, n: number, y: Ptr, bias: Ptr, gain: number, out: Ptr): void;
   recordSpikes(n: number, tEnd: number, dt: number, tRef: number, spikes: Ptr, refractory: Ptr, counts: Ptr, first: Ptr): void;
   rngSeed(g: Ptr, seed: number, stream: number): void;
@@ -64,7 +65,7 @@ export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
   "batchNorm2dTrain", "batchNorm2dInfer", "batchNorm2dBackward", "conv2dWorkBytes", "conv2dForward", "conv2dInputGrad", "conv2dWeightGrad",
   "avgPoolForward", "avgPoolBackward", "maxPoolForward", "maxPoolBackward",
   "sgdStep", "adamStep", "pcStep", "pcValues", "pcRepredict", "pcResidual", "pcHalfSquares", "pcMove", "lifStep", "lifRate", "poissonSpikesRows", "lowpassStep", "alphaStep",
-  "propagateSpikes", "neuronCurrent", "recordSpikes", "rngSeed", "rngNextU32", "rngUniform", "rngNormal", "rngPermutation",
+  "propagateSpikes", "propagateSpikesConv", "neuronCurrent", "recordSpikes", "rngSeed", "rngNextU32", "rngUniform", "rngNormal", "rngPermutation",
   "heapBase",
 ];
 
