@@ -96,6 +96,34 @@ describe("usage errors: exit 2, one line naming the flag, before any work", () =
   });
 });
 
+describe("architecture specs: exit 2 before any work, naming --arch, the token and the shapes", () => {
+  const BASE = ["--epochs", "1", "--batch-size", "16"];
+  const cases: [string, string[], RegExp][] = [
+    ["--arch with --layers", ["--layers", "64,8,10", "--arch", "fc10"], /--arch: not with --layers/],
+    ["a token outside the grammar", ["--arch", "conv4k3,pool2,fc10"], /--arch: layer 2 "pool2": expected conv<C>k<K>/],
+    ["a kernel larger than its input", ["--arch", "conv4k11,fc10"], /--arch: layer 1 "conv4k11": the 11×11 kernel is larger than its input 1×8×8 with padding 0/],
+    ["pooling that does not divide", ["--arch", "conv4k3,avgpool4,fc10"], /--arch: layer 2 "avgpool4": its input 4×6×6 does not divide into 4×4 windows/],
+    ["max pooling run as spikes", ["--model", "snn", "--arch", "conv4k3p1,maxpool2,fc10"], /--arch: layer 2 "maxpool2": max pooling has no spiking counterpart/],
+    ["an output that is not the classes", ["--arch", "conv4k3,fc7"], /--arch: the output layer has 7 units but mnist has 10 classes/],
+    ["--validation as large as the training set", ["--layers", "64,8,10", "--validation", "200"], /--validation: must be fewer than the 200 training samples/],
+  ];
+  it.each(cases)("%s", async (_, flags, message) => {
+    const r = await runCli(["train", "--data-dir", data, ...BASE, ...flags, "--json"]);
+    expect(r.code).toBe(2);
+    expect(oneErrorLine(r)).toMatch(message);
+  });
+
+  it("a conv net trains with --validation: reports on the held-out samples, not the test set", async () => {
+    const r = await runCli(["train", "--data-dir", data, ...BASE, "--arch", "conv4k3p1,avgpool2,fc10", "--validation", "40", "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    const result = JSON.parse(lines(r.stdout).pop()!);
+    expect(result.validation_accuracy).toBeGreaterThanOrEqual(0);
+    expect(result).not.toHaveProperty("test_accuracy");
+    expect(result.config).toMatchObject({ arch: "conv4k3p1,avgpool2,fc10", inputShape: [1, 8, 8], validation: 40, trainSamples: 160 });
+    expect(result.history[0]).toHaveProperty("validation_accuracy");
+  });
+});
+
 describe("malformed data: exit 1, one line naming the file, no --out written", () => {
   const images = idxBytes([fixture.test.count, 8, 8], fixture.test.images);
 

@@ -306,3 +306,58 @@ describe("fuseBatchNorm", () => {
     }
   });
 });
+
+// BatchNorm2d after a convolution folds per output channel: row o of W [O, C·K²] (channel o's
+// kernel) scales by s_o. Oracle (a) per channel, and the fused network's inference logits against
+// the unfused one's: both float32 evaluations of the same function, whose logits here are sums of
+// ≤ 150 terms per layer over three layers; each side is within ~γ_150·Σ|terms| ≈ 1e-5 of the exact
+// value for terms of magnitude ≤ 1, so we allow 1e-4·(1 + max|logit|) — and dropping batch norm
+// (the negative control) moves them by far more.
+describe("batch-norm fusion into convolutions", () => {
+  it("scales each output channel's kernel and matches unfused inference", () => {
+    const arch = "conv5k3p1,avgpool2,conv6k3,fc4";
+    const mlp = new MLP({ arch, inputShape: [2, 6, 6], activation: "tanh", batchNorm: true, seed: 3, runtime: rt });
+    const gen = new Lcg(9);
+    const p = mlp.params;
+    for (const t of p.toTensors()) {
+      if (t.name.endsWith("running_var")) p.view(t.name).set(t.data.map(() => 0.3 + gen.uniform()));
+      else if (t.name.endsWith("running_mean") || t.name.endsWith(".bias")) p.view(t.name).set(t.data.map(() => 0.3 * gen.normal()));
+      else if (t.shape.length === 1) p.view(t.name).set(t.data.map(() => 0.5 + gen.uniform()));
+    }
+    const fusedWeights = fusedLinearLayers(mlp);
+    const conv = mlp.linearLayers[0];
+    expect(conv.norm).toBe("layers.1");
+    const w = p.view(conv.weight), b = p.view(conv.bias);
+    const [g, beta, mu, v] = ["weight", "bias", "running_mean", "running_var"].map((k) => p.view(`layers.1.${k}`));
+    for (let o = 0; o < 5; o++) {
+      const s = g[o] / Math.sqrt(v[o] + EPS);
+      for (let k = 0; k < 18; k++) {
+        const exact = s * w[o * 18 + k];
+        expect(Math.abs(fusedWeights[0].weight[o * 18 + k] - exact)).toBeLessThanOrEqual(U * Math.abs(exact) * (1 + 1e-15) + 1e-300);
+      }
+      const exactB = s * (b[o] - mu[o]) + beta[o];
+      expect(Math.abs(fusedWeights[0].bias[o] - exactB)).toBeLessThanOrEqual(U * Math.abs(exactB) * (1 + 1e-15) + 1e-300);
+    }
+    const fused = fuseBatchNorm(mlp);
+    const x = Float32Array.from({ length: 5 * 72 }, () => gen.range(-1, 1));
+    try {
+      expect(fused.config.batchNorm).toBe(false);
+      expect(fused.config.arch).toBe(arch);
+      const a = mlp.logits(x), c = fused.logits(x);
+      const scale = Math.max(...Array.from(a, Math.abs));
+      const diff = Math.max(...Array.from(a, (y, i) => Math.abs(y - c[i])));
+      expect(diff).toBeLessThanOrEqual(1e-4 * (1 + scale));
+      const dropped = new MLP({ arch, inputShape: [2, 6, 6], activation: "tanh", seed: 3, runtime: rt });
+      dropped.linearLayers.forEach((l, i) => {
+        dropped.params.view(l.weight).set(p.view(mlp.linearLayers[i].weight));
+        dropped.params.view(l.bias).set(p.view(mlp.linearLayers[i].bias));
+      });
+      const d = dropped.logits(x);
+      expect(Math.max(...Array.from(a, (y, i) => Math.abs(y - d[i])))).toBeGreaterThan(100 * (diff + 1e-7));
+      dropped.free();
+    } finally {
+      mlp.free();
+      fused.free();
+    }
+  });
+});

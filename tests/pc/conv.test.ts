@@ -87,6 +87,34 @@ describe("Z-IL on a convolutional network", () => {
   });
 });
 
+describe("feedback alignment on a convolutional network", () => {
+  it("draws fixed random kernels outside the parameters, and Z-IL with them equals backprop with them bit for bit", () => {
+    const data = batches(2, 4, FEATURES, 3, 13);
+    const bp = new MLP({ arch: ARCH, inputShape: SHAPE, activation: "tanh", seed: 6, feedbackAlignment: true, runtime: rt });
+    const zil = new PCN({ arch: ARCH, inputShape: SHAPE, activation: "tanh", seed: 6, algo: "zil", feedbackAlignment: true, runtime: rt });
+    const plain = new MLP({ arch: ARCH, inputShape: SHAPE, activation: "tanh", seed: 6, runtime: rt });
+    const opts = [bp, zil, plain].map((m) => new Optimizer(m.params, { lr: 0.1 }));
+    try {
+      // B_1 (the second conv's kernel) has W_1's shape, is not W_1, and is not a parameter.
+      const b1 = bp.feedbackWeight(1), w1 = bp.linearLayers[1].weights();
+      expect([b1.rows, b1.cols]).toEqual([w1.rows, w1.cols]);
+      expect(b1.toArray()).not.toEqual(w1.toArray());
+      expect(bp.params.toTensors().map((t) => t.name)).toEqual(plain.params.toTensors().map((t) => t.name));
+      for (const batch of data) {
+        for (const [m, o] of [[bp, opts[0]], [zil, opts[1]], [plain, opts[2]]] as const) m.trainBatch(batch.rows(4), "ce", o);
+        expect(zil.params.toTensors()).toEqual(bp.params.toTensors());
+      }
+      // The last layer's gradient is the same either way; the layers below differ from plain backprop.
+      const [fa, bpPlain] = [bp, plain].map((m) => m.params.view(m.linearLayers[0].weight).slice());
+      expect(fa).not.toEqual(bpPlain);
+    } finally {
+      for (const m of [bp, zil, plain]) m.free();
+      for (const o of opts) o.free();
+      for (const d of data) d.free();
+    }
+  });
+});
+
 describe("IL on a convolutional network", () => {
   it("descends the energy during relaxation and learns a separable toy task", () => {
     const gen = new Lcg(5);
