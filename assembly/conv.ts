@@ -45,7 +45,11 @@ function im2col(C: i32, H: i32, W: i32, K: i32, stride: i32, pad: i32, OH: i32, 
             const row = plane + (<usize>(iy * W) << 2);
             for (let ox = 0; ox < lo; ox++) store<f32>(dst + (<usize>ox << 2), 0);
             if (stride == 1) {
-              memory.copy(dst + (<usize>lo << 2), row + (<usize>(lo + kx - pad) << 2), <usize>(hi - lo) << 2);
+              // Runs are short (the output width): a vector loop beats memory.copy's call.
+              const from = row + (<usize>(kx - pad) << 2);
+              let ox = lo;
+              for (; ox + 4 <= hi; ox += 4) v128.store(dst + (<usize>ox << 2), v128.load(from + (<usize>ox << 2)));
+              for (; ox < hi; ox++) store<f32>(dst + (<usize>ox << 2), load<f32>(from + (<usize>ox << 2)));
             } else {
               for (let ox = lo; ox < hi; ox++) {
                 store<f32>(dst + (<usize>ox << 2), load<f32>(row + (<usize>(ox * stride + kx - pad) << 2)));
