@@ -117,6 +117,17 @@ export function benchConvnetStep(rt: Runtime, repeats: number): { ms_per_step: n
   return { ms_per_step: s, batch: CONV_BATCH, arch: CONVNET_ARCH };
 }
 
+/**
+ * One inference-learning step of the conv bench net (T = 7, γ = 0.1, as PCX's VGG-5 figure; SGD lr
+ * 0.01, momentum 0.9, softmax cross-entropy output), to set against convnet.ms_per_step.
+ */
+export function benchConvPcStep(rt: Runtime, repeats: number): { ms_per_step: number; T: number; batch: number; arch: string } {
+  const model = new PCN({ arch: CONVNET_ARCH, inputShape: [1, 28, 28], seed: 0, runtime: rt, algo: "il", T: 7, gamma: 0.1 });
+  const s = timeSteps(rt, model, "ce", repeats, CONV_BATCH, 0.9);
+  model.free();
+  return { ms_per_step: s, T: 7, batch: CONV_BATCH, arch: CONVNET_ARCH };
+}
+
 /** One SGD step (lr 0.01) of a 784-256-256-10 ReLU MLP at batch 128, softmax cross-entropy. */
 export function benchMlpStep(rt: Runtime, repeats: number): { ms_per_step: number; batch: number; layers: number[] } {
   const model = new MLP({ layers: LAYERS, seed: 0, runtime: rt });

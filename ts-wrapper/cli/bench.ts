@@ -5,7 +5,7 @@ import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { benchConv, benchConvnetStep, benchGemm, benchLif, benchMlpStep, benchPcStep, benchSnn } from "../bench.js";
+import { benchConv, benchConvnetStep, benchConvPcStep, benchGemm, benchLif, benchMlpStep, benchPcStep, benchSnn } from "../bench.js";
 import { init } from "../runtime.js";
 import type { Runtime } from "../wasm/load.js";
 import { helpText, parseFlags, UsageError, type FlagSpec } from "./args.js";
@@ -56,6 +56,10 @@ const SUITES: Record<string, Suite> = {
     ours: (rt, repeats) => benchConvnetStep(rt, repeats),
     baseline: "torch_conv.py",
     compare: [{ key: "ms_per_step", higherIsBetter: false }],
+  },
+  convpc: {
+    ours: (rt, repeats) => benchConvPcStep(rt, repeats),
+    compare: [],
   },
   lif: {
     ours: (rt, repeats) => benchLif(rt, repeats),
