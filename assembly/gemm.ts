@@ -35,6 +35,31 @@ export function gemmWorkspaceBytes(M: i32, N: i32, K: i32): i32 {
   return (kc * roundUp(N, NR) + mc * kc + MR * NR) << 2;
 }
 
+// Four rows of `kc` floats (row r at src + r·step bytes) into columns: dst[k·width + r] = row r's
+// k-th value, for a panel `width` floats wide. Four k at a time as a 4×4 register transpose, the
+// rest one by one; a pure copy, so it moves no result.
+@inline
+function transposePanel(src: usize, step: usize, kc: i32, dst: usize, width: i32): void {
+  const w = <usize>width << 2;
+  let k = 0;
+  for (; k + 4 <= kc; k += 4) {
+    const at = src + (<usize>k << 2);
+    const r0 = v128.load(at), r1 = v128.load(at + step);
+    const r2 = v128.load(at + 2 * step), r3 = v128.load(at + 3 * step);
+    const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5), t1 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
+    const t2 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5), t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+    const out = dst + <usize>k * w;
+    v128.store(out, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
+    v128.store(out + w, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7));
+    v128.store(out + 2 * w, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5));
+    v128.store(out + 3 * w, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7));
+  }
+  for (; k < kc; k++) {
+    const at = src + (<usize>k << 2), out = dst + <usize>k * w;
+    for (let r = 0; r < 4; r++) store<f32>(out + (<usize>r << 2), load<f32>(at + <usize>r * step));
+  }
+}
+
 // B block rows k0..k0+kc, all columns, into NR-wide panels: panel p holds kc rows of NR floats.
 function packB(transB: bool, b: usize, ldb: i32, k0: i32, kc: i32, N: i32, dst: usize): void {
   for (let n0 = 0; n0 < N; n0 += NR) {
@@ -58,8 +83,14 @@ function packB(transB: bool, b: usize, ldb: i32, k0: i32, kc: i32, N: i32, dst: 
           dst += NR << 2;
         }
       }
+    } else if (nr == NR) {
+      // B is stored N×K: 4×4 blocks of (column, k) transposed in registers.
+      for (let j = 0; j < NR; j += 4) {
+        transposePanel(b + ((<usize>(n0 + j) * ldb + k0) << 2), <usize>ldb << 2, kc, dst + (<usize>j << 2), NR);
+      }
+      dst += <usize>kc * NR << 2;
     } else {
-      // B is stored N×K: read each column's k run contiguously, write it with stride NR.
+      // A partial panel: read each column's k run contiguously, write it with stride NR.
       for (let j = 0; j < NR; j++) {
         const out = dst + (j << 2);
         if (j < nr) {
@@ -99,6 +130,9 @@ function packA(transA: bool, a: usize, lda: i32, m0: i32, mc: i32, k0: i32, kc: 
           dst += MR << 2;
         }
       }
+    } else if (mr == MR) {
+      transposePanel(a + ((<usize>i0 * lda + k0) << 2), <usize>lda << 2, kc, dst, MR);
+      dst += <usize>kc * MR << 2;
     } else {
       for (let i = 0; i < MR; i++) {
         const out = dst + (i << 2);
