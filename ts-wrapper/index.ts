@@ -23,7 +23,7 @@ export { encodeModel, decodeModel, decodeModelFile, MODEL_FORMAT, MODEL_KINDS, t
 export { VERSION } from "./version.js";
 export { PCN, PC_ALGORITHMS, PC_DEFAULTS, type PCAlgorithm, type PCNOptions } from "./models/pcn.js";
 export { BatchBuffer } from "./batch.js";
-export { SNN, ENCODINGS, READOUTS, SYNAPSES, READOUT_TIMES, SIMULATION_DEFAULTS, resolveSimulation, type Encoding, type Readout, type Synapse, type SimulationOptions, type Simulation, type SpikingRun } from "./models/snn.js";
+export { SNN, ENCODINGS, READOUTS, SYNAPSES, READOUT_TIMES, SIMULATION_DEFAULTS, resolveSimulation, type Encoding, type Readout, type Synapse, type SimulationOptions, type Simulation, type SpikingRun, type RasterBand, type SpikeRaster } from "./models/snn.js";
 export { NEURON_PRESETS, PRESET_NAMES, resolveNeuron, type NeuronParams, type NeuronOptions, type NeuronPreset } from "./models/neuron.js";
 export { fuseBatchNorm, fusedLinearLayers, type LinearWeights } from "./models/fuse.js";
 export { SETTINGS, resolveJob, recordJob, defaultLearningRate, type JobSpec, type Setting, type GivenSettings } from "./job/spec.js";

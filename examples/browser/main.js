@@ -2,6 +2,7 @@
 //
 // URL options (for quick runs and the tests): ?model=mlp|pcn&epochs=N&limit=N (training digits)
 // &test=N (test digits)&spiking=N (test digits the spiking network runs)&hidden=128,64&batch=64
+// &net=mlp|conv&arch=conv8k5p2,avgpool2,… (the convolutional network's layers)
 // &report=MS (progress at most every MS milliseconds of training; 0: after every batch)
 
 import { DigitView } from "./digit-view.js";
@@ -24,6 +25,9 @@ const options = {
   hidden: (query.get("hidden") ?? "128,64").split(",").map(Number).filter((n) => Number.isInteger(n) && n > 0),
 };
 if (options.hidden.length === 0) options.hidden = [128, 64];
+// A small conv net that trains in about a minute per epoch here (the bench net is 20× the work).
+options.arch = query.get("arch") ?? "conv8k5p2,avgpool2,conv16k5p2,avgpool2,fc64,fc10";
+if (query.get("net") === "conv" || query.has("arch")) $("net").value = "conv";
 if (query.get("model") === "pcn") document.querySelector('input[value="pcn"]').checked = true;
 if (query.has("epochs")) {
   const epochs = String(integer("epochs", 2));
@@ -52,20 +56,23 @@ const chosenModel = () => document.querySelector('input[name="model"]:checked').
 
 function describe() {
   const kind = chosenModel();
-  const widths = [784, ...options.hidden, 10].join("-");
+  const conv = $("net").value === "conv";
+  const network = conv ? `convolutional ${options.arch}` : `${[784, ...options.hidden, 10].join("-")}`;
   const rule = kind === "pcn"
     ? "inference learning (T = 20, γ = 0.1), Adam, lr 0.002 with cosine decay"
     : "SGD with momentum 0.9, lr 0.05 with cosine decay";
-  $("arch").textContent = `A ${widths} network of soft-LIF neurons, on ${trainCount.toLocaleString("en")} training digits in batches of ${options.batchSize}; ${rule} — the settings of the comparison's spiking rows.`;
+  $("arch").textContent = `A ${network} network of soft-LIF neurons, on ${trainCount.toLocaleString("en")} training digits in batches of ${options.batchSize}; ${rule} — the settings of the comparison's spiking rows.`;
 }
 describe();
 for (const radio of document.querySelectorAll('input[name="model"]')) radio.addEventListener("change", describe);
+$("net").addEventListener("change", describe);
 
 /** While a network trains, the controls that would change it are locked. */
 function busy(training) {
   $("train").disabled = training || !loaded;
   $("stop").disabled = !training;
   $("epochs").disabled = training;
+  $("net").disabled = training;
   document.querySelector("fieldset.models").disabled = training;
 }
 
@@ -142,7 +149,7 @@ $("train").addEventListener("click", () => {
   status("Starting…");
   training.reset(kind, epochs * Math.ceil(trainCount / options.batchSize));
   digit.clear("Training… draw now if you like: the digit is classified once the network is ready.");
-  worker.postMessage({ type: "train", model: kind, epochs, hidden: options.hidden, batchSize: options.batchSize, spikingTest: options.spikingTest, reportMs: options.reportMs });
+  worker.postMessage({ type: "train", model: kind, epochs, hidden: options.hidden, arch: $("net").value === "conv" ? options.arch : undefined, batchSize: options.batchSize, spikingTest: options.spikingTest, reportMs: options.reportMs });
 });
 $("stop").addEventListener("click", () => worker.postMessage({ type: "stop" }));
 

@@ -11,14 +11,19 @@ const FONT = "12px system-ui, -apple-system, 'Segoe UI', sans-serif";
 /** The least height of a band: 64 px, or 11 px per neuron for narrow layers (one labelled row per class). */
 const minBand = (neurons) => (neurons <= 16 ? Math.max(64, 11 * neurons) : 64);
 
-/** Heights proportional to √width, raised to the minimum where that is less, the rest shared again. */
+/**
+ * Heights proportional to √width, raised to the minimum where that is less, the rest shared again;
+ * the minimums shrink together when the bands (a conv net's channels) cannot all have them.
+ */
 function bandHeights(widths, available) {
+  const scale = Math.min(1, available / widths.reduce((a, w) => a + minBand(w), 0));
+  const least = (w) => scale * minBand(w);
   const fixed = new Set();
   for (;;) {
-    const rest = available - [...fixed].reduce((a, i) => a + minBand(widths[i]), 0);
+    const rest = available - [...fixed].reduce((a, i) => a + least(widths[i]), 0);
     const total = widths.reduce((a, w, i) => a + (fixed.has(i) ? 0 : Math.sqrt(w)), 0);
-    const heights = widths.map((w, i) => (fixed.has(i) ? minBand(w) : (rest * Math.sqrt(w)) / total));
-    const thin = heights.findIndex((h, i) => h < minBand(widths[i]) && !fixed.has(i));
+    const heights = widths.map((w, i) => (fixed.has(i) ? least(w) : (rest * Math.sqrt(w)) / total));
+    const thin = heights.findIndex((h, i) => h < least(widths[i]) && !fixed.has(i));
     if (thin < 0 || fixed.size === widths.length - 1) return heights;
     fixed.add(thin);
   }
@@ -28,7 +33,7 @@ function bandHeights(widths, available) {
 export function drawRaster(canvas, raster, predicted) {
   const { ctx, width, height } = prepare(canvas);
   ctx.font = FONT;
-  const left = 112, right = 28, top = 6, bottom = 42, gap = 10;
+  const left = 128, right = 28, top = 6, bottom = 42, gap = 10;
   const plotW = width - left - right;
   const layers = raster.layers;
   const heights = bandHeights(layers.map((l) => l.neurons), height - top - bottom - gap * (layers.length - 1));

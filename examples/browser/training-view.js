@@ -53,14 +53,14 @@ export class TrainingView {
     this.schedule();
   }
 
-  showResults({ testAccuracy, testCount, spikingAccuracy, spikingCount, spikingTime, layers }) {
+  showResults({ testAccuracy, testCount, spikingAccuracy, spikingCount, spikingTime, network }) {
     const el = this.el;
     el.rateAccuracy.textContent = percent(testAccuracy);
     el.rateLabel.textContent = `rate network · ${testCount.toLocaleString("en")} test digits`;
     el.spikeAccuracy.textContent = percent(spikingAccuracy);
     el.spikeLabel.textContent = `spiking network · first ${spikingCount.toLocaleString("en")} test digits · ${1000 * spikingTime} ms each`;
-    const trained = this.kind === "pcn" ? "PCN trained by inference learning" : "MLP trained by backpropagation";
-    el.spikingNote.textContent = `The spiking network is the ${trained}, its ${layers.join("-")} weights run unchanged as LIF neurons. ` +
+    const trained = this.kind === "pcn" ? "PCN trained by inference learning" : "network trained by backpropagation";
+    el.spikingNote.textContent = `The spiking network is the ${trained}, its ${network} weights run unchanged as LIF neurons. ` +
       "It reads the class from output spike counts after a short, noisy presentation, so it differs a little from the rate network.";
     el.results.hidden = false;
   }

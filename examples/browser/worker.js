@@ -1,7 +1,7 @@
 // The demo's Web Worker: everything that computes runs here, so the page stays responsive while a
 // network trains. It holds MNIST, the network being trained and, once trained, its spiking twin.
 //
-// Messages in:  load {limit, testLimit} · train {model, epochs, hidden, batchSize, spikingTest, reportMs} ·
+// Messages in:  load {limit, testLimit} · train {model, epochs, hidden | arch, batchSize, spikingTest, reportMs} ·
 //               classify {pixels} · stop
 // Messages out: status · loaded · progress · epoch · spiking · trained · stopped · prediction · error
 
@@ -73,13 +73,14 @@ function release() {
   current = undefined;
 }
 
-async function trainNetwork({ model: kind, epochs, hidden, batchSize, spikingTest, reportMs = REPORT_MS }) {
+async function trainNetwork({ model: kind, epochs, hidden, arch, batchSize, spikingTest, reportMs = REPORT_MS }) {
   release();
   stopRequested = false;
-  const layers = [trainSet.features, ...hidden, trainSet.classes];
+  // Fully connected widths, or a conv spec over MNIST's 1×28×28 images.
+  const shape = arch ? { arch, inputShape: [1, 28, 28] } : { layers: [trainSet.features, ...hidden, trainSet.classes] };
   // Soft-LIF hidden units: their activation is an LIF neuron's (smoothed) firing rate, so the same
   // weights later drive spiking neurons.
-  const common = { layers, activation: "softlif", neuron: { preset: "thesis" }, seed: SEED };
+  const common = { ...shape, activation: "softlif", neuron: { preset: "thesis" }, seed: SEED };
   const model = kind === "pcn" ? new bio.PCN({ ...common, ...PC }) : new bio.MLP(common);
   const network = kind === "pcn" ? model.mlp : model; // a PCN predicts with the feedforward pass of its weights
   current = { model, network };
@@ -99,7 +100,7 @@ async function trainNetwork({ model: kind, epochs, hidden, batchSize, spikingTes
   current.snn = bio.SNN.fromMLP(network);
   post({
     type: "trained",
-    layers,
+    network: arch ?? shape.layers.join("-"),
     testAccuracy: rate.accuracy,
     testCount: rate.count,
     spikingAccuracy: spiking.accuracy,
@@ -145,27 +146,19 @@ async function trainLoop(model, epochs, batchSize, hyper, reportMs) {
   return step;
 }
 
-/** One drawn digit through the spiking network, every spike recorded (as experiment/figures.ts does). */
+/** One drawn digit through the spiking network, every spike recorded (two channels of each conv layer). */
 function classify(pixels) {
   if (!current?.snn) return;
   const { snn, network } = current;
   const x = Float32Array.from(pixels);
-  const names = ["input", ...snn.layers.slice(1, -1).map((_, l) => `hidden ${l + 1}`), "output"];
-  const spikes = names.map(() => []);
-  const collect = (values, into, step) => {
-    for (let i = 0; i < values.length; i++) if (values[i] !== 0) into.push(step, i);
-  };
-  const run = snn.simulate(x, 1, { ...SIMULATION, readoutTimes: [SIMULATION.time], batchSize: 1 }, undefined, (step, _first, _B, input, layers) => {
-    if (input) collect(input, spikes[0], step);
-    layers.forEach((values, l) => collect(values, spikes[l + 1], step));
-  });
+  const run = snn.raster(x, SIMULATION, 2);
   const probabilities = network.predictProba(x, 1);
-  const raster = names.map((name, l) => ({ name, neurons: snn.layers[l], spikes: Uint16Array.from(spikes[l]) }));
+  const layers = run.bands.map(({ name, neurons, spikes }) => ({ name, neurons, spikes: Uint16Array.from(spikes) }));
   post({
     type: "prediction",
-    prediction: run.predictions[0][0],
+    prediction: run.prediction,
     counts: Array.from(run.counts),
     rate: Array.from(probabilities),
-    raster: { steps: run.steps, dt: SIMULATION.dt, layers: raster },
-  }, raster.map((layer) => layer.spikes.buffer));
+    raster: { steps: run.steps, dt: SIMULATION.dt, layers },
+  }, layers.map((layer) => layer.spikes.buffer));
 }

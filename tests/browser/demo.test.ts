@@ -101,4 +101,31 @@ describe.skipIf(SKIP)("browser demo (examples/browser) in Chromium", () => {
       await page.close();
     }
   }, 240_000);
+
+  it("trains the small conv net, whose raster shows conv channels", async () => {
+    const page = await session().browser.newPage({ viewport: { width: 1200, height: 900 } });
+    const errors = collectErrors(page);
+    try {
+      await page.goto(`${session().server.url}?net=conv&limit=2000&epochs=1&spiking=50&test=500&report=0`);
+      await page.waitForSelector('body[data-state="ready"], body[data-state="error"]', { state: "attached", timeout: 60_000 });
+      expect(await page.inputValue("#net")).toBe("conv");
+      expect(await page.textContent("#arch")).toContain("conv8k5p2,avgpool2,conv16k5p2,avgpool2,fc64,fc10");
+      await page.click("#train");
+      await page.waitForSelector('body[data-state="trained"], body[data-state="error"]', { state: "attached", timeout: 180_000 });
+      expect(errors).toEqual([]);
+      expect(Number(await page.getAttribute("body", "data-steps"))).toBe(Math.ceil(2000 / 64));
+      // Chance is 10 %; one epoch of 2 000 digits takes a conv net far past it.
+      expect(parseFloat((await page.textContent("#rate-acc"))!)).toBeGreaterThan(40);
+      expect(await page.textContent("#spiking-note")).toContain("conv8k5p2");
+      await drawZero(page);
+      await page.waitForSelector("body[data-predicted]", { state: "attached", timeout: 30_000 });
+      // Hidden conv channels are drawn in the hidden layers' colours (#3b82c4, #7c5cc4).
+      expect(await countColour(page, "raster", [0x3b, 0x82, 0xc4], 0)).toBeGreaterThan(0);
+      expect(await countColour(page, "raster", [0xd9, 0x48, 0x0f], 0)).toBeGreaterThan(0);
+      await page.screenshot({ path: join(ROOT, "test-output/browser-demo-conv.png"), fullPage: true });
+      expect(errors).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  }, 240_000);
 });

@@ -93,6 +93,41 @@ describe("spikeRaster", () => {
   });
 });
 
+describe("spikeRaster of a convolutional network", () => {
+  it("shows a few channels of each conv layer, each spike in its channel's band at its position", () => {
+    // 1×4×4 input, 3 channels of 3×3 kernels. Only channel 1 has a kernel (its centre tap) and a
+    // bias that lets one input pixel, at (y, x) = (2, 3), drive it: that neuron alone should fire,
+    // in the band of channel 1, at row y·4 + x = 11, whatever order the simulator keeps neurons in.
+    const mlp = new MLP({ arch: "conv3k3p1,avgpool2,fc2", inputShape: [1, 4, 4], activation: "softlif", seed: 1, runtime: rt });
+    try {
+      const w = mlp.params.view("layers.0.weight");
+      w.fill(0);
+      w[1 * 9 + 4] = 20; // channel 1, centre tap
+      mlp.params.view("layers.0.bias").set([-5, -2, -5]);
+      const image = new Float32Array(16);
+      image[2 * 4 + 3] = 1;
+      const sim = resolveSimulation({ time: 0.05, encoding: "current" }, mlp.config.neuron!);
+      const raster = spikeRaster(mlp, "row", image, Uint8Array.of(0), 0, sim);
+      expect(raster.layers.map((l) => [l.name, l.neurons])).toEqual([
+        ["input", 16], ["conv 1 · ch 0", 16], ["conv 1 · ch 1", 16], ["conv 1 · ch 2", 16], ["output", 2],
+      ]);
+      expect(raster.layers[1].spikes).toEqual([]);
+      expect(raster.layers[3].spikes).toEqual([]);
+      const rows = new Set(raster.layers[2].spikes.map(([, n]) => n));
+      expect([...rows]).toEqual([11]);
+      expect(raster.layers[2].spikes.length).toBeGreaterThan(5);
+      const snn = SNN.fromMLP(mlp);
+      try {
+        expect(snn.rasterBands(2).map((b) => b.name)).toEqual(["input", "conv 1 · ch 0", "conv 1 · ch 1", "output"]);
+      } finally {
+        snn.free();
+      }
+    } finally {
+      mlp.free();
+    }
+  });
+});
+
 describe("weightDifferences", () => {
   it("reports max |ΔW| per weight layer against backprop, and backprop's max |W|", () => {
     const bp = new Map([["layers.0.weight", Float32Array.of(1, -2)], ["layers.0.bias", Float32Array.of(5)], ["layers.2.weight", Float32Array.of(0.5)]]);

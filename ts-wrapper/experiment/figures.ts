@@ -57,27 +57,21 @@ export function rateCurves(rt: Runtime, neuron: NeuronParams): RateCurves {
   }
 }
 
-/** Every spike of test sample `sample` through a soft-LIF network converted to spiking neurons. */
+/**
+ * Every spike of test sample `sample` through a soft-LIF network converted to spiking neurons (a
+ * few channels of each convolutional layer).
+ */
 export function spikeRaster(network: MLP, row: string, images: Float32Array, labels: Uint8Array, sample: number, simulation: Simulation): Raster {
   const snn = SNN.fromMLP(network);
   try {
-    const x = images.subarray(sample * snn.inputs, (sample + 1) * snn.inputs);
-    const names = ["input", ...snn.layers.slice(1, -1).map((_, l) => `hidden ${l + 1}`), "output"];
-    const layers = names.map((name, l) => ({ name, neurons: snn.layers[l], spikes: [] as [number, number][] }));
+    const run = snn.raster(images.subarray(sample * snn.inputs, (sample + 1) * snn.inputs), simulation);
     const ms = simulation.dt * 1000;
-    const collect = (spikes: Float32Array, into: [number, number][], time: number) => {
-      spikes.forEach((s, i) => {
-        if (s !== 0) into.push([time, i]);
-      });
-    };
-    const run = snn.simulate(x, 1, { ...simulation, readoutTimes: [simulation.time], batchSize: 1 }, undefined, (step, _first, _B, input, hidden) => {
-      const time = Math.round(step * ms * 1000) / 1000;
-      if (input) collect(input, layers[0].spikes, time);
-      hidden.forEach((spikes, l) => collect(spikes, layers[l + 1].spikes, time));
+    const layers = run.bands.map(({ name, neurons, spikes }) => {
+      const pairs: [number, number][] = [];
+      for (let i = 0; i < spikes.length; i += 2) pairs.push([Math.round(spikes[i] * ms * 1000) / 1000, spikes[i + 1]]);
+      return { name, neurons, spikes: pairs };
     });
-    return {
-      row, sample, label: labels[sample], prediction: run.predictions[0][0], dt: simulation.dt, time: simulation.time, layers,
-    };
+    return { row, sample, label: labels[sample], prediction: run.prediction, dt: simulation.dt, time: simulation.time, layers };
   } finally {
     snn.free();
   }

@@ -79,6 +79,23 @@ export interface SpikingRun {
   steps: number;
 }
 
+/** One band of a spike raster: a whole layer (0 the input), or one channel of a convolutional layer. */
+export interface RasterBand {
+  name: string;
+  layer: number;
+  neurons: number;
+  /** The band's row of the layer's neuron i, or −1 when i belongs to another band. */
+  row(i: number): number;
+}
+
+/** One sample's spikes by band: `spikes` holds [step, row] pairs, steps from 1. */
+export interface SpikeRaster {
+  steps: number;
+  prediction: number;
+  counts: Float32Array;
+  bands: { name: string; layer: number; neurons: number; spikes: number[] }[];
+}
+
 /**
  * Sees one simulation step: its number (1 …), the batch (first sample, size B), the input spikes
  * (B × inputs; undefined for current input) and each layer's (B × width); nonzero where a neuron
@@ -167,6 +184,56 @@ export class SNN {
   }
   get outputs(): number {
     return this.layers[this.layers.length - 1];
+  }
+
+  /**
+   * The bands of a spike raster: the input and each fully connected layer whole, and the first
+   * `channels` channels of each convolutional layer (whose tens of thousands of neurons would not
+   * fit a picture).
+   */
+  rasterBands(channels = 4): RasterBand[] {
+    const whole = (name: string, layer: number): RasterBand => ({ name, layer, neurons: this.layers[layer], row: (i) => i });
+    const bands = [whole("input", 0)];
+    this.weights.forEach(({ conv }, l) => {
+      const layer = l + 1;
+      if (layer === this.layers.length - 1) bands.push(whole("output", layer));
+      else if (!conv) bands.push(whole(`hidden ${layer}`, layer));
+      else {
+        // A conv layer's neurons are NHWC: neuron i is channel i mod C at position ⌊i / C⌋.
+        const C = conv.outChannels;
+        for (let c = 0; c < Math.min(channels, C); c++) {
+          bands.push({ name: `conv ${layer} · ch ${c}`, layer, neurons: this.layers[layer] / C, row: (i) => (i % C === c ? (i - c) / C : -1) });
+        }
+      }
+    });
+    return bands;
+  }
+
+  /** Every spike of one sample, by band (rasterBands): [step, row] pairs, and what the network read out. */
+  raster(x: Float32Array, options: SimulationOptions = {}, channels = 4): SpikeRaster {
+    const bands = this.rasterBands(channels);
+    const spikes = bands.map(() => [] as number[]);
+    const byLayer = this.layers.map((_, l) => bands.flatMap((band, b) => (band.layer === l ? [{ band, into: spikes[b] }] : [])));
+    const collect = (l: number, values: Float32Array, step: number) => {
+      for (let i = 0; i < values.length; i++) {
+        if (values[i] === 0) continue;
+        for (const { band, into } of byLayer[l]) {
+          const row = band.row(i);
+          if (row >= 0) into.push(step, row);
+        }
+      }
+    };
+    const sim = resolveSimulation(options, this.neuron);
+    const run = this.simulate(x, 1, { ...sim, readoutTimes: [sim.time], batchSize: 1 }, undefined, (step, _first, _B, input, layers) => {
+      if (input) collect(0, input, step);
+      layers.forEach((values, l) => collect(l + 1, values, step));
+    });
+    return {
+      steps: run.steps,
+      prediction: run.predictions[0][0],
+      counts: run.counts,
+      bands: bands.map(({ name, layer, neurons }, b) => ({ name, layer, neurons, spikes: spikes[b] })),
+    };
   }
 
   /**
