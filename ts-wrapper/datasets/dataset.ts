@@ -10,7 +10,10 @@ export interface Dataset {
   count: number;
   features: number;
   classes: number;
-  /** Per-sample shape, e.g. [28, 28] or [3, 32, 32]; its product is `features`. */
+  /**
+   * Per-sample shape: [C, H, W] for images (MNIST [1, 28, 28], CIFAR-10 [3, 32, 32]), [F] for an
+   * IDX file of flat samples; its product is `features`.
+   */
   shape: number[];
 }
 
@@ -30,7 +33,11 @@ export function checkLabels(labels: Uint8Array, classes: number, file: string): 
   }
 }
 
-/** Builds a dataset from a decoded image IDX (count × ...) and label IDX (count). */
+/**
+ * Builds a dataset from a decoded image IDX (count × ...) and label IDX (count). A count × H × W
+ * image file is one channel: its samples have shape [1, H, W], the [C, H, W] form of every image
+ * data set here; other ranks keep their dims ([F] for count × F, [C, H, W] for count × C × H × W).
+ */
 export function fromIdx(
   name: string,
   images: IdxArray,
@@ -56,7 +63,7 @@ export function fromIdx(
     );
   }
   checkLabels(labels.data, classes, files.labels);
-  const shape = images.dims.slice(1);
+  const shape = images.dims.length === 3 ? [1, ...images.dims.slice(1)] : images.dims.slice(1);
   const features = shape.reduce((a, b) => a * b, 1);
   return {
     name,
