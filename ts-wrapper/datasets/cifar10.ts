@@ -88,3 +88,12 @@ function decodeBatch(bytes: Uint8Array, file: string, images: Float32Array, labe
   }
   return row;
 }
+
+/**
+ * Why a data set's inputs cannot drive Poisson input spikes (rates need inputs in [0, 1]), or
+ * undefined when they can: CIFAR-10's are normalised per channel, about half of them negative.
+ */
+export function poissonInputsUnfit(dataset: string): string | undefined {
+  if (dataset !== "cifar10") return undefined;
+  return "cifar10 inputs are normalised per channel (mean 0, standard deviation 1: many are negative), but Poisson input spikes need inputs in [0, 1] (a pixel fires at a rate proportional to its value)";
+}
