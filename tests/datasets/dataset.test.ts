@@ -1,5 +1,5 @@
 import { describe, it, expect } from "vitest";
-import { fromIdx, gatherBatch, oneHot, subset, type Dataset } from "../../ts-wrapper/datasets/dataset.js";
+import { fromIdx, gatherBatch, normalizeChannels, oneHot, subset, type Dataset } from "../../ts-wrapper/datasets/dataset.js";
 import type { IdxArray } from "../../ts-wrapper/datasets/idx.js";
 
 const files = { images: "imgs.idx", labels: "lbls.idx" };
@@ -16,15 +16,21 @@ function fourSamples(): { images: IdxArray; labels: IdxArray } {
 }
 
 describe("fromIdx", () => {
-  it("flattens and scales bytes by 1/255, keeping labels and per-sample shape", () => {
+  it("flattens and scales bytes by 1/255, keeping labels; a count × H × W file's samples are [1, H, W]", () => {
     const { images, labels } = fourSamples();
     const d = fromIdx("toy", images, labels, files);
-    expect(d).toMatchObject({ name: "toy", count: 4, features: 6, classes: 10, shape: [2, 3] });
+    expect(d).toMatchObject({ name: "toy", count: 4, features: 6, classes: 10, shape: [1, 2, 3] });
     expect(d.images.length).toBe(24);
     for (let i = 0; i < 24; i++) expect(d.images[i]).toBe(Math.fround(images.data[i] / 255));
     expect(d.images[0]).toBe(0);
     expect(d.images[23]).toBe(1);
     expect(Array.from(d.labels)).toEqual([3, 0, 9, 1]);
+  });
+
+  it("keeps the dims of flat (count × F) and channelled (count × C × H × W) image files", () => {
+    const { images, labels } = fourSamples();
+    expect(fromIdx("t", arr([4, 6], Array.from(images.data)), labels, files)).toMatchObject({ features: 6, shape: [6] });
+    expect(fromIdx("t", arr([4, 2, 1, 3], Array.from(images.data)), labels, files)).toMatchObject({ features: 6, shape: [2, 1, 3] });
   });
 
   it("rejects 1-D image files and multi-dimensional label files", () => {
@@ -60,12 +66,39 @@ describe("subset", () => {
     expect(s.count).toBe(2);
     expect(Array.from(s.images)).toEqual(Array.from(full.images.subarray(0, 12)));
     expect(Array.from(s.labels)).toEqual([3, 0]);
-    expect(s.shape).toEqual([2, 3]);
+    expect(s.shape).toEqual([1, 2, 3]);
     expect(subset(full, 4).count).toBe(4);
   });
 
   it("rejects limits that are not positive integers up to count", () => {
     for (const bad of [0, -1, 1.5, 5, Number.NaN]) expect(() => subset(d(), bad)).toThrow(/limit must be a positive integer/);
+  });
+});
+
+describe("normalizeChannels", () => {
+  it("subtracts each channel's mean and divides by its standard deviation, in place", () => {
+    // Two samples of shape [2, 1, 2] (channel-major: 2 values of channel 0, then 2 of channel 1);
+    // mean [0.5, 0.25], std [0.5, 0.25]. By hand, (x − m) / s:
+    //   sample 0: channel 0 (0 − 0.5) / 0.5 = −1, (1 − 0.5) / 0.5 = 1; channel 1 (0.25 − 0.25) / 0.25 = 0, (0.5 − 0.25) / 0.25 = 1
+    //   sample 1: channel 0 (0.5 − 0.5) / 0.5 = 0, (0.75 − 0.5) / 0.5 = 0.5; channel 1 (0 − 0.25) / 0.25 = −1, (1 − 0.25) / 0.25 = 3
+    const images = Float32Array.from([0, 1, 0.25, 0.5, 0.5, 0.75, 0, 1]);
+    const out = normalizeChannels(images, [2, 1, 2], [0.5, 0.25], [0.5, 0.25]);
+    expect(out).toBe(images);
+    expect(Array.from(images)).toEqual([-1, 1, 0, 1, 0, 0.5, -1, 3]);
+  });
+
+  it("takes one channel of any size, and no samples", () => {
+    // (0.2 − 0.1) / 0.5 = 0.2 and (0.6 − 0.1) / 0.5 = 1, in float32.
+    expect(Array.from(normalizeChannels(Float32Array.from([0.2, 0.6]), [1, 2], [0.1], [0.5]))).toEqual([0.2, 1].map(Math.fround));
+    expect(normalizeChannels(new Float32Array(0), [3, 32, 32], [0, 0, 0], [1, 1, 1]).length).toBe(0);
+  });
+
+  it("rejects statistics that do not match the channels, a non-positive std and partial samples", () => {
+    const x = new Float32Array(8);
+    expect(() => normalizeChannels(x, [2, 1, 2], [0.5], [0.5, 0.25])).toThrow(/2 channels but mean has 1 entries and std 2/);
+    expect(() => normalizeChannels(x, [2, 1, 2], [0, 0], [1, 0])).toThrow(/std\[1\] must be positive and finite, got 0/);
+    expect(() => normalizeChannels(x, [3, 1, 2], [0, 0, 0], [1, 1, 1])).toThrow(/8 values are not a whole number of \[3,1,2\] samples/);
+    expect(() => normalizeChannels(x, [], [], [])).toThrow(/shape must be positive integers/);
   });
 });
 

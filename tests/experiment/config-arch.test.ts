@@ -28,6 +28,10 @@ describe("experiment configs with arch", () => {
     [{ arch: "conv4k29,fc10" }, /layer 1 "conv4k29": the 29×29 kernel is larger than its input 1×28×28 with padding 0/],
     [{ arch: "fc10,conv4k3" }, /the last layer is the output and must be fc<classes>, got "conv4k3"/],
     [{ arch: "conv4k3,maxpool2,fc10" }, /t\.json: arch \(as rows\[2\] \(snn\) uses it\): layer 2 "maxpool2": max pooling has no spiking counterpart; use avgpool2/],
+    // CIFAR-10 is normalised per channel: its spiking rows cannot take Poisson input (the default).
+    [{ dataset: "cifar10", arch: "conv4k5p2,avgpool2,fc10" }, /t\.json: spiking\.encoding \(as rows\[2\] \(snn\) uses it\): cifar10 inputs are normalised per channel .*; use spiking\.encoding current instead$/],
+    [{ dataset: "cifar10", arch: "conv4k5p2,avgpool2,fc10", spiking: { encoding: "current" } }, null],
+    [{ dataset: "cifar10", arch: "conv4k5p2,avgpool2,fc10", rows: base.rows.slice(0, 2) }, null],
   ])("%j", (change, error) => {
     const config = { ...base, ...change };
     if (error === null) expect(() => resolveExperiment(config, "t.json")).not.toThrow();

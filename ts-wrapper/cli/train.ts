@@ -4,7 +4,7 @@ import { rmSync } from "node:fs";
 import { resolve } from "node:path";
 import { subset } from "../datasets/dataset.js";
 import { epochRecords, jobBytes, runJob } from "../job/run.js";
-import { MODELS, recordJob, resolveJob } from "../job/spec.js";
+import { checkEncoding, MODELS, recordJob, resolveJob } from "../job/spec.js";
 import { encodeModel } from "../models/file.js";
 import { init, runtime } from "../runtime.js";
 import { holdOut } from "../training/validation.js";
@@ -54,11 +54,12 @@ export async function trainCommand(argv: string[]): Promise<void> {
 
   const given = givenSettings(f, [...SETTING_GROUPS]);
   if (f.model === "snn") Object.assign(given, { model: "mlp", spiking: true });
-  // Every setting is checked before any data is read; the default widths, which come from the data,
-  // stand in as two.
+  // Every setting is checked before any data is read (Poisson input against the data set too); the
+  // default widths, which come from the data, stand in as two.
   const arch = given.arch !== undefined;
   const resolveFor = (layers: number[], inputShape?: number[]) => withFlags(() => resolveJob(arch ? given : { ...given, layers }, { inputShape }), NAMES);
-  resolveFor((given.layers as number[] | undefined) ?? [1, 1]);
+  const early = resolveFor((given.layers as number[] | undefined) ?? [1, 1]);
+  withFlags(() => checkEncoding(early.spiking, f.dataset), NAMES);
 
   // With --validation the test set is not read at all.
   const [trainSet, testSet] = await Promise.all([loadSplit(f.dataset, f.dataDir, "train"), f.validation === undefined ? loadSplit(f.dataset, f.dataDir, "test") : undefined]);

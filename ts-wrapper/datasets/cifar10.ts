@@ -1,12 +1,24 @@
 // CIFAR-10, binary version: records of 1 label byte + 3072 pixel bytes (3 × 32 × 32, channel-major).
-// The batches are files on Node, URLs in browsers and edge workers.
+// The batches are files on Node, URLs in browsers and edge workers. Pixels are scaled to [0, 1],
+// then normalised per channel with the training set's fixed statistics (CIFAR10_MEAN, CIFAR10_STD).
 import { platform, type FileBytes } from "../platform/index.js";
-import { normalizeBytes, type Dataset } from "./dataset.js";
+import { normalizeBytes, normalizeChannels, type Dataset } from "./dataset.js";
 
 const LABEL_BYTES = 1;
 const PIXELS = 3 * 32 * 32;
 const RECORD = LABEL_BYTES + PIXELS;
 const CLASSES = 10;
+const SHAPE = [3, 32, 32];
+
+/**
+ * Per-channel (red, green, blue) mean and standard deviation of the pixels, scaled to [0, 1], of
+ * the 50 000 images of the CIFAR-10 training set: the published constants (as in PyTorch's and
+ * Keras's CIFAR-10 examples), to four places. Fixed rather than computed from the data loaded, so
+ * that training, evaluation, a subset (--limit) and a saved model all see the same inputs without
+ * storing statistics anywhere.
+ */
+export const CIFAR10_MEAN = [0.4914, 0.4822, 0.4465] as const;
+export const CIFAR10_STD = [0.247, 0.2435, 0.2616] as const;
 
 export const CIFAR10_TRAIN_FILES = [1, 2, 3, 4, 5].map((i) => `data_batch_${i}.bin`);
 export const CIFAR10_TEST_FILES = ["test_batch.bin"];
@@ -26,11 +38,12 @@ export async function loadCifar10(dir: string, split: "train" | "test"): Promise
   const labels = new Uint8Array(count);
   let row = 0;
   for (const { file, bytes } of batches) row = decodeBatch(bytes, file, images, labels, row);
-  return { name: "cifar10", images, labels, count, features: PIXELS, classes: CLASSES, shape: [3, 32, 32] };
+  return { name: "cifar10", images, labels, count, features: PIXELS, classes: CLASSES, shape: [...SHAPE] };
 }
 
 /**
- * Decodes the bytes of one CIFAR-10 binary batch (platform-neutral: bytes read from disk or fetched).
+ * Decodes the bytes of one CIFAR-10 binary batch (platform-neutral: bytes read from disk or fetched),
+ * normalised as loadCifar10's.
  * Every malformed batch is rejected with an Error naming `file`: a size that is not a positive whole
  * number of records, or a label outside 0..9.
  */
@@ -60,7 +73,7 @@ async function readBatch(dir: string, name: string): Promise<FileBytes> {
   return { file, bytes };
 }
 
-/** Decodes the records of one batch into rows starting at `row`; returns the next free row. */
+/** Decodes the records of one batch into normalised rows starting at `row`; returns the next free row. */
 function decodeBatch(bytes: Uint8Array, file: string, images: Float32Array, labels: Uint8Array, row: number): number {
   const records = bytes.length / RECORD;
   for (let r = 0; r < records; r++, row++) {
@@ -70,7 +83,17 @@ function decodeBatch(bytes: Uint8Array, file: string, images: Float32Array, labe
       throw new Error(`${file}: record ${r} has label ${label}, out of range (expected 0..${CLASSES - 1})`);
     }
     labels[row] = label;
-    normalizeBytes(bytes.subarray(at + LABEL_BYTES, at + RECORD), images.subarray(row * PIXELS, (row + 1) * PIXELS));
+    const image = images.subarray(row * PIXELS, (row + 1) * PIXELS);
+    normalizeChannels(normalizeBytes(bytes.subarray(at + LABEL_BYTES, at + RECORD), image), SHAPE, CIFAR10_MEAN, CIFAR10_STD);
   }
   return row;
+}
+
+/**
+ * Why a data set's inputs cannot drive Poisson input spikes (rates need inputs in [0, 1]), or
+ * undefined when they can: CIFAR-10's are normalised per channel, about half of them negative.
+ */
+export function poissonInputsUnfit(dataset: string): string | undefined {
+  if (dataset !== "cifar10") return undefined;
+  return "cifar10 inputs are normalised per channel (mean 0, standard deviation 1: many are negative), but Poisson input spikes need inputs in [0, 1] (a pixel fires at a rate proportional to its value)";
 }

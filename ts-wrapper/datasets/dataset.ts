@@ -4,13 +4,19 @@ import type { IdxArray } from "./idx.js";
 /** A labelled dataset held in memory. */
 export interface Dataset {
   name: string;
-  /** Row-major count × features, each value byte / 255 in [0, 1]. */
+  /**
+   * Row-major count × features: each value byte / 255 in [0, 1] (IDX data sets), or that then
+   * normalised per channel (CIFAR-10: mean 0 and standard deviation 1 over its training set).
+   */
   images: Float32Array;
   labels: Uint8Array;
   count: number;
   features: number;
   classes: number;
-  /** Per-sample shape, e.g. [28, 28] or [3, 32, 32]; its product is `features`. */
+  /**
+   * Per-sample shape: [C, H, W] for images (MNIST [1, 28, 28], CIFAR-10 [3, 32, 32]), [F] for an
+   * IDX file of flat samples; its product is `features`.
+   */
   shape: number[];
 }
 
@@ -19,6 +25,31 @@ export function normalizeBytes(bytes: Uint8Array, out: Float32Array = new Float3
   if (out.length < bytes.length) throw new Error(`normalizeBytes: out has ${out.length} elements, need ${bytes.length}`);
   for (let i = 0; i < bytes.length; i++) out[i] = bytes[i] / 255;
   return out;
+}
+
+/**
+ * Normalises images in place, per channel: x ← (x − mean[c]) / std[c] for every value of channel c.
+ * `images` holds whole samples of `shape` [C, ...] (channel-major, as Dataset.images), so each
+ * sample is C runs of shape[1]·shape[2]·… values; `mean` and `std` have C entries. Returns `images`.
+ */
+export function normalizeChannels(images: Float32Array, shape: readonly number[], mean: readonly number[], std: readonly number[]): Float32Array {
+  const [channels] = shape;
+  if (!shape.length || shape.some((d) => !Number.isInteger(d) || d < 1)) throw new Error(`normalizeChannels: shape must be positive integers, got [${shape}]`);
+  if (mean.length !== channels || std.length !== channels) {
+    throw new Error(`normalizeChannels: shape [${shape}] has ${channels} channels but mean has ${mean.length} entries and std ${std.length}`);
+  }
+  const bad = std.findIndex((s) => !(s > 0 && Number.isFinite(s)));
+  if (bad >= 0) throw new Error(`normalizeChannels: std[${bad}] must be positive and finite, got ${std[bad]}`);
+  const plane = shape.reduce((a, b) => a * b, 1) / channels;
+  if (images.length % (plane * channels) !== 0) {
+    throw new Error(`normalizeChannels: ${images.length} values are not a whole number of [${shape}] samples`);
+  }
+  for (let at = 0, c = 0; at < images.length; at += plane, c = (c + 1) % channels) {
+    const m = mean[c];
+    const s = std[c];
+    for (let i = at; i < at + plane; i++) images[i] = (images[i] - m) / s;
+  }
+  return images;
 }
 
 /** Throws naming `file` when any label is not below `classes`. */
@@ -30,7 +61,11 @@ export function checkLabels(labels: Uint8Array, classes: number, file: string): 
   }
 }
 
-/** Builds a dataset from a decoded image IDX (count × ...) and label IDX (count). */
+/**
+ * Builds a dataset from a decoded image IDX (count × ...) and label IDX (count). A count × H × W
+ * image file is one channel: its samples have shape [1, H, W], the [C, H, W] form of every image
+ * data set here; other ranks keep their dims ([F] for count × F, [C, H, W] for count × C × H × W).
+ */
 export function fromIdx(
   name: string,
   images: IdxArray,
@@ -56,7 +91,7 @@ export function fromIdx(
     );
   }
   checkLabels(labels.data, classes, files.labels);
-  const shape = images.dims.slice(1);
+  const shape = images.dims.length === 3 ? [1, ...images.dims.slice(1)] : images.dims.slice(1);
   const features = shape.reduce((a, b) => a * b, 1);
   return {
     name,

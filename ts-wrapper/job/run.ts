@@ -12,7 +12,7 @@ import { PCN } from "../models/pcn.js";
 import type { Checkpoint } from "../training/checkpoint.js";
 import { train, type EpochResult } from "../training/trainer.js";
 import type { Runtime } from "../wasm/load.js";
-import type { JobSpec } from "./spec.js";
+import { checkEncoding, type JobSpec } from "./spec.js";
 
 export interface JobHooks {
   onBatch?: (done: number, total: number, epoch: number) => void;
@@ -46,9 +46,11 @@ export function buildModel(options: JobSpec, runtime?: Runtime): MLP | PCN {
 
 /**
  * Train and evaluate one job. `spikingTest` (default: the test set) is what the spiking network
- * simulates. The caller frees `run.model` and, when it differs, `run.network`.
+ * simulates; a Poisson-coded simulation of inputs outside [0, 1] is refused before any training. The caller frees `run.model` and, when it differs, `run.network`.
  */
 export async function runJob(options: JobSpec, data: { train: Dataset; test: Dataset; spikingTest?: Dataset }, hooks: JobHooks = {}, runtime?: Runtime): Promise<JobRun> {
+  // Inputs the simulation cannot take are refused before the training, not after it.
+  checkEncoding(options.spiking, data.spikingTest ?? data.test);
   const model = buildModel(options, runtime);
   try {
     const { epochs, batchSize, lr, lrSchedule, momentum, optimizer, weightDecay, outputLoss, seed } = options;

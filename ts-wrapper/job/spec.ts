@@ -7,6 +7,8 @@
 // neuron's tauRc); its flag is the CLI's ("batch-size", "tau-rc"). Errors are OptionErrors naming the
 // key; a rule's reason names other settings through `name`, so the CLI can word them as flags.
 
+import { poissonInputsUnfit } from "../datasets/cifar10.js";
+import type { Dataset } from "../datasets/dataset.js";
 import { OptionError } from "../errors.js";
 import { parseArch, resolveArch } from "../models/arch.js";
 import { PC_ALGORITHMS, PC_DEFAULTS, type PCAlgorithm } from "../models/pcn.js";
@@ -250,6 +252,25 @@ export function simulationOf(given: GivenSettings, neuron: NeuronParams): Simula
   } catch (error) {
     if (error instanceof OptionError) throw new OptionError(`simulation.${error.option}`, error.reason);
     throw error;
+  }
+}
+
+/**
+ * Refuses a Poisson-coded simulation of inputs outside [0, 1] (a pixel fires at a rate proportional
+ * to its value): by the data set's name alone when it is known not to fit (CIFAR-10, normalised per
+ * channel), so before any data is read, and, given the data, by its values. Current input takes
+ * any inputs.
+ */
+export function checkEncoding(simulation: Pick<Simulation, "encoding"> | undefined, data: string | Dataset): void {
+  if (simulation?.encoding !== "poisson") return;
+  const current = (name: Namer) => `; use ${name("simulation.encoding")} current instead`;
+  const unfit = poissonInputsUnfit(typeof data === "string" ? data : data.name);
+  if (unfit) throw new RuleError("simulation.encoding", (name) => `${unfit}${current(name)}`);
+  if (typeof data === "string") return;
+  const i = data.images.findIndex((x) => !(x >= 0 && x <= 1));
+  if (i >= 0) {
+    const where = `${data.name} sample ${Math.floor(i / data.features)}, input ${i % data.features} is ${data.images[i]}`;
+    throw new RuleError("simulation.encoding", (name) => `Poisson input spikes need inputs in [0, 1], but ${where}${current(name)}`);
   }
 }
 

