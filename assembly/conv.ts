@@ -24,10 +24,99 @@ export function conv2dWorkBytes(C: i32, H: i32, W: i32, O: i32, K: i32, stride: 
   const P = outSize(H, K, stride, pad) * outSize(W, K, stride, pad);
   const rows = C * K * K;
   const gemmBytes = max(gemmWorkspaceBytes(O, P, rows), max(gemmWorkspaceBytes(rows, P, O), gemmWorkspaceBytes(O, rows, P)));
-  return (((rows * P) << 2) + 15 & ~15) + gemmBytes;
+  return colsBytes(rows, P) + paddedBytes(C, H, W, stride, pad) + gemmBytes;
 }
 
-// cols[(c·K + ky)·K + kx][oy·OW + ox] = x[c][oy·s + ky − pad][ox·s + kx − pad], 0 outside the image.
+// The unrolled patches, and a vector's slack past them for the last run's overhang.
+@inline
+function colsBytes(rows: i32, P: i32): i32 {
+  return ((rows * P + 4) << 2) + 15 & ~15;
+}
+
+// Stride 1: the image inside a zero border of `pad`, with a vector's slack (0 for other strides).
+@inline
+function paddedBytes(C: i32, H: i32, W: i32, stride: i32, pad: i32): i32 {
+  return stride == 1 ? ((C * (H + 2 * pad) * (W + 2 * pad) + 4) << 2) + 15 & ~15 : 0;
+}
+
+// x[C×H×W] into the middle of a zeroed (H + 2·pad) × (W + 2·pad) frame per channel.
+function padImage(C: i32, H: i32, W: i32, pad: i32, x: usize, padded: usize): void {
+  const Hp = H + 2 * pad, Wp = W + 2 * pad;
+  fill(C * Hp * Wp, 0, padded);
+  for (let c = 0; c < C; c++) {
+    for (let y = 0; y < H; y++) {
+      memory.copy(padded + (<usize>((c * Hp + y + pad) * Wp + pad) << 2), x + (<usize>((c * H + y) * W) << 2), <usize>W << 2);
+    }
+  }
+}
+
+// im2col at stride 1 from the padded image: every run is OW floats straight from one padded row,
+// copied as whole vectors; a run's overhang (up to 3 floats) lands where the next run is written
+// after it, or in the slack.
+function im2colPadded(C: i32, H: i32, W: i32, K: i32, pad: i32, OH: i32, OW: i32, padded: usize, cols: usize): void {
+  const Hp = H + 2 * pad, Wp = W + 2 * pad;
+  const run = <usize>((OW + 3) & ~3) << 2;
+  let dst = cols;
+  for (let c = 0; c < C; c++) {
+    for (let ky = 0; ky < K; ky++) {
+      for (let kx = 0; kx < K; kx++) {
+        let src = padded + (<usize>((c * Hp + ky) * Wp + kx) << 2);
+        for (let oy = 0; oy < OH; oy++) {
+          for (let i: usize = 0; i < run; i += 16) v128.store(dst + i, v128.load(src + i));
+          src += <usize>Wp << 2;
+          dst += <usize>OW << 2;
+        }
+      }
+    }
+  }
+}
+
+// col2im at stride 1 into the padded frame (zeroed first), then its middle into x: the same sums
+// in the same order as col2im, the border's share dropped.
+function col2imPadded(C: i32, H: i32, W: i32, K: i32, pad: i32, OH: i32, OW: i32, cols: usize, padded: usize, x: usize): void {
+  const Hp = H + 2 * pad, Wp = W + 2 * pad;
+  fill(C * Hp * Wp, 0, padded);
+  let src = cols;
+  for (let c = 0; c < C; c++) {
+    for (let ky = 0; ky < K; ky++) {
+      for (let kx = 0; kx < K; kx++) {
+        let row = padded + (<usize>((c * Hp + ky) * Wp + kx) << 2);
+        for (let oy = 0; oy < OH; oy++) {
+          let ox = 0;
+          for (; ox + 4 <= OW; ox += 4) {
+            const d = row + (<usize>ox << 2);
+            v128.store(d, f32x4.add(v128.load(d), v128.load(src + (<usize>ox << 2))));
+          }
+          for (; ox < OW; ox++) {
+            const d = row + (<usize>ox << 2);
+            store<f32>(d, load<f32>(d) + load<f32>(src + (<usize>ox << 2)));
+          }
+          row += <usize>Wp << 2;
+          src += <usize>OW << 2;
+        }
+      }
+    }
+  }
+  for (let c = 0; c < C; c++) {
+    for (let y = 0; y < H; y++) {
+      memory.copy(x + (<usize>((c * H + y) * W) << 2), padded + (<usize>((c * Hp + y + pad) * Wp + pad) << 2), <usize>W << 2);
+    }
+  }
+}
+
+// The patches of one image into cols, by whichever path its stride allows.
+@inline
+function unroll(C: i32, H: i32, W: i32, K: i32, stride: i32, pad: i32, OH: i32, OW: i32, x: usize, cols: usize, padded: usize): void {
+  if (stride == 1) {
+    padImage(C, H, W, pad, x, padded);
+    im2colPadded(C, H, W, K, pad, OH, OW, padded, cols);
+  } else {
+    im2col(C, H, W, K, stride, pad, OH, OW, x, cols);
+  }
+}
+
+// cols[(c·K + ky)·K + kx][oy·OW + ox] = x[c][oy·s + ky − pad][ox·s + kx − pad], 0 outside the
+// image: the general path, for strides above 1 (stride 1 goes through im2colPadded).
 function im2col(C: i32, H: i32, W: i32, K: i32, stride: i32, pad: i32, OH: i32, OW: i32, x: usize, cols: usize): void {
   let dst = cols;
   for (let c = 0; c < C; c++) {
@@ -44,16 +133,8 @@ function im2col(C: i32, H: i32, W: i32, K: i32, stride: i32, pad: i32, OH: i32, 
           } else {
             const row = plane + (<usize>(iy * W) << 2);
             for (let ox = 0; ox < lo; ox++) store<f32>(dst + (<usize>ox << 2), 0);
-            if (stride == 1) {
-              // Runs are short (the output width): a vector loop beats memory.copy's call.
-              const from = row + (<usize>(kx - pad) << 2);
-              let ox = lo;
-              for (; ox + 4 <= hi; ox += 4) v128.store(dst + (<usize>ox << 2), v128.load(from + (<usize>ox << 2)));
-              for (; ox < hi; ox++) store<f32>(dst + (<usize>ox << 2), load<f32>(from + (<usize>ox << 2)));
-            } else {
-              for (let ox = lo; ox < hi; ox++) {
-                store<f32>(dst + (<usize>ox << 2), load<f32>(row + (<usize>(ox * stride + kx - pad) << 2)));
-              }
+            for (let ox = lo; ox < hi; ox++) {
+              store<f32>(dst + (<usize>ox << 2), load<f32>(row + (<usize>(ox * stride + kx - pad) << 2)));
             }
             for (let ox = hi; ox < OW; ox++) store<f32>(dst + (<usize>ox << 2), 0);
           }
@@ -65,7 +146,7 @@ function im2col(C: i32, H: i32, W: i32, K: i32, stride: i32, pad: i32, OH: i32, 
 }
 
 // The adjoint of im2col: x[c][iy][ix] += cols[…] for every patch entry inside the image, rows of
-// cols in order (so each input's sum has a fixed order).
+// cols in order (so each input's sum has a fixed order); strides above 1.
 function col2im(C: i32, H: i32, W: i32, K: i32, stride: i32, pad: i32, OH: i32, OW: i32, cols: usize, x: usize): void {
   let src = cols;
   for (let c = 0; c < C; c++) {
@@ -78,21 +159,9 @@ function col2im(C: i32, H: i32, W: i32, K: i32, stride: i32, pad: i32, OH: i32, 
           const iy = oy * stride + ky - pad;
           if (iy >= 0 && iy < H) {
             const row = plane + (<usize>(iy * W + kx - pad) << 2);
-            if (stride == 1) {
-              let ox = lo;
-              for (; ox + 4 <= hi; ox += 4) {
-                const d = row + (<usize>ox << 2);
-                v128.store(d, f32x4.add(v128.load(d), v128.load(src + (<usize>ox << 2))));
-              }
-              for (; ox < hi; ox++) {
-                const d = row + (<usize>ox << 2);
-                store<f32>(d, load<f32>(d) + load<f32>(src + (<usize>ox << 2)));
-              }
-            } else {
-              for (let ox = lo; ox < hi; ox++) {
-                const d = row + (<usize>(ox * stride) << 2);
-                store<f32>(d, load<f32>(d) + load<f32>(src + (<usize>ox << 2)));
-              }
+            for (let ox = lo; ox < hi; ox++) {
+              const d = row + (<usize>(ox * stride) << 2);
+              store<f32>(d, load<f32>(d) + load<f32>(src + (<usize>ox << 2)));
             }
           }
           src += <usize>OW << 2;
@@ -113,11 +182,11 @@ export function conv2dForward(
 ): void {
   const OH = outSize(H, K, stride, pad), OW = outSize(W, K, stride, pad);
   const P = OH * OW, rows = C * K * K;
-  const cols = work, gemmWork = work + ((<usize>(rows * P) << 2) + 15 & ~15);
+  const cols = work, padded = cols + colsBytes(rows, P), gemmWork = padded + paddedBytes(C, H, W, stride, pad);
   for (let n = 0; n < N; n++) {
     const image = x + (<usize>(n * C * H * W) << 2);
     const out = y + (<usize>(n * O * P) << 2);
-    im2col(C, H, W, K, stride, pad, OH, OW, image, cols);
+    unroll(C, H, W, K, stride, pad, OH, OW, image, cols, padded);
     gemm(0, 0, O, P, rows, w, rows, cols, P, out, P, 0, 0, gemmWork);
     if (bias) {
       for (let o = 0; o < O; o++) addScalar(P, load<f32>(bias + (<usize>o << 2)), out + (<usize>(o * P) << 2));
@@ -132,13 +201,17 @@ export function conv2dInputGrad(
 ): void {
   const OH = outSize(H, K, stride, pad), OW = outSize(W, K, stride, pad);
   const P = OH * OW, rows = C * K * K;
-  const cols = work, gemmWork = work + ((<usize>(rows * P) << 2) + 15 & ~15);
+  const cols = work, padded = cols + colsBytes(rows, P), gemmWork = padded + paddedBytes(C, H, W, stride, pad);
   for (let n = 0; n < N; n++) {
     const grad = dy + (<usize>(n * O * P) << 2);
     const image = dx + (<usize>(n * C * H * W) << 2);
     gemm(1, 0, rows, P, O, w, rows, grad, P, cols, P, 0, 0, gemmWork);
-    fill(C * H * W, 0, image);
-    col2im(C, H, W, K, stride, pad, OH, OW, cols, image);
+    if (stride == 1) {
+      col2imPadded(C, H, W, K, pad, OH, OW, cols, padded, image);
+    } else {
+      fill(C * H * W, 0, image);
+      col2im(C, H, W, K, stride, pad, OH, OW, cols, image);
+    }
   }
 }
 
@@ -152,13 +225,13 @@ export function conv2dWeightGrad(
 ): void {
   const OH = outSize(H, K, stride, pad), OW = outSize(W, K, stride, pad);
   const P = OH * OW, rows = C * K * K;
-  const cols = work, gemmWork = work + ((<usize>(rows * P) << 2) + 15 & ~15);
+  const cols = work, padded = cols + colsBytes(rows, P), gemmWork = padded + paddedBytes(C, H, W, stride, pad);
   if (N <= 0) fill(O * rows, 0, dw);
   if (dbias) fill(O, 0, dbias);
   for (let n = 0; n < N; n++) {
     const image = x + (<usize>(n * C * H * W) << 2);
     const grad = dy + (<usize>(n * O * P) << 2);
-    im2col(C, H, W, K, stride, pad, OH, OW, image, cols);
+    unroll(C, H, W, K, stride, pad, OH, OW, image, cols, padded);
     gemm(0, 1, O, rows, P, grad, P, cols, P, dw, rows, n > 0 ? 1 : 0, 0, gemmWork);
     if (dbias) {
       for (let o = 0; o < O; o++) {
