@@ -122,6 +122,18 @@ describe("architecture specs: exit 2 before any work, naming --arch, the token a
     expect(result.config).toMatchObject({ arch: "conv4k3p1,avgpool2,fc10", inputShape: [1, 8, 8], validation: 40, trainSamples: 160 });
     expect(result.history[0]).toHaveProperty("validation_accuracy");
   });
+
+  it("an fc-only spec is the MLP of those widths: the same config and params_sha256 as --layers", async () => {
+    const [spec, widths] = await Promise.all([
+      runCli(["train", "--data-dir", data, ...BASE, "--arch", "fc12,fc10", "--validation", "40", "--json"]),
+      runCli(["train", "--data-dir", data, ...BASE, "--layers", "64,12,10", "--validation", "40", "--json"]),
+    ]);
+    expect(spec.code, spec.stderr).toBe(0);
+    const a = JSON.parse(lines(spec.stdout).pop()!), b = JSON.parse(lines(widths.stdout).pop()!);
+    expect(a.config.layers).toEqual([64, 12, 10]);
+    expect(a.config).not.toHaveProperty("arch");
+    expect(a.params_sha256).toBe(b.params_sha256);
+  });
 });
 
 describe("malformed data: exit 1, one line naming the file, no --out written", () => {

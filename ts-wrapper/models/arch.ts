@@ -62,12 +62,12 @@ export interface ShapeOptions {
 }
 
 /**
- * Each layer's input and output shape from the data's sample shape ([C, H, W]; [H, W] is one
- * channel; [F] is flat, for fc-only specs).
+ * Each layer's input and output shape from the data's sample shape ([C, H, W], or [F] flat for
+ * fc-only specs).
  */
 export function shapeArch(layers: readonly ArchLayer[], inputShape: readonly number[], options: ShapeOptions = {}): ShapedLayer[] {
   const option = options.option ?? "arch";
-  let shape = inputShape.length === 2 ? [1, ...inputShape] : [...inputShape];
+  let shape = [...inputShape];
   if (!shape.length || shape.some((d) => !Number.isInteger(d) || d < 1)) throw new OptionError(option, `the input shape must be positive integers, got [${inputShape}]`);
   const dims = (s: number[]) => s.join("×");
   return layers.map((layer, i) => {
