@@ -1,4 +1,5 @@
-export { IN_PLACE_BACKWARD, type Layer, type WeightModule } from "./layer.js";
+export { IN_PLACE_BACKWARD, type Layer } from "./layer.js";
+export { WeightModule } from "./weighted.js";
 export { Linear } from "./linear.js";
 export { Conv2d } from "./conv.js";
 export { BatchNorm1d, BatchNorm2d } from "./batchnorm.js";

@@ -33,30 +33,3 @@ export interface Layer {
    */
   backward(dy: Matrix, dx?: Matrix): void;
 }
-
-/** A layer with a weight and a bias, whose error goes back through a matrix: Linear and Conv2d. */
-export interface WeightModule extends Layer {
-  readonly kind: "linear" | "conv";
-  /** Tensor names of the weight and the bias. */
-  readonly weight: string;
-  readonly bias: string;
-  /** Inputs each output sums over: the He initialisation's (and the feedback matrix's) fan-in. */
-  readonly fanIn: number;
-  /** The batch-norm layer that follows, by tensor prefix (fusion folds it in), if any. */
-  norm?: string;
-  /** Feedback alignment's fixed matrix of W's shape, when set. */
-  feedback?: Matrix;
-  /** W as a matrix: out × in for Linear, out × C·K² for Conv2d. */
-  weights(): Matrix;
-  biases(): Matrix;
-  /** The matrix the error goes back through: the fixed B with feedback alignment, else W. */
-  backwardMatrix(): Matrix;
-  /** The last forward's output. */
-  readonly output: Matrix;
-  /** out = W·x + b, without keeping x (forward is this, keeping x for backward). */
-  predict(x: Matrix, out: Matrix): void;
-  /** The gradients of W and b (summed over the rows) into the ParameterSet's gradient block. */
-  weightGradient(x: Matrix, dy: Matrix): void;
-  /** dx: dy sent back through backwardMatrix(). */
-  inputGradient(dy: Matrix, dx: Matrix): void;
-}
