@@ -104,6 +104,18 @@ function col2imPadded(C: i32, H: i32, W: i32, K: i32, pad: i32, OH: i32, OW: i32
   }
 }
 
+/** Bytes `unrollPatches` needs for a C×H×W image: the patches (first), then the padded copy. */
+export function unrollBytes(C: i32, H: i32, W: i32, K: i32, stride: i32, pad: i32): i32 {
+  const P = outSize(H, K, stride, pad) * outSize(W, K, stride, pad);
+  return colsBytes(C * K * K, P) + paddedBytes(C, H, W, stride, pad);
+}
+
+/** One image's patches as im2col lays them out, at the start of `work` (unrollBytes long). */
+export function unrollPatches(C: i32, H: i32, W: i32, K: i32, stride: i32, pad: i32, x: usize, work: usize): void {
+  const OH = outSize(H, K, stride, pad), OW = outSize(W, K, stride, pad);
+  unroll(C, H, W, K, stride, pad, OH, OW, x, work, work + colsBytes(C * K * K, OH * OW));
+}
+
 // The patches of one image into cols, by whichever path its stride allows.
 @inline
 function unroll(C: i32, H: i32, W: i32, K: i32, stride: i32, pad: i32, OH: i32, OW: i32, x: usize, cols: usize, padded: usize): void {

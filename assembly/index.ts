@@ -29,7 +29,7 @@ export { lifStep } from "./lif";
 export { lifRate } from "./rates";
 export { poissonSpikesRows } from "./encode";
 export { lowpassStep, alphaStep } from "./synapse";
-export { propagateSpikes, propagateSpikesConv, neuronCurrent, recordSpikes } from "./snn";
+export { propagateSpikes, propagateSpikesConv, spikingConvWorkBytes, neuronCurrent, recordSpikes } from "./snn";
 export { rngSeed, rngNextU32, rngUniform, rngNormal, rngPermutation } from "./rng";
 
 /** First free byte after the module's static data: the TypeScript heap starts here. */

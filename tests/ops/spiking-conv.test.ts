@@ -21,20 +21,25 @@ const CASES = [
   { name: "NHWC map, pool 3, k2", B: 1, C: 4, H: 9, W: 9, channelsLast: true, pool: 3, O: 8, K: 2, stride: 1, padding: 0 },
 ];
 
-describe("event-driven convolution", () => {
-  it.each(CASES)("$name", ({ B, C, H, W, channelsLast, pool, O, K, stride, padding }) => {
+// Each case at two activities: 3 % of inputs active (event by event) and 40 % (the dense product,
+// past the kernel's 7 % threshold); both must agree with the same reference.
+const ACTIVE = [0.03, 0.4];
+
+describe("event-driven convolution, and its dense path for busy images", () => {
+  it.each(CASES.flatMap((c) => ACTIVE.map((active) => ({ ...c, active }))))("$name, $active active", ({ B, C, H, W, channelsLast, pool, O, K, stride, padding, active }) => {
     const gen = new Lcg(C * 7 + pool);
     const n = C * H * W;
-    // Sparse: about one value in four fires, with two spike values.
-    const spikes = Float32Array.from({ length: B * n }, () => (gen.uniform() < 0.25 ? (gen.uniform() < 0.5 ? 1000 : 250) : 0));
+    // Two spike values.
+    const spikes = Float32Array.from({ length: B * n }, () => (gen.uniform() < active ? (gen.uniform() < 0.5 ? 1000 : 250) : 0));
     const weight = Float32Array.from({ length: O * C * K * K }, () => gen.range(-1, 1));
     const PH = H / pool, PW = W / pool;
     const OH = ops.convOutputSize(PH, K, stride, padding), OW = ops.convOutputSize(PW, K, stride, padding);
     const wT = new Matrix(rt, C * K * K, O);
     const v = wT.view();
     for (let o = 0; o < O; o++) for (let t = 0; t < C * K * K; t++) v[t * O + o] = weight[o * C * K * K + t];
-    const s = Matrix.from(rt, B, n, spikes), out = new Matrix(rt, B, OH * OW * O), events = new Bytes(rt, 4 * n);
     const shape = { channels: C, height: H, width: W, channelsLast, pool, outChannels: O, kernel: K, stride, padding };
+    const s = Matrix.from(rt, B, n, spikes), out = new Matrix(rt, B, OH * OW * O), events = new Bytes(rt, ops.spikingConvWorkBytes(rt, shape));
+    out.view().fill(NaN); // every output must be written, on either path
     const count = ops.propagateSpikesConv(s, shape, wT, out, events);
     expect(count).toBe(spikes.filter((x) => x !== 0).length);
     const actual = out.toArray();

@@ -15,7 +15,7 @@ import { axpy, fill } from "../ops/elementwise.js";
 import { matmul } from "../ops/linear.js";
 import { gemmWorkBytes } from "../ops/linear.js";
 import { RowRngs, STREAMS } from "../ops/rng.js";
-import { alphaStep, lifStep, lowpassStep, neuronCurrent, poissonEncode, propagateSpikes, propagateSpikesConv, recordSpikes, type SpikingConvShape } from "../ops/spiking.js";
+import { alphaStep, lifStep, lowpassStep, neuronCurrent, poissonEncode, propagateSpikes, propagateSpikesConv, recordSpikes, spikingConvWorkBytes, type SpikingConvShape } from "../ops/spiking.js";
 import { Conv2d, Linear, Pool2d } from "../layers/index.js";
 import { runtime as defaultRuntime } from "../runtime.js";
 import { Bytes, Matrix } from "../tensor.js";
@@ -305,7 +305,8 @@ export class SNN {
       x: scratch(this.inputs),
       inputSpikes: scratch(this.inputs),
       generators: new RowRngs(rt, B, arena),
-      events: new Bytes(rt, 4 * Math.max(...this.layers), arena),
+      // Event indices for the widest layer, or a convolution's scratch if that is larger.
+      events: new Bytes(rt, Math.max(4 * Math.max(...this.layers), ...this.weights.map(({ conv }) => (conv ? spikingConvWorkBytes(rt, conv) : 0))), arena),
       counts: scratch(this.outputs),
       first: scratch(this.outputs),
       drive: scratch(this.outputs),

@@ -4,6 +4,7 @@
 import type { Bytes, Matrix } from "../tensor.js";
 import type { NeuronParams } from "./activation.js";
 import type { RowRngs } from "./rng.js";
+import type { Runtime } from "../wasm/load.js";
 
 /**
  * One step of Poisson rate coding of x (B × n, values in [0, 1]): input i fires with probability
@@ -38,11 +39,18 @@ export interface SpikingConvShape {
 
 /**
  * out (B × OH·OW·O, NHWC) = conv(avgpool(spikes)), event by event: each nonzero spike adds its
- * kernel column (wT: [C·K·K, O]) to the outputs it reaches. Returns the spikes propagated.
+ * kernel column (wT: [C·K·K, O]) to the outputs it reaches — or, for an image with many active
+ * inputs, as one dense product. `work` holds spikingConvWorkBytes(shape). Returns the spikes
+ * propagated.
  */
-export function propagateSpikesConv(spikes: Matrix, s: SpikingConvShape, wT: Matrix, out: Matrix, events: Bytes): number {
+export function propagateSpikesConv(spikes: Matrix, s: SpikingConvShape, wT: Matrix, out: Matrix, work: Bytes): number {
   return spikes.runtime.kernels.propagateSpikesConv(spikes.rows, s.channels, s.height, s.width, s.channelsLast ? 1 : 0, s.pool,
-    s.outChannels, s.kernel, s.stride, s.padding, spikes.ptr, wT.ptr, out.ptr, events.ptr);
+    s.outChannels, s.kernel, s.stride, s.padding, spikes.ptr, wT.ptr, out.ptr, work.ptr);
+}
+
+/** Bytes of scratch propagateSpikesConv needs for this shape. */
+export function spikingConvWorkBytes(rt: Runtime, s: SpikingConvShape): number {
+  return rt.kernels.spikingConvWorkBytes(s.channels, s.height, s.width, s.pool, s.outChannels, s.kernel, s.stride, s.padding);
 }
 
 /** First-order low-pass synapse y ← a·y + (1 − a)·u, a = e^{−dt/τ_s}; τ_s = 0 passes u through. */

@@ -48,6 +48,7 @@ export interface Kernels {
   alphaStep(n: number, dt: number, tauS: number, u: Ptr, y: Ptr, z: Ptr): void;
   propagateSpikes(B: number, nIn: number, nOut: number, spikes: Ptr, wT: Ptr, out: Ptr, scratch: Ptr): number;
   propagateSpikesConv(B: number, C: number, H: number, W: number, channelsLast: number, pool: number, O: number, K: number, stride: number, pad: number, spikes: Ptr, wT: Ptr, out: Ptr, scratch: Ptr): number;
+  spikingConvWorkBytes(C: number, H: number, W: number, pool: number, O: number, K: number, stride: number, pad: number): number;
   neuronCurrent(B: number, n: number, y: Ptr, bias: Ptr, gain: number, out: Ptr): void;
   recordSpikes(n: number, tEnd: number, dt: number, tRef: number, spikes: Ptr, refractory: Ptr, counts: Ptr, first: Ptr): void;
   rngSeed(g: Ptr, seed: number, stream: number): void;
@@ -65,7 +66,7 @@ export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
   "batchNorm2dTrain", "batchNorm2dInfer", "batchNorm2dBackward", "conv2dWorkBytes", "conv2dForward", "conv2dInputGrad", "conv2dWeightGrad",
   "avgPoolForward", "avgPoolBackward", "maxPoolForward", "maxPoolBackward",
   "sgdStep", "adamStep", "pcStep", "pcValues", "pcRepredict", "pcResidual", "pcHalfSquares", "pcMove", "lifStep", "lifRate", "poissonSpikesRows", "lowpassStep", "alphaStep",
-  "propagateSpikes", "propagateSpikesConv", "neuronCurrent", "recordSpikes", "rngSeed", "rngNextU32", "rngUniform", "rngNormal", "rngPermutation",
+  "propagateSpikes", "propagateSpikesConv", "spikingConvWorkBytes", "neuronCurrent", "recordSpikes", "rngSeed", "rngNextU32", "rngUniform", "rngNormal", "rngPermutation",
   "heapBase",
 ];
 
