@@ -62,6 +62,19 @@ export function firstNonFinite(n: i32, p: usize): i32 {
   return -1;
 }
 
+/** Index of the first value of p[0..n) that is not ±0, or -1 when all are. */
+export function firstNonZero(n: i32, p: usize): i32 {
+  const zero = f32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    if (v128.any_true(f32x4.ne(v128.load(p + (<usize>i << 2)), zero))) break;
+  }
+  for (; i < n; i++) {
+    if (load<f32>(p + (<usize>i << 2)) != 0) return i;
+  }
+  return -1;
+}
+
 /** Σ p[0..n): four lane sums over i ≡ lane (mod 4), added lane 0 to 3, then the tail in order. */
 export function sum(n: i32, p: usize): f32 {
   let acc = f32x4.splat(0);

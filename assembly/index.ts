@@ -16,7 +16,7 @@ export {
 } from "./layout";
 
 export { gemm, gemmWorkspaceBytes } from "./gemm";
-export { fill, axpy, scale, columnSums, firstNonFinite } from "./elementwise";
+export { fill, axpy, scale, columnSums, firstNonFinite, firstNonZero } from "./elementwise";
 export { activationForward, activationBackward } from "./activation";
 export { softmaxRows, softmaxCrossEntropy, squaredError } from "./loss";
 export { argmaxRows, countCorrect } from "./metrics";

@@ -9,9 +9,15 @@
 // and the state kept as u and e, so that Z-IL equals backprop bit for bit here too (Song et al.
 // 2020 show the equivalence for convolutional networks). Max pooling's chain derivative routes
 // the error to each window's current maximum.
+//
+// From the feedforward state the errors spread down one layer a step, so in IL's first steps the
+// lower layers neither move nor see an error. With `reuse` (the weights are unchanged since the
+// last step) a stage whose error is all zero sends back zeros without the product, and a stage
+// whose value layer below neither moved nor was repredicted keeps its prediction: both skip only
+// what would be exactly the same, so the bits do not change (tests/pc/conv.test.ts checks).
 
 import { IN_PLACE_BACKWARD, type Layer, type WeightModule } from "../layers/index.js";
-import { scale } from "../ops/elementwise.js";
+import { fill, isZero, scale } from "../ops/elementwise.js";
 import { pcHalfSquares, pcMove, pcOutputError, pcRepredict, pcValues, type PcOutput } from "../ops/pc.js";
 import { Matrix } from "../tensor.js";
 import type { Arena } from "../wasm/heap.js";
@@ -33,6 +39,8 @@ interface Stage {
 
 export interface LayerStepOptions {
   refreshFirst?: boolean;
+  /** The weights are those of this batch's previous step: unmoved layers keep their predictions. */
+  reuse?: boolean;
   capture?: number | "none" | "all";
   gradScale: number;
 }
@@ -41,6 +49,8 @@ export class LayerRelaxation {
   private readonly stages: Stage[];
   private input?: Matrix;
   private target?: Matrix;
+  /** Per value layer, whether the previous step's move changed it (unknown: all true). */
+  private moved: boolean[] = [];
 
   /** Buffers for `capacity` rows from `arena`; `predictions` and `errors` are u_1 … u_L and e_1 … e_L. */
   constructor(readonly mlp: MLP, capacity: number, arena: Arena, readonly predictions: Matrix[], readonly errors: Matrix[]) {
@@ -65,6 +75,7 @@ export class LayerRelaxation {
   /** The clamped input of this batch (passed through any fixed layers before the first weight layer). */
   setInput(x: Matrix): void {
     this.input = x;
+    this.moved = [];
     this.stages[0].input = this.throughChain(this.stages[0], x);
   }
 
@@ -78,14 +89,22 @@ export class LayerRelaxation {
     const L = this.stages.length;
     const u = (i: number) => this.predictions[i].head(B);
     const e = (i: number) => this.errors[i].head(B);
+    const reuse = options.reuse === true && this.moved.length === L;
+    // Stage i's input, value layer i − 1, is as it was at its last prediction.
+    const still = (i: number) => reuse && !this.moved[i - 1];
     for (let i = 1; i < L; i++) {
+      if (still(i)) continue;
       const s = this.stages[i];
       const x = s.values!.head(B);
       pcValues(u(i - 1), e(i - 1), x);
       s.input = this.throughChain(s, x);
     }
     if (options.refreshFirst) this.stages[0].input = this.throughChain(this.stages[0], this.input!.head(B));
+    // A repredicted layer's x = u + e may change in its last bits, so it counts as moved.
+    const repredicted = new Array<boolean>(L).fill(false);
     for (let i = options.refreshFirst ? 0 : 1; i < L; i++) {
+      if (i > 0 && still(i)) continue;
+      repredicted[i] = true;
       const s = this.stages[i];
       const clamped = i === L - 1 && output !== "free";
       const p = clamped ? u(i) : s.scratch.head(B);
@@ -104,9 +123,22 @@ export class LayerRelaxation {
       scale(-options.gradScale, this.mlp.params.gradMatrix(module.weight));
       scale(-options.gradScale, this.mlp.params.gradMatrix(module.bias));
     }
-    if (gamma === 0) return energy;
+    if (gamma === 0) {
+      this.moved = repredicted;
+      return energy;
+    }
+    const moved = new Array<boolean>(L).fill(true);
     for (let i = 1; i < L; i++) {
       const s = this.stages[i];
+      const below = e(i - 1);
+      if (options.reuse && isZero(e(i))) {
+        // M_iᵀ·0 through the chain is 0: the layer below moves only by its own error.
+        const zero = s.back[0].prefix(B, below.cols);
+        fill(zero, 0);
+        moved[i - 1] = repredicted[i - 1] || !isZero(below);
+        pcMove(gamma, zero, below);
+        continue;
+      }
       let g = s.back[0].prefix(B, s.module.inputs);
       s.module.inputGradient(e(i), g);
       for (let k = s.chain.length - 1; k >= 0; k--) {
@@ -119,9 +151,10 @@ export class LayerRelaxation {
           g = next;
         }
       }
-      pcMove(gamma, g, e(i - 1));
+      pcMove(gamma, g, below);
     }
     if (output === "free") scale(1 - gamma, e(L - 1));
+    this.moved = moved;
     return energy;
   }
 

@@ -50,7 +50,7 @@ export interface PCNOptions extends Omit<MLPOptions, "batchNorm"> {
 interface Relaxation {
   setInput(x: Matrix): void;
   setTarget(target: Matrix | undefined): void;
-  step(B: number, gamma: number, output: PcOutput, options: { refreshFirst?: boolean; capture?: number | "none" | "all"; gradScale: number; work: Bytes }): number;
+  step(B: number, gamma: number, output: PcOutput, options: { refreshFirst?: boolean; reuse?: boolean; capture?: number | "none" | "all"; gradScale: number; work: Bytes }): number;
 }
 
 /** An energy this many times its starting value (+1) means the relaxation is diverging. */
@@ -176,13 +176,14 @@ export class PCN {
         optimizer.step();
       }
     } else {
+      // The weights stay fixed until the update: every step after the first may reuse.
       for (let t = 1; t <= this.T; t++) {
-        trace.push(this.step(B, this.gamma, mode, "none", t));
+        trace.push(this.step(B, this.gamma, mode, "none", t, false, t > 1));
         const n = trace.length;
         if (this.tolerance > 0 && n > 1 && Math.abs(trace[n - 2] - trace[n - 1]) <= this.tolerance * Math.abs(trace[n - 2])) break;
       }
       // γ = 0: errors at the relaxed state and the gradients, without moving the value nodes.
-      this.step(B, 0, mode, "all", trace.length + 1);
+      this.step(B, 0, mode, "all", trace.length + 1, false, true);
       optimizer.step();
     }
     this.energyTrace = trace;
@@ -253,9 +254,9 @@ export class PCN {
 
   // Inference step t: errors and energy of the state after t − 1 moves, then the t-th move
   // (iPC's later steps recompute u_1: W_0 has changed).
-  private step(B: number, gamma: number, output: PcOutput, capture: number | "none" | "all", t: number, refreshFirst = false): number {
+  private step(B: number, gamma: number, output: PcOutput, capture: number | "none" | "all", t: number, refreshFirst = false, reuse = false): number {
     const ws = this.ws!;
-    const energy = ws.table.step(B, gamma, output, { refreshFirst, capture, gradScale: 1 / B, work: ws.work }) / B;
+    const energy = ws.table.step(B, gamma, output, { refreshFirst, reuse, capture, gradScale: 1 / B, work: ws.work }) / B;
     if (t === 1) this.startEnergy = energy;
     // Relaxation descends F, so a finite but exploding energy is divergence too: float32 value
     // nodes can grow to 1e19 without overflowing, and only the gradients would then.

@@ -25,3 +25,8 @@ export function columnSums(x: Matrix, out: Matrix, accumulate = false): void {
 export function firstNonFinite(m: Matrix): number {
   return m.runtime.kernels.firstNonFinite(m.size, m.ptr);
 }
+
+/** Whether every value of m is ±0. */
+export function isZero(m: Matrix): boolean {
+  return m.runtime.kernels.firstNonZero(m.size, m.ptr) < 0;
+}

@@ -12,6 +12,7 @@ export interface Kernels {
   scale(n: number, alpha: number, x: Ptr): void;
   columnSums(M: number, N: number, x: Ptr, ldx: number, out: Ptr, accumulate: number): void;
   firstNonFinite(n: number, p: Ptr): number;
+  firstNonZero(n: number, p: Ptr): number;
   activationForward(kind: number, n: number, z: Ptr, a: Ptr, neuron: Ptr): void;
   activationBackward(kind: number, n: number, z: Ptr, a: Ptr, da: Ptr, dz: Ptr, neuron: Ptr): void;
   softmaxRows(M: number, N: number, z: Ptr, out: Ptr): void;
@@ -60,7 +61,7 @@ export interface Kernels {
 }
 
 export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
-  "gemm", "gemmWorkspaceBytes", "fill", "axpy", "scale", "columnSums", "firstNonFinite",
+  "gemm", "gemmWorkspaceBytes", "fill", "axpy", "scale", "columnSums", "firstNonFinite", "firstNonZero",
   "activationForward", "activationBackward", "softmaxRows", "softmaxCrossEntropy", "squaredError",
   "argmaxRows", "countCorrect", "batchNormTrain", "batchNormInfer", "batchNormBackward",
   "batchNorm2dTrain", "batchNorm2dInfer", "batchNorm2dBackward", "conv2dWorkBytes", "conv2dForward", "conv2dInputGrad", "conv2dWeightGrad",
