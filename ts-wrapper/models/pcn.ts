@@ -166,8 +166,10 @@ export class PCN {
     if (this.algo === "zil") {
       // Layer L−t takes its gradient at step t, before that step moves any value node; all
       // updates are applied together after the last step, which equals applying each when taken,
-      // since no later step reads a layer's weights after its gradient is captured.
-      for (let t = 1; t <= L; t++) trace.push(this.step(B, 1, mode, L - t, t));
+      // since no later step reads a layer's weights after its gradient is captured. The weights are
+      // fixed meanwhile, so steps may reuse what has not moved (the error front comes down a layer
+      // a step).
+      for (let t = 1; t <= L; t++) trace.push(this.step(B, 1, mode, L - t, t, false, t > 1));
       optimizer.step();
     } else if (this.algo === "ipc") {
       // After the first update W_0 has changed, so u_1 is recomputed at every later step.
