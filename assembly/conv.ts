@@ -10,6 +10,7 @@
 
 import { fill, sum } from "./elementwise";
 import { gemm, gemmWorkspaceBytes } from "./gemm";
+import { roundUp } from "./simd";
 
 @inline
 function outSize(size: i32, K: i32, stride: i32, pad: i32): i32 {
@@ -30,13 +31,13 @@ export function conv2dWorkBytes(C: i32, H: i32, W: i32, O: i32, K: i32, stride: 
 // The unrolled patches, and a vector's slack past them for the last run's overhang.
 @inline
 function colsBytes(rows: i32, P: i32): i32 {
-  return ((rows * P + 4) << 2) + 15 & ~15;
+  return roundUp((rows * P + 4) << 2, 16);
 }
 
 // Stride 1: the image inside a zero border of `pad`, with a vector's slack (0 for other strides).
 @inline
 function paddedBytes(C: i32, H: i32, W: i32, stride: i32, pad: i32): i32 {
-  return stride == 1 ? ((C * (H + 2 * pad) * (W + 2 * pad) + 4) << 2) + 15 & ~15 : 0;
+  return stride == 1 ? roundUp((C * (H + 2 * pad) * (W + 2 * pad) + 4) << 2, 16) : 0;
 }
 
 // x[C×H×W] into the middle of a zeroed (H + 2·pad) × (W + 2·pad) frame per channel.

@@ -4,6 +4,7 @@
 
 import { unrollBytes, unrollPatches } from "./conv";
 import { gemm, gemmWorkspaceBytes } from "./gemm";
+import { roundUp } from "./simd";
 
 // An image whose share of active inputs exceeds this goes through the dense convolution instead
 // of event by event: an event costs K²·O scattered multiply-adds, the dense product as many per
@@ -90,11 +91,6 @@ function gatherEvents(s: usize, n: i32, scratch: usize): i32 {
   return m;
 }
 
-@inline
-function aligned(bytes: i32): i32 {
-  return bytes + 15 & ~15;
-}
-
 /**
  * Bytes of scratch propagateSpikesConv needs: the events' indices, and for the dense path the
  * pooled map, its patches and the GEMM's packing space.
@@ -102,7 +98,7 @@ function aligned(bytes: i32): i32 {
 export function spikingConvWorkBytes(C: i32, H: i32, W: i32, pool: i32, O: i32, K: i32, stride: i32, pad: i32): i32 {
   const PH = H / pool, PW = W / pool;
   const P = ((PH + 2 * pad - K) / stride + 1) * ((PW + 2 * pad - K) / stride + 1);
-  return aligned((C * H * W) << 2) + aligned((C * PH * PW) << 2) + unrollBytes(C, PH, PW, K, stride, pad) + gemmWorkspaceBytes(P, O, C * K * K);
+  return roundUp((C * H * W) << 2, 16) + roundUp((C * PH * PW) << 2, 16) + unrollBytes(C, PH, PW, K, stride, pad) + gemmWorkspaceBytes(P, O, C * K * K);
 }
 
 // The average-pooled map of one image's spikes, NCHW: pooled[c][py][px] = Σ_window s / pool².
@@ -147,7 +143,7 @@ export function propagateSpikesConv(
   const inv: f32 = 1 / <f32>(pool * pool);
   const rowBytes = <usize>O << 2;
   const P = OH * OW, rows = C * K * K;
-  const pooled = scratch + aligned(n << 2), cols = pooled + aligned((C * PH * PW) << 2);
+  const pooled = scratch + roundUp(n << 2, 16), cols = pooled + roundUp((C * PH * PW) << 2, 16);
   const gemmWork = cols + unrollBytes(C, PH, PW, K, stride, pad);
   let events = 0;
   for (let b = 0; b < B; b++) {
