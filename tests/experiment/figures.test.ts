@@ -119,6 +119,7 @@ describe("spikeRaster of a convolutional network", () => {
       const snn = SNN.fromMLP(mlp);
       try {
         expect(snn.rasterBands(2).map((b) => b.name)).toEqual(["input", "conv 1 · ch 0", "conv 1 · ch 1", "output"]);
+        for (const bad of [0, -1, 1.5, NaN]) expect(() => snn.rasterBands(bad)).toThrow(/channels must be an integer ≥ 1, got/);
       } finally {
         snn.free();
       }

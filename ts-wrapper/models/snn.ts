@@ -192,6 +192,7 @@ export class SNN {
    * fit a picture).
    */
   rasterBands(channels = 4): RasterBand[] {
+    if (!Number.isInteger(channels) || channels < 1) throw new RangeError(`SNN rasterBands: channels must be an integer ≥ 1, got ${channels}`);
     const whole = (name: string, layer: number): RasterBand => ({ name, layer, neurons: this.layers[layer], row: (i) => i });
     const bands = [whole("input", 0)];
     this.weights.forEach(({ conv }, l) => {
