@@ -17,8 +17,9 @@ const locations = {
   url: [
     'export const releaseWasm = new URL("./bioplausible.wasm", import.meta.url);',
     'export const debugWasm = new URL("./bioplausible.debug.wasm", import.meta.url);',
+    'export const threadsWasm = new URL("./bioplausible.threads.wasm", import.meta.url);',
   ].join("\n"),
-  module: [`import core from "${WASM_MODULE}";`, "export const releaseWasm = core;", "export const debugWasm = undefined;"].join("\n"),
+  module: [`import core from "${WASM_MODULE}";`, "export const releaseWasm = core;", "export const debugWasm = undefined;", "export const threadsWasm = undefined;"].join("\n"),
 };
 
 /** Sets a bundle's platform (node or web) and wasm location; `wasmImport` is the edge bundles' import of the .wasm. */
@@ -45,6 +46,7 @@ const copyWasm = {
     mkdirSync("dist", { recursive: true });
     copyFileSync("build/release.wasm", "dist/bioplausible.wasm");
     copyFileSync("build/debug.wasm", "dist/bioplausible.debug.wasm");
+    copyFileSync("build/threads.wasm", "dist/bioplausible.threads.wasm");
   },
 };
 

@@ -9,6 +9,7 @@ import {
   NEURON_SMOOTHING, NEURON_T_REF, NEURON_TAU_RC,
 } from "./layout";
 import { packLanes4 } from "./simd";
+import { threadScratch } from "./thread";
 
 // ---- Soft-LIF ------------------------------------------------------------------------------------
 //
@@ -56,18 +57,36 @@ import { packLanes4 } from "./simd";
 // The lists: z, da (float32) and byte offsets of the band's values (B) and of those above it (A),
 // with room for a whole vector written past the end; float64 scratch for the list passes: x, t (or
 // 1/x), ρ, L.
-const B_Z: usize = memory.data((<i32>CHUNK + 8) << 2, 16);
-const B_DA: usize = memory.data((<i32>CHUNK + 8) << 2, 16);
-const B_O: usize = memory.data((<i32>CHUNK + 8) << 2, 16);
-const A_Z: usize = memory.data((<i32>CHUNK + 8) << 2, 16);
-const A_DA: usize = memory.data((<i32>CHUNK + 8) << 2, 16);
-const A_O: usize = memory.data((<i32>CHUNK + 8) << 2, 16);
-const S_X: usize = memory.data((<i32>CHUNK + 8) << 3, 16);
-const S_Y: usize = memory.data((<i32>CHUNK + 8) << 3, 16);
-const S_RHO: usize = memory.data((<i32>CHUNK + 8) << 3, 16);
-const S_L: usize = memory.data((<i32>CHUNK + 8) << 3, 16);
+// @ts-ignore: decorator
+@inline const LIST: usize = (CHUNK + 8) << 2;
+// @ts-ignore: decorator
+@inline const WIDE: usize = (CHUNK + 8) << 3;
+// All in this thread's scratch (thread.ts): six lists, four float64 arrays, then TAIL.
+/** Bytes of thread scratch the soft-LIF passes use. */
+export const ACTIVATION_SCRATCH_BYTES: i32 = <i32>(LIST * 6 + WIDE * 4 + 48);
+// @ts-ignore: decorator
+@inline function B_Z(): usize { return threadScratch(); }
+// @ts-ignore: decorator
+@inline function B_DA(): usize { return threadScratch() + LIST; }
+// @ts-ignore: decorator
+@inline function B_O(): usize { return threadScratch() + 2 * LIST; }
+// @ts-ignore: decorator
+@inline function A_Z(): usize { return threadScratch() + 3 * LIST; }
+// @ts-ignore: decorator
+@inline function A_DA(): usize { return threadScratch() + 4 * LIST; }
+// @ts-ignore: decorator
+@inline function A_O(): usize { return threadScratch() + 5 * LIST; }
+// @ts-ignore: decorator
+@inline function S_X(): usize { return threadScratch() + 6 * LIST; }
+// @ts-ignore: decorator
+@inline function S_Y(): usize { return threadScratch() + 6 * LIST + WIDE; }
+// @ts-ignore: decorator
+@inline function S_RHO(): usize { return threadScratch() + 6 * LIST + 2 * WIDE; }
+// @ts-ignore: decorator
+@inline function S_L(): usize { return threadScratch() + 6 * LIST + 3 * WIDE; }
 // The padded vector for the last n mod 4 values: z, da, out.
-const TAIL: usize = memory.data(48, 16);
+// @ts-ignore: decorator
+@inline function TAIL(): usize { return threadScratch() + 6 * LIST + 4 * WIDE; }
 
 /** Two float32 at p, widened to float64x2. */
 // @ts-ignore: decorator
@@ -142,70 +161,70 @@ function softLifChunk(
     const band = i64x2.bitmask(f64x2.lt(f64x2.abs(y0), cap)) | (i64x2.bitmask(f64x2.lt(f64x2.abs(y1), cap)) << 2);
     const above = ~(tail | band) & 15; // NaN included
     const offsets = i32x4.add(i32x4.splat(<i32>o), lanes);
-    packLanes4(B_Z + (nb << 2), zv, band);
-    packLanes4(B_O + (nb << 2), offsets, band);
-    if (derivative) packLanes4(B_DA + (nb << 2), dav, band);
+    packLanes4(B_Z() + (nb << 2), zv, band);
+    packLanes4(B_O() + (nb << 2), offsets, band);
+    if (derivative) packLanes4(B_DA() + (nb << 2), dav, band);
     nb += <usize>popcnt(band);
-    packLanes4(A_Z + (na << 2), zv, above);
-    packLanes4(A_O + (na << 2), offsets, above);
-    if (derivative) packLanes4(A_DA + (na << 2), dav, above);
+    packLanes4(A_Z() + (na << 2), zv, above);
+    packLanes4(A_O() + (na << 2), offsets, above);
+    if (derivative) packLanes4(A_DA() + (na << 2), dav, above);
     na += <usize>popcnt(above);
   }
   if ((nb & 1) != 0) {
-    store<u32>(B_Z + (nb << 2), load<u32>(B_Z + ((nb - 1) << 2)));
-    if (derivative) store<u32>(B_DA + (nb << 2), load<u32>(B_DA + ((nb - 1) << 2)));
+    store<u32>(B_Z() + (nb << 2), load<u32>(B_Z() + ((nb - 1) << 2)));
+    if (derivative) store<u32>(B_DA() + (nb << 2), load<u32>(B_DA() + ((nb - 1) << 2)));
   }
-  nb = padList(B_O, nb);
+  nb = padList(B_O(), nb);
   if ((na & 1) != 0) {
-    store<u32>(A_Z + (na << 2), load<u32>(A_Z + ((na - 1) << 2)));
-    if (derivative) store<u32>(A_DA + (na << 2), load<u32>(A_DA + ((na - 1) << 2)));
+    store<u32>(A_Z() + (na << 2), load<u32>(A_Z() + ((na - 1) << 2)));
+    if (derivative) store<u32>(A_DA() + (na << 2), load<u32>(A_DA() + ((na - 1) << 2)));
   }
-  na = padList(A_O, na);
+  na = padList(A_O(), na);
   // 2. The band: x, y and t = e^{−|y|} (−|y| by setting the sign bit).
   for (let q: usize = 0, s: usize = 0; q < nb << 2; q += 8, s += 16) {
-    const x = f64x2.sub(f64x2.mul(load2(B_Z + q), gain), one);
+    const x = f64x2.sub(f64x2.mul(load2(B_Z() + q), gain), one);
     const y = f64x2.mul(x, invSmoothing);
-    v128.store(S_X + s, x);
-    v128.store(S_Y + s, expNeg2(v128.or(y, f64x2.splat(-0.0))));
+    v128.store(S_X() + s, x);
+    v128.store(S_Y() + s, expNeg2(v128.or(y, f64x2.splat(-0.0))));
   }
   // 3. The band: ρ = max(x, 0) + γ_s·log1p(t).
   for (let s: usize = 0; s < nb << 3; s += 16) {
-    v128.store(S_RHO + s, f64x2.add(f64x2.pmax(v128.load(S_X + s), zero), f64x2.mul(smoothing, log1p2(v128.load(S_Y + s)))));
+    v128.store(S_RHO() + s, f64x2.add(f64x2.pmax(v128.load(S_X() + s), zero), f64x2.mul(smoothing, log1p2(v128.load(S_Y() + s)))));
   }
   // 4. The band: L = log1p(1/ρ).
   for (let s: usize = 0; s < nb << 3; s += 16) {
-    v128.store(S_L + s, log1p2(f64x2.div(one, v128.load(S_RHO + s))));
+    v128.store(S_L() + s, log1p2(f64x2.div(one, v128.load(S_RHO() + s))));
   }
   // 5. The band: D = t_ref + τ·L, and a = amplitude/D or
   //    dz = da·amplitude·gain·τ·{1 or t}/(D²·(1 + t)·ρ·(1 + ρ)) (σ(y) for y ≥ 0 or below).
   for (let q: usize = 0, s: usize = 0; q < nb << 2; q += 8, s += 16) {
-    const rho = v128.load(S_RHO + s);
-    const d = f64x2.add(tRef, f64x2.mul(tau, v128.load(S_L + s)));
+    const rho = v128.load(S_RHO() + s);
+    const d = f64x2.add(tRef, f64x2.mul(tau, v128.load(S_L() + s)));
     if (!derivative) {
-      scatter2(out, B_O + q, f64x2.div(scale, d));
+      scatter2(out, B_O() + q, f64x2.div(scale, d));
       continue;
     }
-    const t = v128.load(S_Y + s);
-    const num = f64x2.mul(scale, v128.bitselect(one, t, f64x2.ge(v128.load(S_X + s), zero)));
+    const t = v128.load(S_Y() + s);
+    const num = f64x2.mul(scale, v128.bitselect(one, t, f64x2.ge(v128.load(S_X() + s), zero)));
     const den = f64x2.mul(f64x2.mul(d, d), f64x2.mul(f64x2.add(one, t), f64x2.mul(rho, f64x2.add(one, rho))));
-    scatter2(out, B_O + q, f64x2.mul(f64x2.div(num, den), load2(B_DA + q)));
+    scatter2(out, B_O() + q, f64x2.mul(f64x2.div(num, den), load2(B_DA() + q)));
   }
   // 6. Above the band (ρ = x, σ = 1): x and 1/x; L = log1p(1/x); D = t_ref + τ·L, and
   //    a = amplitude/D or dz = da·amplitude·gain·τ/(D²·x·(1 + x)).
   for (let q: usize = 0, s: usize = 0; q < na << 2; q += 8, s += 16) {
-    const x = f64x2.sub(f64x2.mul(load2(A_Z + q), gain), one);
-    v128.store(S_X + s, x);
-    v128.store(S_Y + s, f64x2.div(one, x));
+    const x = f64x2.sub(f64x2.mul(load2(A_Z() + q), gain), one);
+    v128.store(S_X() + s, x);
+    v128.store(S_Y() + s, f64x2.div(one, x));
   }
   for (let s: usize = 0; s < na << 3; s += 16) {
-    v128.store(S_L + s, log1p2(v128.load(S_Y + s)));
+    v128.store(S_L() + s, log1p2(v128.load(S_Y() + s)));
   }
   finishListed(derivative, na, out, tau, tRef, scale);
 }
 
 /**
  * The results of the values listed in A — above threshold, where ρ = x and σ(y) = 1 — from their
- * staged x (S_X) and L = log1p(1/x) (S_L): with D = t_ref + τ·L, a = scale/D, or
+ * staged x (S_X()) and L = log1p(1/x) (S_L()): with D = t_ref + τ·L, a = scale/D, or
  * dz = da·scale/(D²·x(1 + x)).
  */
 // @ts-ignore: decorator
@@ -213,14 +232,14 @@ function softLifChunk(
 function finishListed(derivative: bool, na: usize, out: usize, tau: v128, tRef: v128, scale: v128): void {
   const one = f64x2.splat(1);
   for (let q: usize = 0, s: usize = 0; q < na << 2; q += 8, s += 16) {
-    const x = v128.load(S_X + s);
-    const d = f64x2.add(tRef, f64x2.mul(tau, v128.load(S_L + s)));
+    const x = v128.load(S_X() + s);
+    const d = f64x2.add(tRef, f64x2.mul(tau, v128.load(S_L() + s)));
     if (!derivative) {
-      scatter2(out, A_O + q, f64x2.div(scale, d));
+      scatter2(out, A_O() + q, f64x2.div(scale, d));
       continue;
     }
     const den = f64x2.mul(f64x2.mul(d, d), f64x2.mul(x, f64x2.add(one, x)));
-    scatter2(out, A_O + q, f64x2.mul(f64x2.div(scale, den), load2(A_DA + q)));
+    scatter2(out, A_O() + q, f64x2.mul(f64x2.div(scale, den), load2(A_DA() + q)));
   }
 }
 
@@ -241,23 +260,23 @@ function lifChunk(
     const x0 = f64x2.sub(f64x2.mul(f64x2.promote_low_f32x4(zv), gain), one);
     const x1 = f64x2.sub(f64x2.mul(f64x2.promote_low_f32x4(v128.shuffle<f32>(zv, zv, 2, 3, 2, 3)), gain), one);
     const above = ~(i64x2.bitmask(f64x2.le(x0, zero)) | (i64x2.bitmask(f64x2.le(x1, zero)) << 2)) & 15;
-    packLanes4(A_Z + (na << 2), zv, above);
-    packLanes4(A_O + (na << 2), i32x4.add(i32x4.splat(<i32>o), lanes), above);
-    if (derivative) packLanes4(A_DA + (na << 2), v128.load(da + o), above);
+    packLanes4(A_Z() + (na << 2), zv, above);
+    packLanes4(A_O() + (na << 2), i32x4.add(i32x4.splat(<i32>o), lanes), above);
+    if (derivative) packLanes4(A_DA() + (na << 2), v128.load(da + o), above);
     na += <usize>popcnt(above);
     v128.store(out + o, f32x4.splat(0));
   }
   if ((na & 1) != 0) {
-    store<u32>(A_Z + (na << 2), load<u32>(A_Z + ((na - 1) << 2)));
-    if (derivative) store<u32>(A_DA + (na << 2), load<u32>(A_DA + ((na - 1) << 2)));
+    store<u32>(A_Z() + (na << 2), load<u32>(A_Z() + ((na - 1) << 2)));
+    if (derivative) store<u32>(A_DA() + (na << 2), load<u32>(A_DA() + ((na - 1) << 2)));
   }
-  na = padList(A_O, na);
+  na = padList(A_O(), na);
   // 2. Above threshold: L = log1p(1/x) (x ≥ 2^-49 for every x > 0 from float32 z and gain),
   //    D = t_ref + τ·L, and a = amplitude/D or dz = da·amplitude·gain·τ/(D²·x(1 + x)).
   for (let q: usize = 0, s: usize = 0; q < na << 2; q += 8, s += 16) {
-    const x = f64x2.sub(f64x2.mul(load2(A_Z + q), gain), one);
-    v128.store(S_X + s, x);
-    v128.store(S_L + s, log1p2(f64x2.div(one, x)));
+    const x = f64x2.sub(f64x2.mul(load2(A_Z() + q), gain), one);
+    v128.store(S_X() + s, x);
+    v128.store(S_L() + s, log1p2(f64x2.div(one, x)));
   }
   finishListed(derivative, na, out, tau, tRef, scale);
 }
@@ -333,14 +352,14 @@ function softLif(derivative: bool, n: i32, z: usize, da: usize, out: usize, neur
   const tail = (<usize>n << 2) - full;
   if (tail == 0) return;
   // Padding lanes: z = 0, da = 0 (finite; their results are dropped).
-  v128.store(TAIL, f32x4.splat(0));
-  v128.store(TAIL + 16, f32x4.splat(0));
+  v128.store(TAIL(), f32x4.splat(0));
+  v128.store(TAIL() + 16, f32x4.splat(0));
   for (let o: usize = 0; o < tail; o += 4) {
-    store<f32>(TAIL + o, load<f32>(z + full + o));
-    if (derivative) store<f32>(TAIL + 16 + o, load<f32>(da + full + o));
+    store<f32>(TAIL() + o, load<f32>(z + full + o));
+    if (derivative) store<f32>(TAIL() + 16 + o, load<f32>(da + full + o));
   }
-  softLifPass(derivative, 16, TAIL, TAIL + 16, TAIL + 32, neuron);
-  for (let o: usize = 0; o < tail; o += 4) store<f32>(out + full + o, load<f32>(TAIL + 32 + o));
+  softLifPass(derivative, 16, TAIL(), TAIL() + 16, TAIL() + 32, neuron);
+  for (let o: usize = 0; o < tail; o += 4) store<f32>(out + full + o, load<f32>(TAIL() + 32 + o));
 }
 
 @inline

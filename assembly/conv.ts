@@ -230,25 +230,29 @@ export function conv2dInputGrad(
 
 /**
  * dw[O×C×K×K] = Σ_n dy_n · cols(x_n)ᵀ and, when dbias ≠ 0, dbias[O] = Σ_n Σ_(oy,ox) dy_n — the
- * gradients summed over the batch (not averaged), images in order.
+ * gradients summed over the batch (not averaged), images in order — for the output channels
+ * [first, first + count) only: rows of dw and dbias that threads can share out, each channel's sums
+ * the same whoever computes it.
  */
 export function conv2dWeightGrad(
   N: i32, C: i32, H: i32, W: i32, O: i32, K: i32, stride: i32, pad: i32,
-  x: usize, dy: usize, dw: usize, dbias: usize, work: usize,
+  x: usize, dy: usize, dw: usize, dbias: usize, work: usize, first: i32, count: i32,
 ): void {
   const OH = outSize(H, K, stride, pad), OW = outSize(W, K, stride, pad);
   const P = OH * OW, rows = C * K * K;
   const cols = work, padded = cols + colsBytes(rows, P), gemmWork = padded + paddedBytes(C, H, W, stride, pad);
-  if (N <= 0) fill(O * rows, 0, dw);
-  if (dbias) fill(O, 0, dbias);
+  const dwRows = dw + (<usize>(first * rows) << 2);
+  const dbRows = dbias ? dbias + (<usize>first << 2) : 0;
+  if (N <= 0) fill(count * rows, 0, dwRows);
+  if (dbias) fill(count, 0, dbRows);
   for (let n = 0; n < N; n++) {
     const image = x + (<usize>(n * C * H * W) << 2);
-    const grad = dy + (<usize>(n * O * P) << 2);
+    const grad = dy + (<usize>((n * O + first) * P) << 2);
     unroll(C, H, W, K, stride, pad, OH, OW, image, cols, padded);
-    gemm(0, 1, O, rows, P, grad, P, cols, P, dw, rows, n > 0 ? 1 : 0, 0, gemmWork);
+    gemm(0, 1, count, rows, P, grad, P, cols, P, dwRows, rows, n > 0 ? 1 : 0, 0, gemmWork);
     if (dbias) {
-      for (let o = 0; o < O; o++) {
-        const d = dbias + (<usize>o << 2);
+      for (let o = 0; o < count; o++) {
+        const d = dbRows + (<usize>o << 2);
         store<f32>(d, load<f32>(d) + sum(P, grad + (<usize>(o * P) << 2)));
       }
     }

@@ -32,6 +32,14 @@ export { lowpassStep, alphaStep } from "./synapse";
 export { propagateSpikes, propagateSpikesConv, spikingConvWorkBytes, neuronCurrent, recordSpikes } from "./snn";
 export { rngSeed, rngNextU32, rngUniform, rngNormal, rngPermutation } from "./rng";
 
+export { setThreadScratch } from "./thread";
+import { THREAD_SCRATCH_BYTES } from "./thread";
+
+/** Bytes of the scratch block each worker instance needs (setThreadScratch). */
+export function threadScratchBytes(): i32 {
+  return THREAD_SCRATCH_BYTES;
+}
+
 /** First free byte after the module's static data: the TypeScript heap starts here. */
 export function heapBase(): usize {
   return __heap_base;

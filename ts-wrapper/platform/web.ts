@@ -1,6 +1,15 @@
 // Browsers and edge workers: files are URLs, fetched. A relative directory resolves against the
 // page (or worker script) when there is one.
+import { threadMain } from "../wasm/threads.js";
 import type { Platform } from "./types.js";
+
+interface WebGlobals {
+  crossOriginIsolated?: boolean;
+  navigator?: { hardwareConcurrency?: number };
+  Worker?: new (url: string) => Worker;
+  document?: unknown;
+}
+const web = globalThis as WebGlobals;
 
 export const platform: Platform = {
   async compile(source) {
@@ -33,6 +42,28 @@ export const platform: Platform = {
   async fashionMnistDir() {
     throw new Error("Fashion-MNIST has no default location here: pass dataDir, the URL of a directory serving the Fashion-MNIST IDX files");
   },
+
+  // Shared memory needs cross-origin isolation (COOP and COEP headers); workerd has no workers.
+  async parallelism() {
+    return web.crossOriginIsolated === true && web.Worker ? Math.max(1, web.navigator?.hardwareConcurrency ?? 1) : 1;
+  },
+
+  spawnThread(data) {
+    const source = `self.onmessage = (event) => (${threadMain})(event.data, () => self.postMessage("ready"));`;
+    const url = URL.createObjectURL(new Blob([source], { type: "text/javascript" }));
+    const worker = new web.Worker!(url);
+    return new Promise((resolve, reject) => {
+      worker.onmessage = () => {
+        URL.revokeObjectURL(url);
+        resolve({ terminate: () => worker.terminate() });
+      };
+      worker.onerror = (event) => reject(new Error(event.message || "the worker failed to start"));
+      worker.postMessage(data);
+    });
+  },
+
+  // A page's main thread may not block; a worker may.
+  canBlock: () => web.document === undefined,
 };
 
 async function fetchOk(url: string, what: string): Promise<Response>;

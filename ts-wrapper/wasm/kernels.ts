@@ -29,7 +29,7 @@ export interface Kernels {
   conv2dWorkBytes(C: number, H: number, W: number, O: number, K: number, stride: number, pad: number): number;
   conv2dForward(N: number, C: number, H: number, W: number, O: number, K: number, stride: number, pad: number, x: Ptr, w: Ptr, bias: Ptr, y: Ptr, work: Ptr): void;
   conv2dInputGrad(N: number, C: number, H: number, W: number, O: number, K: number, stride: number, pad: number, dy: Ptr, w: Ptr, dx: Ptr, work: Ptr): void;
-  conv2dWeightGrad(N: number, C: number, H: number, W: number, O: number, K: number, stride: number, pad: number, x: Ptr, dy: Ptr, dw: Ptr, dbias: Ptr, work: Ptr): void;
+  conv2dWeightGrad(N: number, C: number, H: number, W: number, O: number, K: number, stride: number, pad: number, x: Ptr, dy: Ptr, dw: Ptr, dbias: Ptr, work: Ptr, first: number, count: number): void;
   avgPoolForward(planes: number, H: number, W: number, K: number, x: Ptr, y: Ptr): void;
   avgPoolBackward(planes: number, H: number, W: number, K: number, dy: Ptr, dx: Ptr): void;
   maxPoolForward(planes: number, H: number, W: number, K: number, x: Ptr, y: Ptr, index: Ptr): void;
@@ -57,6 +57,8 @@ export interface Kernels {
   rngUniform(g: Ptr, n: number, low: number, high: number, out: Ptr): void;
   rngNormal(g: Ptr, n: number, mean: number, std: number, out: Ptr): void;
   rngPermutation(g: Ptr, n: number, out: Ptr): void;
+  threadScratchBytes(): number;
+  setThreadScratch(p: Ptr): void;
   heapBase(): number;
 }
 
@@ -68,7 +70,7 @@ export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
   "avgPoolForward", "avgPoolBackward", "maxPoolForward", "maxPoolBackward",
   "sgdStep", "adamStep", "pcStep", "pcValues", "pcRepredict", "pcResidual", "pcHalfSquares", "pcMove", "lifStep", "lifRate", "poissonSpikesRows", "lowpassStep", "alphaStep",
   "propagateSpikes", "propagateSpikesConv", "spikingConvWorkBytes", "neuronCurrent", "recordSpikes", "rngSeed", "rngNextU32", "rngUniform", "rngNormal", "rngPermutation",
-  "heapBase",
+  "threadScratchBytes", "setThreadScratch", "heapBase",
 ];
 
 export function bindKernels(exports: Record<string, unknown>): Kernels {

@@ -1,0 +1,154 @@
+// Every kernel split.ts shares out gives the same bytes on 2, 3 and 4 threads as on one, at shapes
+// large enough that it really is shared (each case checks that it was), with uneven sizes so that
+// the parts differ in length and the tails land on different threads.
+
+import { createHash } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { init, ops, type Runtime } from "../../ts-wrapper/index.js";
+import type { Kernels } from "../../ts-wrapper/wasm/kernels.js";
+import { SPLIT_KERNELS } from "../../ts-wrapper/wasm/split.js";
+import { Lcg } from "../helpers/lcg.js";
+
+type Fill = "signed" | "positive" | "sparse" | "dense-spikes" | "zero" | "scratch";
+
+interface Case {
+  name: string;
+  kernel: keyof Kernels;
+  /** Buffers: float count and how to fill them ("scratch": contents unspecified, not compared). */
+  buffers: Record<string, [number, Fill]>;
+  /** The call, given the buffers' pointers; returns what the kernel returns. */
+  call(k: Kernels, p: Record<string, number>, rt: Runtime): number | void;
+}
+
+const F = 4;
+const convCase = (name: string, N: number, C: number, H: number, O: number, K: number, stride: number, pad: number): Case[] => {
+  const OH = Math.floor((H + 2 * pad - K) / stride) + 1;
+  const x = N * C * H * H, y = N * O * OH * OH, w = O * C * K * K;
+  const work = (k: Kernels) => k.conv2dWorkBytes(C, H, H, O, K, stride, pad);
+  return [
+    { name: `${name} forward`, kernel: "conv2dForward", buffers: { x: [x, "signed"], w: [w, "signed"], b: [O, "signed"], y: [y, "zero"] },
+      call: (k, p, rt) => k.conv2dForward(N, C, H, H, O, K, stride, pad, p.x, p.w, p.b, p.y, rt.heap.alloc(work(k))) },
+    { name: `${name} input gradient`, kernel: "conv2dInputGrad", buffers: { dy: [y, "signed"], w: [w, "signed"], dx: [x, "zero"] },
+      call: (k, p, rt) => k.conv2dInputGrad(N, C, H, H, O, K, stride, pad, p.dy, p.w, p.dx, rt.heap.alloc(work(k))) },
+    { name: `${name} weight gradient`, kernel: "conv2dWeightGrad", buffers: { x: [x, "signed"], dy: [y, "signed"], dw: [w, "zero"], db: [O, "zero"] },
+      call: (k, p, rt) => k.conv2dWeightGrad(N, C, H, H, O, K, stride, pad, p.x, p.dy, p.dw, p.db, rt.heap.alloc(work(k)), 0, O) },
+  ];
+};
+
+const CASES: Case[] = [
+  { name: "gemm by rows, transposed A, bias", kernel: "gemm", buffers: { a: [301 * 67, "signed"], b: [301 * 45, "signed"], bias: [48, "signed"], c: [67 * 45, "zero"] },
+    call: (k, p, rt) => k.gemm(1, 0, 67, 45, 301, p.a, 67, p.b, 45, p.c, 45, 0, p.bias, rt.heap.alloc(k.gemmWorkspaceBytes(67, 45, 301))) },
+  { name: "gemm by columns, transposed B, accumulating", kernel: "gemm", buffers: { a: [21 * 130, "signed"], b: [203 * 130, "signed"], bias: [208, "signed"], c: [21 * 203, "signed"] },
+    call: (k, p, rt) => k.gemm(0, 1, 21, 203, 130, p.a, 130, p.b, 130, p.c, 203, 1, p.bias, rt.heap.alloc(k.gemmWorkspaceBytes(21, 203, 130))) },
+  ...convCase("conv 3×3 stride 1", 7, 4, 14, 12, 3, 1, 1),
+  ...convCase("conv 3×3 stride 2", 5, 4, 15, 36, 3, 2, 1),
+  { name: "average pooling", kernel: "avgPoolForward", buffers: { x: [150 * 32 * 32, "signed"], y: [150 * 16 * 16, "zero"] },
+    call: (k, p) => k.avgPoolForward(150, 32, 32, 2, p.x, p.y) },
+  { name: "average pooling backward", kernel: "avgPoolBackward", buffers: { dy: [150 * 16 * 16, "signed"], dx: [150 * 32 * 32, "zero"] },
+    call: (k, p) => k.avgPoolBackward(150, 32, 32, 2, p.dy, p.dx) },
+  { name: "max pooling", kernel: "maxPoolForward", buffers: { x: [150 * 32 * 32, "signed"], y: [150 * 16 * 16, "zero"], index: [150 * 16 * 16, "zero"] },
+    call: (k, p) => k.maxPoolForward(150, 32, 32, 2, p.x, p.y, p.index) },
+  { name: "max pooling backward", kernel: "maxPoolBackward", buffers: { x: [150 * 32 * 32, "signed"], y: [150 * 16 * 16, "zero"], index: [150 * 16 * 16, "zero"], dy: [150 * 16 * 16, "signed"], dx: [150 * 32 * 32, "zero"] },
+    call: (k, p) => {
+      k.maxPoolForward(150, 32, 32, 2, p.x, p.y, p.index);
+      k.maxPoolBackward(150, 32, 32, 2, p.dy, p.index, p.dx);
+    } },
+  ...(["relu", "sigmoid", "softlif"] as const).flatMap((kind): Case[] => {
+    const n = kind === "relu" ? 140_003 : 40_003;
+    return [
+      { name: `${kind} forward`, kernel: "activationForward", buffers: { z: [n, "signed"], a: [n, "zero"] },
+        call: (k, p, rt) => k.activationForward(rt.layout.activation[kind], n, p.z, p.a, neuron(rt)) },
+      { name: `${kind} backward`, kernel: "activationBackward", buffers: { z: [n, "signed"], a: [n, "positive"], da: [n, "signed"], dz: [n, "zero"] },
+        call: (k, p, rt) => k.activationBackward(rt.layout.activation[kind], n, p.z, p.a, p.da, p.dz, neuron(rt)) },
+    ];
+  }),
+  { name: "SGD with momentum", kernel: "sgdStep", buffers: { p: [140_003, "signed"], g: [140_003, "signed"], v: [140_003, "signed"] },
+    call: (k, p) => k.sgdStep(140_003, p.p, p.g, p.v, 0.05, 0.9, 5e-4, 1) },
+  { name: "Adam", kernel: "adamStep", buffers: { p: [40_003, "signed"], g: [40_003, "signed"], m: [40_003, "signed"], v: [40_003, "positive"] },
+    call: (k, p) => k.adamStep(40_003, p.p, p.g, p.m, p.v, 0.001, 0.9, 0.999, 1e-8, 1e-4, 7) },
+  { name: "low-pass synapse", kernel: "lowpassStep", buffers: { u: [140_003, "signed"], y: [140_003, "signed"] },
+    call: (k, p) => k.lowpassStep(140_003, 0.001, 0.005, p.u, p.y) },
+  { name: "alpha synapse", kernel: "alphaStep", buffers: { u: [140_003, "signed"], y: [140_003, "signed"], z: [140_003, "signed"] },
+    call: (k, p) => k.alphaStep(140_003, 0.001, 0.005, p.u, p.y, p.z) },
+  { name: "LIF step", kernel: "lifStep", buffers: { j: [9_003, "positive"], v: [9_003, "positive"], r: [9_003, "positive"], s: [9_003, "zero"] },
+    call: (k, p) => k.lifStep(9_003, 0.001, 0.02, 0.002, p.j, p.v, p.r, p.s, 0.05) },
+  { name: "spike propagation", kernel: "propagateSpikes", buffers: { s: [9 * 5_001, "sparse"], wT: [5_001 * 37, "signed"], out: [9 * 37, "zero"], scratch: [5_001, "scratch"] },
+    call: (k, p) => k.propagateSpikes(9, 5_001, 37, p.s, p.wT, p.out, p.scratch) },
+  { name: "spiking convolution, events and dense images", kernel: "propagateSpikesConv",
+    buffers: { s: [5 * 8 * 12 * 12, "dense-spikes"], wT: [8 * 9 * 16, "signed"], out: [5 * 6 * 6 * 16, "zero"] },
+    call: (k, p, rt) => k.propagateSpikesConv(5, 8, 12, 12, 1, 2, 16, 3, 1, 1, p.s, p.wT, p.out, rt.heap.alloc(k.spikingConvWorkBytes(8, 12, 12, 2, 16, 3, 1, 1))) },
+];
+
+const neuronPtr = new Map<Runtime, number>();
+function neuron(rt: Runtime): number {
+  if (!neuronPtr.has(rt)) neuronPtr.set(rt, ops.neuronBlock(rt, { tauRc: 0.02, tRef: 0.004, amplitude: 0.05, gain: 1, smoothing: 0.02 }).ptr);
+  return neuronPtr.get(rt)!;
+}
+
+/** Runs a case on `rt`: fills every buffer the same way, calls, and hashes every buffer and the result. */
+function run(rt: Runtime, c: Case): string {
+  const pointers: Record<string, number> = {};
+  let image = 0;
+  for (const [name, [count, fill]] of Object.entries(c.buffers)) {
+    const ptr = rt.heap.alloc(count * F);
+    const values = rt.heap.f32(ptr, count);
+    const rng = new Lcg(0x9e3779b9 + count);
+    for (let i = 0; i < count; i++) {
+      const u = rng.uniform();
+      if (fill === "signed") values[i] = 2 * u - 1;
+      else if (fill === "positive") values[i] = name === "r" ? 0.004 * u : 3 * u;
+      else if (fill === "sparse") values[i] = u < 0.05 ? 1000 : 0;
+      else if (fill === "dense-spikes") {
+        // Images alternate between 3 % and 40 % active, so both paths of the kernel run.
+        image = Math.floor(i / (count / 5));
+        values[i] = u < (image % 2 ? 0.4 : 0.03) ? 1000 : 0;
+      } else values[i] = 0;
+    }
+    pointers[name] = ptr;
+  }
+  const result = c.call(rt.kernels, pointers, rt);
+  const hash = createHash("sha256");
+  for (const [name, [count, fill]] of Object.entries(c.buffers)) if (fill !== "scratch") hash.update(rt.heap.u8(pointers[name], count * F));
+  hash.update(String(result));
+  return hash.digest("hex");
+}
+
+const runtimes: Runtime[] = [];
+beforeAll(async () => {
+  for (const threads of [1, 2, 3, 4]) runtimes.push(await init({ threads }));
+});
+afterAll(() => runtimes.forEach((rt) => rt.close()));
+
+describe("kernels shared between threads", () => {
+  it("every kernel with a split rule has a case here", () => {
+    expect(new Set(CASES.map((c) => c.kernel))).toEqual(new Set(SPLIT_KERNELS));
+  });
+
+  it("the runtimes have the thread counts asked for", () => {
+    expect(runtimes.map((rt) => rt.threads)).toEqual([1, 2, 3, 4]);
+  });
+
+  it.each(CASES.map((c) => [c.name, c] as const))("%s: the same bytes on 1, 2, 3 and 4 threads, and really shared", (_, c) => {
+    const one = run(runtimes[0], c);
+    for (const rt of runtimes.slice(1)) {
+      const before = rt.parallelCalls()[c.kernel] ?? 0;
+      expect(run(rt, c), `${rt.threads} threads`).toBe(one);
+      expect(rt.parallelCalls()[c.kernel] ?? 0, `${c.kernel} shared on ${rt.threads} threads`).toBeGreaterThan(before);
+    }
+  });
+});
+
+describe("a failure on a thread", () => {
+  it("is thrown naming the kernel and the thread, after every part has ended, and the pool runs on", () => {
+    const rt = runtimes[1];
+    const k = rt.kernels;
+    const [M, N, K] = [64, 64, 128];
+    const a = rt.heap.allocF32(M * K), b = rt.heap.allocF32(K * N), c = rt.heap.allocF32(M * N);
+    const work = rt.heap.alloc(k.gemmWorkspaceBytes(M, N, K));
+    // Rows from 32 on (the worker's half) start past the end of memory; rows 0–31 lie inside it.
+    const lda = Math.floor((rt.memory.buffer.byteLength - a) / (32 * F)) + 1;
+    expect(() => k.gemm(0, 0, M, N, K, a, lda, b, N, c, N, 0, 0, work)).toThrow(/wasm kernel gemm \(thread 1\): .*out of bounds/);
+    k.gemm(0, 0, M, N, K, a, K, b, N, c, N, 0, 0, work);
+    expect(rt.heap.f32(c, M * N).every((v) => v === 0)).toBe(true);
+  });
+});
