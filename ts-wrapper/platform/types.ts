@@ -1,8 +1,6 @@
 // What the library needs from the runtime it runs in. Node reads files; browsers and edge workers
 // fetch URLs. Everything else in the library is platform-neutral.
 
-import type { SpawnThread } from "../wasm/threads.js";
-
 /** A file's bytes and the name errors should use for it (a path or a URL). */
 export interface FileBytes {
   file: string;
@@ -29,8 +27,21 @@ export interface Platform {
    * there are no workers or no shared memory (an edge worker; a page without cross-origin isolation).
    */
   parallelism(): Promise<number>;
+  /** The thread count the environment asks for by default (Node: BIOPLAUSIBLE_THREADS), if any. */
+  threadsSetting(): string | undefined;
   /** Starts a worker thread (see wasm/threads.ts); only called when parallelism() > 1. */
   spawnThread: SpawnThread;
   /** Whether this thread may block in Atomics.wait: not a browser page's main thread. */
   canBlock(): boolean;
 }
+
+/** A started worker thread. */
+export interface ThreadHandle {
+  terminate(): void;
+}
+
+/**
+ * Starts a worker running `main(data, ready)`, where `main` is the source text of a self-contained
+ * function, and resolves once the worker has called ready().
+ */
+export type SpawnThread = (main: string, data: unknown) => Promise<ThreadHandle>;

@@ -1,6 +1,5 @@
 // Browsers and edge workers: files are URLs, fetched. A relative directory resolves against the
 // page (or worker script) when there is one.
-import { threadMain } from "../wasm/threads.js";
 import type { Platform } from "./types.js";
 
 interface WebGlobals {
@@ -48,8 +47,10 @@ export const platform: Platform = {
     return web.crossOriginIsolated === true && web.Worker ? Math.max(1, web.navigator?.hardwareConcurrency ?? 1) : 1;
   },
 
-  spawnThread(data) {
-    const source = `self.onmessage = (event) => (${threadMain})(event.data, () => self.postMessage("ready"));`;
+  threadsSetting: () => undefined,
+
+  spawnThread(main, data) {
+    const source = `self.onmessage = (event) => (${main})(event.data, () => self.postMessage("ready"));`;
     const url = URL.createObjectURL(new Blob([source], { type: "text/javascript" }));
     const worker = new web.Worker!(url);
     return new Promise((resolve, reject) => {

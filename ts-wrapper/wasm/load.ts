@@ -6,7 +6,8 @@ import { Heap } from "./heap.js";
 import { bindKernels, KERNEL_NAMES, type Kernels } from "./kernels.js";
 import { readLayout, type Layout } from "./layout.js";
 import { COUNTING_KERNELS, SPLIT_KERNELS, split, type WorkFor } from "./split.js";
-import { Pool, type SpawnThread } from "./threads.js";
+import type { SpawnThread } from "../platform/types.js";
+import { Pool } from "./threads.js";
 
 export interface Runtime {
   readonly kernels: Kernels;

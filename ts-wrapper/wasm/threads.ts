@@ -4,6 +4,8 @@
 // every worker has finished. Kernels stay arithmetic on pointers: how a call is divided is
 // split.ts's business, and the workers only ever run what they are handed.
 
+import type { SpawnThread, ThreadHandle } from "../platform/types.js";
+
 /** Where each slot's fields sit in the control block (passed to the workers, which cannot import). */
 const LAYOUT = {
   slotBytes: 1024,
@@ -70,13 +72,6 @@ export function threadMain(data: ThreadData, ready: () => void): void {
   }
 }
 
-/** What the platform returns for a started worker. */
-export interface ThreadHandle {
-  terminate(): void;
-}
-
-/** Starts a worker running `threadMain(data, ready)`; resolves once it has called ready(). */
-export type SpawnThread = (data: ThreadData) => Promise<ThreadHandle>;
 
 export class Pool {
   private readonly words: Int32Array[] = [];
@@ -112,7 +107,7 @@ export class Pool {
     const handles: ThreadHandle[] = [];
     try {
       for (let slot = 0; slot < workers; slot++) {
-        handles.push(await spawn({ module, memory, control, slot, scratch: scratch(), kernels: names, layout: LAYOUT }));
+        handles.push(await spawn(String(threadMain), { module, memory, control, slot, scratch: scratch(), kernels: names, layout: LAYOUT }));
       }
     } catch (cause) {
       for (const handle of handles) handle.terminate();
