@@ -20,11 +20,11 @@ export interface CliResult {
   stderr: string;
 }
 
-export function runCli(args: string[], options: { timeout?: number; cwd?: string } = {}): Promise<CliResult> {
+export function runCli(args: string[], options: { timeout?: number; cwd?: string; env?: Record<string, string> } = {}): Promise<CliResult> {
   if (!existsSync(join(ROOT, "dist", "cli.js"))) {
     throw new Error("dist/cli.js is missing: build the bundle first (npx rollup -c, or npm test)");
   }
-  const env = { ...process.env };
+  const env = { ...process.env, ...options.env };
   delete env.BIOPLAUSIBLE_DEBUG;
   return new Promise((done) => {
     execFile(

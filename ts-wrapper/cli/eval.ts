@@ -7,10 +7,10 @@ import { evaluate } from "../evaluation/metrics.js";
 import { checkEncoding, checkSettings, simulationOf } from "../job/spec.js";
 import { decodeModelFile } from "../models/file.js";
 import { OUTPUT_LOSSES } from "../ops/loss.js";
-import { init } from "../runtime.js";
 import { helpText, parseFlags, UsageError, type FlagSpec } from "./args.js";
 import { dataFlags, loadSplit } from "./data.js";
 import { emitResult, info, percent, provenance, jsonFlag } from "./report.js";
+import { startRuntime, threadsFlag, threadsText } from "./threads.js";
 import { givenSettings, settingFlags, withFlags } from "./settings.js";
 import { describeSpiking, runSpiking } from "./spiking.js";
 
@@ -22,6 +22,7 @@ export const evalFlags = {
   "output-loss": { type: "string", choices: OUTPUT_LOSSES, default: "ce", help: "loss to report" },
   limit: { type: "int", min: 1, help: "evaluate the first N samples only" },
   ...settingFlags(["simulation"], { spiking: "simulate the model as a spiking LIF network (its hidden activations must be softlif); a spiking model file's own simulation settings are the defaults" }),
+  ...threadsFlag,
   ...jsonFlag,
 } satisfies Record<string, FlagSpec>;
 
@@ -39,7 +40,7 @@ export async function evalCommand(argv: string[]): Promise<void> {
   }
   const given = givenSettings(f, ["simulation"]);
   withFlags(() => checkSettings(given, { activation: "softlif" }));
-  await init();
+  const rt = await startRuntime(f.threads);
   const decoded = decodeModelFile(bytes, file);
   const { model } = decoded;
   const { neuron, activations } = model.config;
@@ -57,7 +58,7 @@ export async function evalCommand(argv: string[]): Promise<void> {
   if (data.features !== model.inputs || data.classes !== model.outputs) {
     throw new UsageError(`--dataset: ${file} takes ${model.inputs} inputs and ${model.outputs} classes, but ${f.dataset} has ${data.features} features and ${data.classes} classes`);
   }
-  info(`evaluating ${file} (${model.config.layers.join("-")}) on ${data.count} ${f.dataset} ${f.split} samples`);
+  info(`evaluating ${file} (${model.config.layers.join("-")}) on ${data.count} ${f.dataset} ${f.split} samples, ${threadsText(rt.threads)}`);
   const started = performance.now();
   const result = evaluate(model, data, { batchSize: f.batchSize, outputLoss: f.outputLoss });
   const seconds = (performance.now() - started) / 1000;
@@ -66,7 +67,7 @@ export async function evalCommand(argv: string[]): Promise<void> {
   emitResult(f.json, {
     command: "eval", model: file, kind: decoded.kind, dataset: f.dataset, split: f.split, accuracy: result.accuracy,
     loss: result.loss, count: result.count, confusion: result.confusion, seconds, params_sha256: await model.params.sha256(),
-    ...(spiking ? { spiking } : {}), config: model.config, ...provenance(),
+    ...(spiking ? { spiking } : {}), config: model.config, ...provenance(rt.threads),
   }, spiking
     ? `rate network ${rate}; ${describeSpiking(spiking)}`
     : rate);

@@ -7,11 +7,11 @@ export function info(line: string): void {
   process.stderr.write(`${line}\n`);
 }
 
-/** What every result records about where it was made. */
-export function provenance(): Record<string, unknown> {
+/** What every result records about where it was made: the version, Node, and the thread count(s) it ran on. */
+export function provenance(threads: number | number[]): Record<string, unknown> {
   return {
     version: VERSION,
-    runtime: { name: "node", version: process.versions.node, v8: process.versions.v8, platform: process.platform, arch: process.arch },
+    runtime: { name: "node", version: process.versions.node, v8: process.versions.v8, platform: process.platform, arch: process.arch, threads },
   };
 }
 

@@ -6,13 +6,13 @@ import { subset } from "../datasets/dataset.js";
 import { epochRecords, jobBytes, runJob } from "../job/run.js";
 import { checkEncoding, MODELS, recordJob, resolveJob } from "../job/spec.js";
 import { encodeModel } from "../models/file.js";
-import { init, runtime } from "../runtime.js";
 import { holdOut } from "../training/validation.js";
 import { helpText, parseFlags, UsageError, type FlagSpec } from "./args.js";
 import { dataFlags, loadSplit } from "./data.js";
 import { checkpointFile, checkSameRun, checkSpace, checkWritable, writeFileAtomic } from "./files.js";
 import { Progress } from "./progress.js";
 import { emitResult, info, percent, provenance, jsonFlag } from "./report.js";
+import { startRuntime, threadsFlag, threadsText } from "./threads.js";
 import { flagNamer, givenSettings, settingFlags, withFlags } from "./settings.js";
 import { describeSimulation, describeSpiking } from "./spiking.js";
 
@@ -33,6 +33,7 @@ export const trainFlags = {
   checkpoint: { type: "string", help: "write checkpoints to this file every --checkpoint-every batches and after each epoch (default: <out>.ckpt with --out); removed when the run has finished" },
   "checkpoint-every": { type: "int", min: 1, default: 200, help: "batches between checkpoints" },
   resume: { type: "boolean", help: "continue from the checkpoint of the same command line, to the same bits as an uninterrupted run (starts from the beginning when there is no checkpoint yet)" },
+  ...threadsFlag,
   ...jsonFlag,
 } satisfies Record<string, FlagSpec>;
 
@@ -82,8 +83,8 @@ export async function trainCommand(argv: string[]): Promise<void> {
   if (layers[layers.length - 1] !== limited.classes) {
     throw new UsageError(`--layers: the last width is ${layers[layers.length - 1]} but ${f.dataset} has ${limited.classes} classes`);
   }
-  await init();
-  const { train: data, validation } = f.validation === undefined ? { train: limited, validation: undefined } : holdOut(runtime(), limited, f.validation, job.seed);
+  const rt = await startRuntime(f.threads);
+  const { train: data, validation } = f.validation === undefined ? { train: limited, validation: undefined } : holdOut(rt, limited, f.validation, job.seed);
   const evaluated = validation ?? testSet!;
   const config = { ...recordJob(job), dataset: f.dataset, dataDir: f.dataDir ?? null, limit: f.limit ?? null, ...(validation ? { validation: validation.count } : {}), trainSamples: data.count };
   // Space for the model file and for a checkpoint while its successor is being written, with room for headers.
@@ -100,7 +101,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
   }
   const { pc } = job;
   const what = pc ? `pcn/${pc.algo}${pc.algo === "zil" ? "" : ` T=${pc.T} gamma=${pc.gamma}`}` : job.spiking ? "snn (soft-LIF shadow network)" : "mlp";
-  info(`training ${what} ${job.arch ?? layers.join("-")} (${job.activation}${job.batchNorm ? ", batch norm" : ""}${job.feedbackAlignment ? ", feedback alignment" : ""}, ${job.outputLoss} output) on ${data.count} ${f.dataset} samples, ${job.epochs} epochs, ${job.optimizer} lr ${job.lr}`);
+  info(`training ${what} ${job.arch ?? layers.join("-")} (${job.activation}${job.batchNorm ? ", batch norm" : ""}${job.feedbackAlignment ? ", feedback alignment" : ""}, ${job.outputLoss} output) on ${data.count} ${f.dataset} samples, ${job.epochs} epochs, ${job.optimizer} lr ${job.lr}, ${threadsText(rt.threads)}`);
   // One progress line per epoch, then one for the spiking simulation; onBatch reports cumulative counts.
   let progress: Progress | undefined;
   let counted = 0;
@@ -145,12 +146,12 @@ export async function trainCommand(argv: string[]): Promise<void> {
     history: epochRecords(history).map(({ test_loss, test_accuracy, ...e }) => ({ ...e, [`${split}_loss`]: test_loss, [`${split}_accuracy`]: test_accuracy })),
     confusion: test.confusion,
     config,
-    ...provenance(),
+    ...provenance(rt.threads),
     out: f.out ?? null,
   };
   if (f.out) {
     const kind = job.spiking ? { kind: "snn" as const, simulation: job.spiking } : { kind: "mlp" as const };
-    writeFileAtomic(f.out, encodeModel(trained, { training: { config, [`${split}_accuracy`]: test.accuracy, params_sha256: paramsSha256, ...provenance() } }, kind));
+    writeFileAtomic(f.out, encodeModel(trained, { training: { config, [`${split}_accuracy`]: test.accuracy, params_sha256: paramsSha256, ...provenance(rt.threads) } }, kind));
     info(`saved ${f.out}`);
   }
   if (checkpointPath !== undefined) {
