@@ -36,12 +36,10 @@ export const PC_PREDICTION: i32 = 7; // u_{i+1} (B × n_{i+1})
 export const PC_ERRORS: i32 = 8; //     e_{i+1} (B × n_{i+1})
 export const PC_SCRATCH: i32 = 9; //    B × n_{i+1}: a new prediction, then e_{i+2} W_{i+1} on its way back to x_{i+1}
 export const PC_TARGET: i32 = 10; //    the last layer's clamped target (B × n_L); unused elsewhere and when free
-export const PC_GRAD_W: i32 = 11; //    where a captured weight gradient goes
-export const PC_GRAD_B: i32 = 12;
-export const PC_NEURON: i32 = 13; //     σ_i's parameter block (NEURON_* above), for activations that take one
-export const PC_FEEDBACK: i32 = 14; //   M_i, n_{i+1} × n_i, in place of W_i in e_{i+1} W_i (= PC_WEIGHT without
+export const PC_NEURON: i32 = 11; //     σ_i's parameter block (NEURON_* above), for activations that take one
+export const PC_FEEDBACK: i32 = 12; //   M_i, n_{i+1} × n_i, in place of W_i in e_{i+1} W_i (= PC_WEIGHT without
 //                                      feedback alignment); unused for i = 0
-export const PC_TABLE_WORDS: i32 = 15;
+export const PC_TABLE_WORDS: i32 = 13;
 
 /** Output modes. */
 export const PC_OUTPUT_FREE: i32 = 0; // prediction: the output relaxes like any value node
@@ -50,9 +48,10 @@ export const PC_OUTPUT_CE: i32 = 2; //   clamped, energy = cross-entropy of soft
 /** Flag added to the output mode: recompute u_1 from the input (W_0 has changed). */
 export const PC_REFRESH_FIRST: i32 = 4;
 
-/** Capture: a weight-layer index, or one of these. */
-export const PC_CAPTURE_NONE: i32 = -1;
-export const PC_CAPTURE_ALL: i32 = -2;
+/** The phases of an inference step that a pcStep call runs, added to the output mode. */
+export const PC_PREDICT: i32 = 8; // values, activities, new predictions: row by row
+export const PC_ENERGY: i32 = 16; // the clamped output's error, the energy: a sum over the rows
+export const PC_MOVE: i32 = 32; //   the value nodes' move: row by row
 
 // ---- The random generator (rng.ts) ---------------------------------------------------------------
 

@@ -1,5 +1,5 @@
-// Predictive-coding relaxation: one call runs one inference step for a whole batch and every layer
-// — predictions, errors, energy, optional weight-gradient capture, value-node moves.
+// Predictive-coding relaxation: one call runs the phases of one inference step for rows of a batch
+// and every layer — predictions, errors, energy, value-node moves.
 //
 // Value layers v_0 (the clamped input) … v_L; weight layer i maps v_i to v_{i+1}:
 //   u_{i+1} = σ_i(x_i) W_iᵀ + b_i   (σ_0 is the identity: the input is not passed through σ)
@@ -18,13 +18,13 @@
 // whose word indices, output modes and capture codes are in layout.ts with what each field holds.
 
 import { activationBackward, activationForward } from "./activation";
-import { columnSums, scale } from "./elementwise";
+import { scale } from "./elementwise";
 import { gemm } from "./gemm";
 import { softmaxCrossEntropy } from "./loss";
 import {
-  ACTIVATION_IDENTITY, PC_ACTIVATED, PC_BIAS, PC_CAPTURE_ALL, PC_ERRORS, PC_FEEDBACK, PC_GRAD_B, PC_GRAD_W, PC_INPUTS,
-  PC_KIND, PC_NEURON, PC_OUTPUT_CE, PC_OUTPUT_FREE, PC_OUTPUT_MSE, PC_OUTPUTS, PC_PREDICTION, PC_REFRESH_FIRST,
-  PC_SCRATCH, PC_SOURCE, PC_TABLE_WORDS, PC_TARGET, PC_WEIGHT,
+  ACTIVATION_IDENTITY, PC_ACTIVATED, PC_BIAS, PC_ENERGY, PC_ERRORS, PC_FEEDBACK, PC_INPUTS, PC_KIND, PC_MOVE, PC_NEURON,
+  PC_OUTPUT_CE, PC_OUTPUT_FREE, PC_OUTPUT_MSE, PC_OUTPUTS, PC_PREDICT, PC_PREDICTION, PC_REFRESH_FIRST, PC_SCRATCH,
+  PC_SOURCE, PC_TABLE_WORDS, PC_TARGET, PC_WEIGHT,
 } from "./layout";
 
 @inline
@@ -100,79 +100,80 @@ export function pcMove(n: i32, gamma: f32, g: usize, e: usize): void {
   }
 }
 
+// Row r of a B × width matrix at p.
+@inline
+function rowOf(p: usize, row0: i32, width: i32): usize {
+  return p + ((<usize>row0 * <usize>width) << 2);
+}
+
 /**
- * One inference step over L weight layers and B samples; returns the energy, summed over the
- * batch, of the state the step starts from. `mode` is an output mode, plus PC_REFRESH_FIRST to
- * recompute u_1. `capture` (a layer index, PC_CAPTURE_ALL or PC_CAPTURE_NONE) writes
- * −gradScale · e_{i+1}ᵀ σ(x_i) and −gradScale · Σ e_{i+1} to that layer's gradient slots, from the
- * errors and activities before this step moves anything: the descent direction of F for W_i, b_i.
- * γ = 0 evaluates without moving. `work` is a gemm workspace for every product at batch B.
+ * Phases of one inference step over L weight layers, for `rows` samples from row `row0` of the
+ * batch; `mode` is an output mode plus PC_REFRESH_FIRST (recompute u_1) and the phases to run, in
+ * this order: PC_PREDICT (values x_i = u_i + e_i, σ(x_i), new predictions), PC_ENERGY (the clamped
+ * output's error and the energy, summed over the rows, of the state the step starts from: returned)
+ * and PC_MOVE (the value nodes' move by γ). Predictions and moves touch each sample's rows alone, so
+ * a batch may be divided between threads by rows; the energy is a sum over the batch and is not
+ * divided. The weight gradients of a state (between PC_ENERGY and PC_MOVE) are the caller's: one
+ * product per layer. `work` is a gemm workspace for every product at `rows` rows, of `workBytes`
+ * bytes (which the kernel does not need, but a thread scheduler does: each part gets its own).
  */
-export function pcStep(
-  L: i32, B: i32, table: usize, gamma: f32, mode: i32, capture: i32, gradScale: f32, work: usize,
-): f64 {
+export function pcStep(L: i32, row0: i32, rows: i32, table: usize, gamma: f32, mode: i32, work: usize, workBytes: i32): f64 {
   const outputMode = mode & 3;
-  // The value nodes and their activities: x_i = u_i + e_i, σ(x_i).
-  for (let i = 1; i < L; i++) {
-    const n = B * <i32>word(table, i, PC_INPUTS);
-    const x = word(table, i, PC_SOURCE);
-    pcValues(n, word(table, i - 1, PC_PREDICTION), word(table, i - 1, PC_ERRORS), x);
-    const kind = <i32>word(table, i, PC_KIND);
-    if (kind != ACTIVATION_IDENTITY) activationForward(kind, n, x, word(table, i, PC_ACTIVATED), word(table, i, PC_NEURON));
-  }
-  // New predictions; the errors of free layers follow them, a clamped output's are recomputed.
+  const B = rows;
   let energy: f64 = 0;
-  for (let i = (mode & PC_REFRESH_FIRST) ? 0 : 1; i < L; i++) {
-    const nIn = <i32>word(table, i, PC_INPUTS);
-    const n = <i32>word(table, i, PC_OUTPUTS);
-    const u = word(table, i, PC_PREDICTION);
-    const e = word(table, i, PC_ERRORS);
-    const clamped = i == L - 1 && outputMode != PC_OUTPUT_FREE;
-    const p = clamped ? u : word(table, i, PC_SCRATCH);
-    gemm(0, 1, B, n, nIn, word(table, i, PC_ACTIVATED), nIn, word(table, i, PC_WEIGHT), nIn, p, n, 0, word(table, i, PC_BIAS), work);
-    if (!clamped) pcRepredict(B * n, p, u, e);
-  }
-  // Energy (and the clamped output's error).
-  for (let i = 0; i < L; i++) {
-    const n = B * <i32>word(table, i, PC_OUTPUTS);
-    const e = word(table, i, PC_ERRORS);
-    if (i == L - 1 && outputMode == PC_OUTPUT_CE) {
-      // softmaxCrossEntropy's gradient with scale −1 is y − softmax(u): the output error.
-      energy += softmaxCrossEntropy(B, n / B, word(table, i, PC_PREDICTION), word(table, i, PC_TARGET), e, -1);
-    } else if (i == L - 1 && outputMode == PC_OUTPUT_MSE) {
-      energy += pcResidual(n, word(table, i, PC_TARGET), word(table, i, PC_PREDICTION), e);
-    } else {
-      energy += pcHalfSquares(n, e);
+  if (mode & PC_PREDICT) {
+    // The value nodes and their activities: x_i = u_i + e_i, σ(x_i).
+    for (let i = 1; i < L; i++) {
+      const w = <i32>word(table, i, PC_INPUTS);
+      const x = rowOf(word(table, i, PC_SOURCE), row0, w);
+      pcValues(B * w, rowOf(word(table, i - 1, PC_PREDICTION), row0, w), rowOf(word(table, i - 1, PC_ERRORS), row0, w), x);
+      const kind = <i32>word(table, i, PC_KIND);
+      if (kind != ACTIVATION_IDENTITY) activationForward(kind, B * w, x, rowOf(word(table, i, PC_ACTIVATED), row0, w), word(table, i, PC_NEURON));
+    }
+    // New predictions; the errors of free layers follow them (a clamped output's: PC_ENERGY).
+    for (let i = (mode & PC_REFRESH_FIRST) ? 0 : 1; i < L; i++) {
+      const nIn = <i32>word(table, i, PC_INPUTS);
+      const n = <i32>word(table, i, PC_OUTPUTS);
+      const u = rowOf(word(table, i, PC_PREDICTION), row0, n);
+      const e = rowOf(word(table, i, PC_ERRORS), row0, n);
+      const clamped = i == L - 1 && outputMode != PC_OUTPUT_FREE;
+      const p = clamped ? u : rowOf(word(table, i, PC_SCRATCH), row0, n);
+      gemm(0, 1, B, n, nIn, rowOf(word(table, i, PC_ACTIVATED), row0, nIn), nIn, word(table, i, PC_WEIGHT), nIn, p, n, 0, word(table, i, PC_BIAS), work);
+      if (!clamped) pcRepredict(B * n, p, u, e);
     }
   }
-  // Weight gradients from this state's errors and activities.
-  for (let i = 0; i < L; i++) {
-    if (capture != PC_CAPTURE_ALL && capture != i) continue;
-    const nIn = <i32>word(table, i, PC_INPUTS);
-    const n = <i32>word(table, i, PC_OUTPUTS);
-    const e = word(table, i, PC_ERRORS);
-    const gW = word(table, i, PC_GRAD_W);
-    const gB = word(table, i, PC_GRAD_B);
-    gemm(1, 0, n, nIn, B, e, n, word(table, i, PC_ACTIVATED), nIn, gW, nIn, 0, 0, work);
-    scale(n * nIn, -gradScale, gW);
-    columnSums(B, n, e, n, gB, 0);
-    scale(n, -gradScale, gB);
+  if (mode & PC_ENERGY) {
+    // Energy (and the clamped output's error).
+    for (let i = 0; i < L; i++) {
+      const w = <i32>word(table, i, PC_OUTPUTS);
+      const n = B * w;
+      const e = rowOf(word(table, i, PC_ERRORS), row0, w);
+      if (i == L - 1 && outputMode == PC_OUTPUT_CE) {
+        // softmaxCrossEntropy's gradient with scale −1 is y − softmax(u): the output error.
+        energy += softmaxCrossEntropy(B, w, rowOf(word(table, i, PC_PREDICTION), row0, w), rowOf(word(table, i, PC_TARGET), row0, w), e, -1);
+      } else if (i == L - 1 && outputMode == PC_OUTPUT_MSE) {
+        energy += pcResidual(n, rowOf(word(table, i, PC_TARGET), row0, w), rowOf(word(table, i, PC_PREDICTION), row0, w), e);
+      } else {
+        energy += pcHalfSquares(n, e);
+      }
+    }
   }
-  if (gamma == 0) return energy;
-  // Hidden value nodes descend F: x_i += γ (σ'(x_i) ⊙ e_{i+1} W_i − e_i), as a change of e_i
-  // (with M_i, the PC_FEEDBACK word, in place of W_i).
-  for (let i = 1; i < L; i++) {
-    const nIn = <i32>word(table, i, PC_INPUTS);
-    const n = <i32>word(table, i, PC_OUTPUTS);
-    const g = word(table, i - 1, PC_SCRATCH);
-    gemm(0, 0, B, nIn, n, word(table, i, PC_ERRORS), n, word(table, i, PC_FEEDBACK), nIn, g, nIn, 0, 0, work);
-    activationBackward(<i32>word(table, i, PC_KIND), B * nIn, word(table, i, PC_SOURCE), word(table, i, PC_ACTIVATED), g, g, word(table, i, PC_NEURON));
-    pcMove(B * nIn, gamma, g, word(table, i - 1, PC_ERRORS));
-  }
-  if (outputMode == PC_OUTPUT_FREE) {
-    // A free output only follows its prediction: x_L += γ (0 − e_L), i.e. e_L ·= (1 − γ).
-    const last = L - 1;
-    scale(B * <i32>word(table, last, PC_OUTPUTS), 1 - gamma, word(table, last, PC_ERRORS));
+  if (mode & PC_MOVE) {
+    // Hidden value nodes descend F: x_i += γ (σ'(x_i) ⊙ e_{i+1} W_i − e_i), as a change of e_i
+    // (with M_i, the PC_FEEDBACK word, in place of W_i).
+    for (let i = 1; i < L; i++) {
+      const nIn = <i32>word(table, i, PC_INPUTS);
+      const n = <i32>word(table, i, PC_OUTPUTS);
+      const g = rowOf(word(table, i - 1, PC_SCRATCH), row0, nIn);
+      gemm(0, 0, B, nIn, n, rowOf(word(table, i, PC_ERRORS), row0, n), n, word(table, i, PC_FEEDBACK), nIn, g, nIn, 0, 0, work);
+      activationBackward(<i32>word(table, i, PC_KIND), B * nIn, rowOf(word(table, i, PC_SOURCE), row0, nIn), rowOf(word(table, i, PC_ACTIVATED), row0, nIn), g, g, word(table, i, PC_NEURON));
+      pcMove(B * nIn, gamma, g, rowOf(word(table, i - 1, PC_ERRORS), row0, nIn));
+    }
+    if (outputMode == PC_OUTPUT_FREE) {
+      // A free output only follows its prediction: x_L += γ (0 − e_L), i.e. e_L ·= (1 − γ).
+      const w = <i32>word(table, L - 1, PC_OUTPUTS);
+      scale(B * w, 1 - gamma, rowOf(word(table, L - 1, PC_ERRORS), row0, w));
+    }
   }
   return energy;
 }

@@ -10,8 +10,8 @@ import {
   ACTIVATION_IDENTITY, ACTIVATION_RELU, ACTIVATION_SIGMOID, ACTIVATION_TANH, ACTIVATION_SOFTLIF,
   NEURON_TAU_RC, NEURON_T_REF, NEURON_AMPLITUDE, NEURON_GAIN, NEURON_SMOOTHING, NEURON_BYTES,
   PC_TABLE_WORDS, PC_INPUTS, PC_OUTPUTS, PC_WEIGHT, PC_BIAS, PC_SOURCE, PC_ACTIVATED, PC_KIND, PC_PREDICTION,
-  PC_ERRORS, PC_SCRATCH, PC_TARGET, PC_GRAD_W, PC_GRAD_B, PC_NEURON, PC_FEEDBACK,
-  PC_OUTPUT_FREE, PC_OUTPUT_MSE, PC_OUTPUT_CE, PC_REFRESH_FIRST, PC_CAPTURE_NONE, PC_CAPTURE_ALL,
+  PC_ERRORS, PC_SCRATCH, PC_TARGET, PC_NEURON, PC_FEEDBACK,
+  PC_OUTPUT_FREE, PC_OUTPUT_MSE, PC_OUTPUT_CE, PC_REFRESH_FIRST, PC_PREDICT, PC_ENERGY, PC_MOVE,
 } from "../../assembly/layout";
 import { pcStep } from "../../assembly/pc";
 import { U, allocBytes, allocF32, expectClose, free, getD, getBits, getF, setF } from "./helpers";
@@ -113,12 +113,12 @@ function net(u2: f32, e2: f32): Net {
   t.set(0, PC_KIND, <u32>ACTIVATION_IDENTITY);
   t.buffer(0, PC_WEIGHT, 3); t.buffer(0, PC_BIAS, 1); t.buffer(0, PC_FEEDBACK, 99);
   t.buffer(0, PC_PREDICTION, 5); t.buffer(0, PC_ERRORS, 3); t.buffer(0, PC_SCRATCH, 99);
-  t.buffer(0, PC_TARGET, 99); t.buffer(0, PC_GRAD_W, 99); t.buffer(0, PC_GRAD_B, 99);
+  t.buffer(0, PC_TARGET, 99);
   t.buffer(1, PC_SOURCE, 99); t.buffer(1, PC_ACTIVATED, 99);
   t.set(1, PC_KIND, <u32>ACTIVATION_RELU);
   t.buffer(1, PC_WEIGHT, 0.5); t.buffer(1, PC_BIAS, 0.25); t.buffer(1, PC_FEEDBACK, 2);
   t.buffer(1, PC_PREDICTION, u2); t.buffer(1, PC_ERRORS, e2); t.buffer(1, PC_SCRATCH, 99);
-  t.buffer(1, PC_TARGET, 4); t.buffer(1, PC_GRAD_W, 99); t.buffer(1, PC_GRAD_B, 99);
+  t.buffer(1, PC_TARGET, 4);
   return t;
 }
 
@@ -127,13 +127,14 @@ function field(t: Net, layer: i32, f: i32): f32 {
 }
 
 describe("layout.ts: the predictive-coding layer table", () => {
-  it("pcStep reads every word, output mode, flag and capture code where layout.ts puts them", () => {
+  it("pcStep reads every word, output mode, flag and phase where layout.ts puts them", () => {
     const modes: i32[] = [PC_OUTPUT_MSE, PC_OUTPUT_CE, PC_OUTPUT_FREE];
     const e2s: f32[] = [-0.25, 3, -4.25];
     const energies: f64[] = [0.53125, 0.5, 9.53125];
+    const STATE = PC_PREDICT | PC_ENERGY;
     for (let m = 0; m < modes.length; m++) {
       const t = net(0, 0);
-      const energy = pcStep(2, 1, t.table, 0, modes[m] | PC_REFRESH_FIRST, PC_CAPTURE_NONE, 1, t.work);
+      const energy = pcStep(2, 0, 1, t.table, 0, modes[m] | PC_REFRESH_FIRST | STATE, t.work, 0);
       const what = "mode " + modes[m].toString();
       expect<f64>(energy).toBe(energies[m], what + ": energy");
       expect<f32>(field(t, 1, PC_SOURCE)).toBe(8, what + ": x1 = u1 + e1 in PC_SOURCE");
@@ -142,22 +143,24 @@ describe("layout.ts: the predictive-coding layer table", () => {
       expect<f32>(field(t, 0, PC_ERRORS)).toBe(1, what + ": e1 follows the refreshed u1");
       expect<f32>(field(t, 1, PC_ERRORS)).toBe(e2s[m], what + ": e2");
       expect<f32>(field(t, 1, PC_PREDICTION)).toBe(4.25, what + ": u2 = W1·σ(x1) + b1 in PC_PREDICTION");
-      expect<f32>(field(t, 0, PC_GRAD_W)).toBe(99, what + ": PC_CAPTURE_NONE writes no gradient");
       t.free();
     }
     // Without PC_REFRESH_FIRST u1 and e1 stay.
     const t0 = net(0, 0);
-    pcStep(2, 1, t0.table, 0, PC_OUTPUT_MSE, PC_CAPTURE_NONE, 1, t0.work);
+    pcStep(2, 0, 1, t0.table, 0, PC_OUTPUT_MSE | STATE, t0.work, 0);
     expect<f32>(field(t0, 0, PC_PREDICTION)).toBe(5, "u1 kept without PC_REFRESH_FIRST");
     expect<f32>(field(t0, 0, PC_ERRORS)).toBe(3, "e1 kept without PC_REFRESH_FIRST");
     t0.free();
-    // Capture and the move through the feedback matrix.
+    // Each phase alone: PC_PREDICT neither sums an energy nor sets the clamped output's error;
+    // PC_ENERGY then does; PC_MOVE moves along PC_FEEDBACK (not PC_WEIGHT).
     const t = net(0, 0);
-    pcStep(2, 1, t.table, 0.5, PC_OUTPUT_MSE | PC_REFRESH_FIRST, PC_CAPTURE_ALL, 1, t.work);
-    expect<f32>(field(t, 0, PC_GRAD_W)).toBe(-2, "gW0");
-    expect<f32>(field(t, 0, PC_GRAD_B)).toBe(-1, "gB0");
-    expect<f32>(field(t, 1, PC_GRAD_W)).toBe(2, "gW1");
-    expect<f32>(field(t, 1, PC_GRAD_B)).toBe(0.25, "gB1");
+    expect<f64>(pcStep(2, 0, 1, t.table, 0.5, PC_OUTPUT_MSE | PC_REFRESH_FIRST | PC_PREDICT, t.work, 0)).toBe(0, "PC_PREDICT returns no energy");
+    expect<f32>(field(t, 1, PC_PREDICTION)).toBe(4.25, "PC_PREDICT predicts u2");
+    expect<f32>(field(t, 1, PC_ERRORS)).toBe(0, "PC_PREDICT leaves the clamped output's error");
+    expect<f32>(field(t, 0, PC_ERRORS)).toBe(1, "PC_PREDICT does not move e1");
+    expect<f64>(pcStep(2, 0, 1, t.table, 0.5, PC_OUTPUT_MSE | PC_ENERGY, t.work, 0)).toBe(0.53125, "PC_ENERGY");
+    expect<f32>(field(t, 1, PC_ERRORS)).toBe(-0.25, "PC_ENERGY sets e2 = y − u2");
+    pcStep(2, 0, 1, t.table, 0.5, PC_OUTPUT_MSE | PC_MOVE, t.work, 0);
     expect<f32>(field(t, 0, PC_ERRORS)).toBe(0.25, "e1 moved along e2·PC_FEEDBACK (not PC_WEIGHT)");
     expect<f32>(field(t, 1, PC_ERRORS)).toBe(-0.25, "a clamped output does not move");
     t.free();
@@ -168,7 +171,7 @@ describe("layout.ts: the predictive-coding layer table", () => {
     const neuron = neuronBlock();
     t.set(1, PC_KIND, <u32>ACTIVATION_SOFTLIF);
     t.set(1, PC_NEURON, <u32>neuron);
-    pcStep(2, 1, t.table, 0, PC_OUTPUT_MSE, PC_CAPTURE_NONE, 1, t.work);
+    pcStep(2, 0, 1, t.table, 0, PC_OUTPUT_MSE | PC_PREDICT, t.work, 0);
     const z = allocF32(1), a = allocF32(1);
     setF(z, 0, 8);
     activationForward(ACTIVATION_SOFTLIF, 1, z, a, neuron);

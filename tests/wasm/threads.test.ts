@@ -35,7 +35,39 @@ const convCase = (name: string, N: number, C: number, H: number, O: number, K: n
   ];
 };
 
+// A two-layer predictive-coding table (37 → 29 → 11, ReLU, B = 45) for pcStep's predictions and
+// move, the phases that are divided by rows; its words are written through the module's layout.
+const PC = { B: 45, widths: [37, 29, 11] };
+const pcCase: Case = {
+  name: "PC relaxation: predictions and move, clamped output", kernel: "pcStep",
+  buffers: {
+    x0: [PC.B * 37, "signed"], w0: [29 * 37, "signed"], b0: [29, "signed"], u1: [PC.B * 29, "signed"], e1: [PC.B * 29, "signed"], s1: [PC.B * 29, "zero"],
+    x1: [PC.B * 29, "zero"], a1: [PC.B * 29, "zero"], w1: [11 * 29, "signed"], b1: [11, "signed"], m1: [11 * 29, "positive"],
+    u2: [PC.B * 11, "signed"], e2: [PC.B * 11, "signed"], s2: [PC.B * 11, "zero"], y: [PC.B * 11, "positive"],
+  },
+  call: (k, p, rt) => {
+    const { tableWords, field: f, output, refreshFirst, phase } = rt.layout.pc;
+    const table = rt.heap.alloc(2 * tableWords * 4);
+    const words = rt.heap.u32(table, 2 * tableWords);
+    const set = (i: number, values: Partial<Record<keyof typeof f, number>>) => {
+      for (const [key, value] of Object.entries(values)) words[i * tableWords + f[key as keyof typeof f]] = value;
+    };
+    set(0, { inputs: 37, outputs: 29, weight: p.w0, bias: p.b0, source: p.x0, activated: p.x0, kind: rt.layout.activation.identity, prediction: p.u1, errors: p.e1, scratch: p.s1 });
+    set(1, { inputs: 29, outputs: 11, weight: p.w1, bias: p.b1, source: p.x1, activated: p.a1, kind: rt.layout.activation.relu, prediction: p.u2, errors: p.e2, scratch: p.s2, target: p.y, feedback: p.m1 });
+    const bytes = Math.max(k.gemmWorkspaceBytes(PC.B, 29, 37), k.gemmWorkspaceBytes(PC.B, 11, 29), k.gemmWorkspaceBytes(PC.B, 29, 11));
+    // Without the energy phase there is no result (a split call returns none).
+    k.pcStep(2, 0, PC.B, table, 0.1, output.mse | refreshFirst | phase.predict | phase.move, rt.heap.alloc(bytes), bytes);
+  },
+};
+
 const CASES: Case[] = [
+  pcCase,
+  { name: "PC values x = u + e", kernel: "pcValues", buffers: { u: [140_003, "signed"], e: [140_003, "signed"], x: [140_003, "zero"] },
+    call: (k, p) => k.pcValues(140_003, p.u, p.e, p.x) },
+  { name: "PC reprediction", kernel: "pcRepredict", buffers: { p: [140_003, "signed"], u: [140_003, "signed"], e: [140_003, "signed"] },
+    call: (k, p) => k.pcRepredict(140_003, p.p, p.u, p.e) },
+  { name: "PC move", kernel: "pcMove", buffers: { g: [140_003, "signed"], e: [140_003, "signed"] },
+    call: (k, p) => k.pcMove(140_003, 0.1, p.g, p.e) },
   { name: "gemm by rows, transposed A, bias", kernel: "gemm", buffers: { a: [301 * 67, "signed"], b: [301 * 45, "signed"], bias: [48, "signed"], c: [67 * 45, "zero"] },
     call: (k, p, rt) => k.gemm(1, 0, 67, 45, 301, p.a, 67, p.b, 45, p.c, 45, 0, p.bias, rt.heap.alloc(k.gemmWorkspaceBytes(67, 45, 301))) },
   { name: "gemm by columns, transposed B, accumulating", kernel: "gemm", buffers: { a: [21 * 130, "signed"], b: [203 * 130, "signed"], bias: [208, "signed"], c: [21 * 203, "signed"] },

@@ -2,6 +2,8 @@
 // from matrices with the module's own layout, and one inference step for a whole batch per call.
 
 import { Bytes, type Matrix } from "../tensor.js";
+import { columnSums, scale } from "./elementwise.js";
+import { linearWeightGrad } from "./linear.js";
 import type { Arena } from "../wasm/heap.js";
 import type { Runtime } from "../wasm/load.js";
 
@@ -30,6 +32,8 @@ export type PcOutput = "free" | "mse" | "ce";
 
 export class PcTable {
   private readonly block: Bytes;
+  private readonly layers: PcLayer[] = [];
+  private input?: Matrix;
 
   constructor(readonly runtime: Runtime, readonly depth: number, arena?: Arena) {
     this.block = new Bytes(runtime, runtime.layout.pc.tableWords * 4 * depth, arena);
@@ -37,6 +41,7 @@ export class PcTable {
   }
 
   setLayer(i: number, layer: PcLayer): void {
+    this.layers[i] = layer;
     const { field: f, tableWords } = this.runtime.layout.pc;
     const words = this.words();
     const set = (field: number, value: number) => (words[i * tableWords + field] = value);
@@ -51,13 +56,12 @@ export class PcTable {
     set(f.prediction, layer.prediction.ptr);
     set(f.errors, layer.errors.ptr);
     set(f.scratch, layer.scratch.ptr);
-    set(f.gradW, layer.gradW.ptr);
-    set(f.gradB, layer.gradB.ptr);
     set(f.feedback, layer.feedback?.ptr ?? 0);
   }
 
   /** The clamped input x_0 of this batch. */
   setInput(x: Matrix): void {
+    this.input = x;
     const { field } = this.runtime.layout.pc;
     const words = this.words();
     words[field.source] = x.ptr;
@@ -70,13 +74,31 @@ export class PcTable {
     this.words()[(this.depth - 1) * tableWords + field.target] = target?.ptr ?? 0;
   }
 
-  /** One inference step of B rows; returns the summed energy before the step's move. */
+  /**
+   * One inference step of B rows; returns the summed energy before the step's move. `capture` (a
+   * layer, or all) writes −gradScale · e_{i+1}ᵀ σ(x_i) and −gradScale · Σ e_{i+1} to that layer's
+   * gradients from the state before the move: the descent direction of F for W_i, b_i. γ = 0
+   * evaluates without moving. The predictions and the move are one kernel call each, which threads
+   * divide by rows; the energy, a sum over the batch, and the gradients' products are calls of their own.
+   */
   step(B: number, gamma: number, output: PcOutput, options: { refreshFirst?: boolean; capture?: number | "none" | "all"; gradScale: number; work: Bytes }): number {
     const pc = this.runtime.layout.pc;
     const mode = pc.output[output] | (options.refreshFirst ? pc.refreshFirst : 0);
-    const c = options.capture ?? "none";
-    const capture = c === "none" ? pc.capture.none : c === "all" ? pc.capture.all : c;
-    return this.runtime.kernels.pcStep(this.depth, B, this.block.ptr, gamma, mode, capture, options.gradScale, options.work.ptr);
+    const run = (phases: number) => this.runtime.kernels.pcStep(this.depth, 0, B, this.block.ptr, gamma, mode | phases, options.work.ptr, options.work.bytes);
+    run(pc.phase.predict);
+    const energy = run(pc.phase.energy);
+    const capture = options.capture ?? "none";
+    for (let i = 0; i < this.depth; i++) {
+      if (capture !== "all" && capture !== i) continue;
+      const { errors, gradW, gradB } = this.layers[i];
+      const e = errors.head(B);
+      linearWeightGrad(e, (i === 0 ? this.input! : this.layers[i].activated!).head(B), gradW, options.work);
+      scale(-options.gradScale, gradW);
+      columnSums(e, gradB);
+      scale(-options.gradScale, gradB);
+    }
+    if (gamma !== 0) run(pc.phase.move);
+    return energy;
   }
 
   private words(): Uint32Array {

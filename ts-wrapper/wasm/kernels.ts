@@ -36,7 +36,7 @@ export interface Kernels {
   maxPoolBackward(planes: number, H: number, W: number, K: number, dy: Ptr, index: Ptr, dx: Ptr): void;
   sgdStep(n: number, p: Ptr, g: Ptr, v: Ptr, lr: number, momentum: number, weightDecay: number, nesterov: number): void;
   adamStep(n: number, p: Ptr, g: Ptr, m: Ptr, v: Ptr, lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, step: number): void;
-  pcStep(L: number, B: number, table: Ptr, gamma: number, outputMode: number, capture: number, gradScale: number, work: Ptr): number;
+  pcStep(L: number, row0: number, rows: number, table: Ptr, gamma: number, mode: number, work: Ptr, workBytes: number): number;
   pcValues(n: number, u: Ptr, e: Ptr, x: Ptr): void;
   pcRepredict(n: number, p: Ptr, u: Ptr, e: Ptr): void;
   pcResidual(n: number, y: Ptr, u: Ptr, e: Ptr): number;

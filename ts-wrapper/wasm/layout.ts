@@ -13,11 +13,12 @@ export interface Layout {
     tableWords: number;
     field: {
       inputs: number; outputs: number; weight: number; bias: number; source: number; activated: number; kind: number;
-      prediction: number; errors: number; scratch: number; target: number; gradW: number; gradB: number; neuron: number; feedback: number;
+      prediction: number; errors: number; scratch: number; target: number; neuron: number; feedback: number;
     };
     output: { free: number; mse: number; ce: number };
     refreshFirst: number;
-    capture: { none: number; all: number };
+    /** The phases of a step, flags added to the output mode. */
+    phase: { predict: number; energy: number; move: number };
   };
   /** Bytes of one PCG32 generator state. */
   rngBytes: number;
@@ -35,12 +36,11 @@ export const LAYOUT_EXPORTS = {
     tableWords: "PC_TABLE_WORDS",
     field: {
       inputs: "PC_INPUTS", outputs: "PC_OUTPUTS", weight: "PC_WEIGHT", bias: "PC_BIAS", source: "PC_SOURCE", activated: "PC_ACTIVATED",
-      kind: "PC_KIND", prediction: "PC_PREDICTION", errors: "PC_ERRORS", scratch: "PC_SCRATCH", target: "PC_TARGET", gradW: "PC_GRAD_W",
-      gradB: "PC_GRAD_B", neuron: "PC_NEURON", feedback: "PC_FEEDBACK",
+      kind: "PC_KIND", prediction: "PC_PREDICTION", errors: "PC_ERRORS", scratch: "PC_SCRATCH", target: "PC_TARGET", neuron: "PC_NEURON", feedback: "PC_FEEDBACK",
     },
     output: { free: "PC_OUTPUT_FREE", mse: "PC_OUTPUT_MSE", ce: "PC_OUTPUT_CE" },
     refreshFirst: "PC_REFRESH_FIRST",
-    capture: { none: "PC_CAPTURE_NONE", all: "PC_CAPTURE_ALL" },
+    phase: { predict: "PC_PREDICT", energy: "PC_ENERGY", move: "PC_MOVE" },
   },
   rngBytes: "RNG_BYTES",
 } as const;

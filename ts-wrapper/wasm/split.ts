@@ -130,6 +130,23 @@ const RULES: Partial<Record<keyof Kernels, Rule>> = {
       return p;
     });
   },
+  // pcStep(L, row0, rows, table, gamma, mode, work, workBytes): the predictions and the move by
+  // rows of the batch (in micro-tile multiples, as the GEMM's); the energy, a sum over the rows, whole.
+  pcStep(args, c) {
+    const [, row0, rows, , , mode, , workBytes] = args;
+    if (mode & c.layout.pc.phase.energy || rows < 8) return undefined;
+    return pieces(rows, c.threads, 4).map(([start, size], part) => {
+      const p = args.slice();
+      p[1] = row0 + start;
+      p[2] = size;
+      if (part > 0) p[6] = c.work(part, workBytes);
+      return p;
+    });
+  },
+  // The relaxation's element-wise pieces for layer lists: pcValues(n, u, e, x), pcRepredict(n, p, u, e), pcMove(n, γ, g, e).
+  pcValues: elementwise(0, [1, 2, 3], MIN_CHEAP_ELEMENTS),
+  pcRepredict: elementwise(0, [1, 2, 3], MIN_CHEAP_ELEMENTS),
+  pcMove: elementwise(0, [2, 3], MIN_CHEAP_ELEMENTS),
   // Pooling (planes, H, W, K, in, out[, index]): by planes.
   avgPoolForward: pooling(4, 5, true),
   avgPoolBackward: pooling(4, 5, false),
