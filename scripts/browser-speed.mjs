@@ -65,7 +65,9 @@ try {
   page.on("pageerror", (e) => pageErrors.push(e.message));
   page.on("console", (m) => m.type() === "error" && pageErrors.push(m.text()));
   await page.goto(`${server.url}bench/speed.html`);
-  const userAgent = await page.evaluate(() => window.ready);
+  const { userAgent, threads: chromiumThreads } = await page.evaluate(() => window.ready);
+  // The same thread count on both sides, or the ratio compares cores rather than engines.
+  if (chromiumThreads !== runtime.threads) throw new Error(`Chromium trains on ${chromiumThreads} threads, Node on ${runtime.threads}: set BIOPLAUSIBLE_THREADS to ${chromiumThreads}`);
   const nodeBenches = Object.fromEntries(KINDS.map((k) => [k, createBench(bio, runtime, k)]));
 
   const measure = {
@@ -108,7 +110,7 @@ try {
     setup: {
       layers: [784, 256, 256, 10], batch: 128, data: "uniform random inputs, random labels",
       mlp: "ReLU, SGD lr 0.01, softmax cross-entropy", pcn: "inference learning T=20 gamma=0.1, SGD lr 0.01, squared error",
-      rounds, seconds_per_measurement: seconds, chromium: "Web Worker, dist/browser.js",
+      rounds, seconds_per_measurement: seconds, chromium: "Web Worker, dist/browser.js", threads: runtime.threads,
     },
     ...results,
     version: bio.VERSION,

@@ -21,6 +21,7 @@ worker.onmessage = ({ data }) => {
     return;
   }
   window.result = data.hashes;
+  window.threads = data.threads;
   for (const [name, hash] of Object.entries(data.hashes)) {
     const row = table.insertRow();
     row.insertCell().textContent = name;
@@ -28,5 +29,5 @@ worker.onmessage = ({ data }) => {
     cell.textContent = hash;
     cell.className = "hash";
   }
-  finish("done", `bioplausible ${data.version}: ${Object.keys(data.hashes).length} hashes in ${data.seconds.toFixed(1)} s. Compare them with Node's: npx vitest run tests/browser/determinism.test.ts`);
+  finish("done", `bioplausible ${data.version}: ${Object.keys(data.hashes).length} hashes in ${data.seconds.toFixed(1)} s on ${data.threads} thread${data.threads === 1 ? "" : "s"}. Compare them with Node's: npx vitest run tests/browser/determinism.test.ts`);
 };

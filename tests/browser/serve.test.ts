@@ -53,6 +53,15 @@ describe("examples/browser/serve.mjs", () => {
     expect(res.type.split(";")[0]).toBe(type);
   });
 
+  it("sends the cross-origin isolation headers (COOP, COEP, CORP) with every response, errors included", async () => {
+    for (const path of ["/", "/dist/browser.js", "/no-such-file"]) {
+      const headers = await new Promise<Record<string, unknown>>((done, reject) => {
+        request({ host: "127.0.0.1", port: server.port, path, method: "HEAD" }, (res) => (res.resume(), done(res.headers))).on("error", reject).end();
+      });
+      expect(headers, path).toMatchObject({ "cross-origin-opener-policy": "same-origin", "cross-origin-embedder-policy": "require-corp", "cross-origin-resource-policy": "same-origin" });
+    }
+  });
+
   it("serves the bytes of the file", async () => {
     const res = await get("/mnist/t10k-labels-idx1-ubyte");
     expect(res.body.length).toBe(10008);

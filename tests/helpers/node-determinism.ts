@@ -14,7 +14,7 @@ export async function determinismInNode(): Promise<Record<string, string>> {
   const job = new URL("../runtimes/determinism-job.js", import.meta.url).href;
   const { determinismJob } = (await import(job)) as { determinismJob: (library: unknown) => Promise<Record<string, string>> };
   const inNode = await determinismJob(bio);
-  expect(Object.keys(inNode).sort()).toEqual(["mlp_adam_batchnorm", "mlp_sgd", "pcn_il", "pcn_zil", "softlif", "spike_counts"]);
+  expect(Object.keys(inNode).sort()).toEqual(["mlp_adam_batchnorm", "mlp_sgd", "pcn_il", "pcn_il_wide", "pcn_zil", "softlif", "spike_counts"]);
   for (const hash of Object.values(inNode)) expect(hash).toMatch(/^[0-9a-f]{64}$/);
   return inNode;
 }

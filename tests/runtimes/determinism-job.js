@@ -4,7 +4,8 @@
 //
 // It covers every path whose arithmetic could differ between engines: backprop with SGD and Adam,
 // the cosine schedule (Math.cos on the JS side), batch norm, predictive coding by IL and Z-IL,
-// soft-LIF, and the spiking simulation with Poisson input.
+// soft-LIF, and the spiking simulation with Poisson input; and, on however many threads the runtime
+// has, a network wide enough for them to share the work.
 
 /** 256 samples of 64 values k/255 from an integer LCG: the quarter of the class is brighter. */
 export function syntheticData() {
@@ -46,6 +47,11 @@ export async function determinismJob(bio) {
   const zil = new bio.PCN({ layers, algo: "zil", seed: 7 });
   bio.train(zil, data, { epochs: 1, batchSize: 32, lr: 0.1, seed: 8 });
   out.pcn_zil = await zil.params.sha256();
+
+  // A hidden layer wide enough that a threaded runtime really divides its products and steps.
+  const wide = new bio.PCN({ layers: [64, 512, 4], algo: "il", T: 5, seed: 12 });
+  bio.train(wide, data, { epochs: 1, batchSize: 64, lr: 0.05, seed: 13 });
+  out.pcn_il_wide = await wide.params.sha256();
 
   const shadow = new bio.MLP({ layers, activation: "softlif", seed: 9 });
   bio.train(shadow, data, { epochs: 3, batchSize: 32, lr: 0.2, seed: 10 });

@@ -104,6 +104,15 @@ const CASES: Case[] = [
     call: (k, p) => k.alphaStep(140_003, 0.001, 0.005, p.u, p.y, p.z) },
   { name: "LIF step", kernel: "lifStep", buffers: { j: [9_003, "positive"], v: [9_003, "positive"], r: [9_003, "positive"], s: [9_003, "zero"] },
     call: (k, p) => k.lifStep(9_003, 0.001, 0.02, 0.002, p.j, p.v, p.r, p.s, 0.05) },
+  { name: "Poisson encoding, a generator per image", kernel: "poissonSpikesRows", buffers: { g: [23 * 4, "zero"], x: [23 * 1_001, "positive"], out: [23 * 1_001, "zero"] },
+    call: (k, p, rt) => {
+      for (let b = 0; b < 23; b++) k.rngSeed(p.g + b * rt.layout.rngBytes, 7, b);
+      return k.poissonSpikesRows(p.g, 23, 1_001, p.x, 0.001, 0.004, 0.004, p.out);
+    } },
+  { name: "neuron currents", kernel: "neuronCurrent", buffers: { y: [37 * 4_001, "signed"], bias: [4_001, "signed"], out: [37 * 4_001, "zero"] },
+    call: (k, p) => k.neuronCurrent(37, 4_001, p.y, p.bias, 1.5, p.out) },
+  { name: "spike records", kernel: "recordSpikes", buffers: { s: [140_003, "sparse"], r: [140_003, "positive"], counts: [140_003, "zero"], first: [140_003, "positive"] },
+    call: (k, p) => k.recordSpikes(140_003, 0.05, 0.001, 0.004, p.s, p.r, p.counts, p.first) },
   { name: "spike propagation", kernel: "propagateSpikes", buffers: { s: [9 * 5_001, "sparse"], wT: [5_001 * 37, "signed"], out: [9 * 37, "zero"], scratch: [5_001, "scratch"] },
     call: (k, p) => k.propagateSpikes(9, 5_001, 37, p.s, p.wT, p.out, p.scratch) },
   { name: "spiking convolution, events and dense images", kernel: "propagateSpikesConv",

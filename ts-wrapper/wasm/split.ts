@@ -163,6 +163,34 @@ const RULES: Partial<Record<keyof Kernels, Rule>> = {
   // lifStep(n, dt, tauRc, tRef, current, voltage, refractory, spikes, amplitude) → spikes fired: a
   // neuron's step is the same in any lane; the counts add up exactly.
   lifStep: elementwise(0, [4, 5, 6, 7], MIN_ELEMENTS / 4, 1024),
+  // poissonSpikesRows(g, B, n, x, dt, period, amplitude, out) → spikes: by image, each of which
+  // draws from its own generator (g advances by a generator's bytes per image).
+  poissonSpikesRows(args, c) {
+    const [g, B, n] = args;
+    if (B < 2 || B * n < MIN_ELEMENTS / 4) return undefined;
+    return pieces(B, c.threads, 1).map(([start, size]) => {
+      const p = args.slice();
+      p[0] = g + start * c.layout.rngBytes;
+      p[1] = size;
+      p[3] = args[3] + start * n * F32;
+      p[7] = args[7] + start * n * F32;
+      return p;
+    });
+  },
+  // neuronCurrent(B, n, y, bias, gain, out): by image (the bias is every image's).
+  neuronCurrent(args, c) {
+    const [B, n] = args;
+    if (B < 2 || B * n < MIN_CHEAP_ELEMENTS) return undefined;
+    return pieces(B, c.threads, 1).map(([start, size]) => {
+      const p = args.slice();
+      p[0] = size;
+      p[2] = args[2] + start * n * F32;
+      p[5] = args[5] + start * n * F32;
+      return p;
+    });
+  },
+  // recordSpikes(n, tEnd, dt, tRef, spikes, refractory, counts, first): by neuron.
+  recordSpikes: elementwise(0, [4, 5, 6, 7], MIN_CHEAP_ELEMENTS),
   // propagateSpikes(B, nIn, nOut, spikes, wT, out, scratch) → events: by image.
   propagateSpikes(args, c) {
     const [B, nIn, nOut] = args;
@@ -223,7 +251,7 @@ function pooling(inPtr: number, outPtr: number, forward: boolean, indexPtr?: num
 export const SPLIT_KERNELS = Object.keys(RULES) as (keyof Kernels)[];
 
 /** Kernels whose result is a count: a split call returns the sum of its parts' counts. */
-export const COUNTING_KERNELS: ReadonlySet<keyof Kernels> = new Set(["lifStep", "propagateSpikes", "propagateSpikesConv"]);
+export const COUNTING_KERNELS: ReadonlySet<keyof Kernels> = new Set(["lifStep", "poissonSpikesRows", "propagateSpikes", "propagateSpikesConv"]);
 
 /** The parts of one call of `name`, or undefined when it runs whole. */
 export function split(name: keyof Kernels, args: Args, c: Context): Args[] | undefined {

@@ -14,4 +14,4 @@ self.onmessage = ({ data: { id, kind, seconds } }) => {
     self.postMessage({ id, error: error instanceof Error ? error.message : String(error) });
   }
 };
-self.postMessage({ ready: true, userAgent: navigator.userAgent });
+self.postMessage({ ready: true, userAgent: navigator.userAgent, threads: runtime.threads });
