@@ -15,6 +15,8 @@ const LAYOUT = {
   argsByte: 32, maxArgs: 16, // Float64 arguments, then the result
   messageByte: 512, maxMessage: 256, // UTF-16 code units
   spins: 20000, // polls before a waiting thread blocks: tens of µs, shorter than most kernel gaps
+  recheckMs: 50, // a blocked caller looks again (and wakes the worker again) this often
+  idleRecheckMs: 1000, // a blocked idle worker looks again this often
 };
 
 export interface ThreadData {
@@ -52,7 +54,7 @@ export function threadMain(data: ThreadData, ready: () => void): void {
   let seen = 0;
   for (;;) {
     for (let spin = 0; Atomics.load(words, L.go) === seen; spin++) {
-      if (spin >= L.spins) Atomics.wait(words, L.go, seen);
+      if (spin >= L.spins) Atomics.wait(words, L.go, seen, L.idleRecheckMs);
     }
     seen = Atomics.load(words, L.go);
     const kernel = words[L.kernel];
@@ -149,7 +151,11 @@ export class Pool {
     for (let w = 1; w < calls.length; w++) {
       const words = this.words[w - 1];
       for (let spin = 0; Atomics.load(words, LAYOUT.done) !== sequence; spin++) {
-        if (this.canBlock && spin >= LAYOUT.spins) Atomics.wait(words, LAYOUT.done, Atomics.load(words, LAYOUT.done));
+        // Timed waits, and the worker woken again after each: should a wake-up ever be lost, it
+        // costs a pause, not a hang.
+        if (this.canBlock && spin >= LAYOUT.spins && Atomics.wait(words, LAYOUT.done, Atomics.load(words, LAYOUT.done), LAYOUT.recheckMs) === "timed-out") {
+          Atomics.notify(words, LAYOUT.go);
+        }
       }
       if (words[LAYOUT.error] !== 0 && failure === undefined) {
         const text = String.fromCharCode(...this.messages[w - 1].subarray(0, words[LAYOUT.messageLength]));
