@@ -104,7 +104,7 @@ export async function benchCommand(argv: string[]): Promise<void> {
   const runtimes: Runtime[] = [];
   try {
     for (const threads of counts) runtimes.push(await startRuntime(threads));
-    const ours: Tree = {}, theirs: Tree = {};
+    const ours: Record<number, Tree> = {}, theirs: Record<number, Tree> = {};
     for (const name of names) {
       const suite = SUITES[name];
       const script = f.baseline && suite.baseline ? join(f.baseline, suite.baseline) : undefined;
@@ -117,19 +117,19 @@ export async function benchCommand(argv: string[]): Promise<void> {
         for (const i of order) rounds.ours[i].push(suite.ours(runtimes[i], f.repeats));
         if (script) for (const [i, threads] of baselineCounts.entries()) rounds.theirs[i].push(await runBaseline(f.python, script, threads, f.repeats, suite.baselineKey));
       }
-      counts.forEach((threads, i) => ((ours[threads] ??= {}) as Tree)[name] = medianTree(rounds.ours[i]));
-      if (script) baselineCounts.forEach((threads, i) => ((theirs[threads] ??= {}) as Tree)[name] = medianTree(rounds.theirs[i]));
+      counts.forEach((threads, i) => ((ours[threads] ??= {})[name] = medianTree(rounds.ours[i])));
+      if (script) baselineCounts.forEach((threads, i) => ((theirs[threads] ??= {})[name] = medianTree(rounds.theirs[i])));
     }
     const result: Tree = { by_threads: ours };
     const figures = names.flatMap((name) => SUITES[name].figures.map((figure) => ({ ...figure, key: `${name}.${figure.key}` })));
     // Ratio > 1 means faster: against one thread of ours, and against PyTorch at its best count.
     if (counts.includes(1)) {
-      result.speedup_vs_1_thread = Object.fromEntries(counts.filter((t) => t !== 1).map((t) => [t, ratios(figures, ours[t] as Tree, () => [ours[1] as Tree])]));
+      result.speedup_vs_1_thread = Object.fromEntries(counts.filter((t) => t !== 1).map((t) => [t, ratios(figures, ours[t], () => ours[1])]));
     }
     if (f.baseline) {
       const best = bestOf(figures, theirs);
       result.baseline = { by_threads: theirs, best, blas };
-      result.speedup_vs_baseline = Object.fromEntries(counts.map((t) => [t, ratios(figures, ours[t] as Tree, (key) => best[key] ? [theirs[best[key].threads] as Tree] : [])]));
+      result.speedup_vs_baseline = Object.fromEntries(counts.map((t) => [t, ratios(figures, ours[t], (key) => best[key] && theirs[best[key].threads])]));
     }
     const lines = Object.entries(flatten(result)).map(([k, v]) => `${k.padEnd(56)} ${v}`);
     emitResult(f.json, { command: "bench", ...result, ...provenance(counts) }, lines.join("\n"));
@@ -141,10 +141,10 @@ export async function benchCommand(argv: string[]): Promise<void> {
 type Figure = { key: string; higherIsBetter: boolean };
 
 /** Each figure's ratio of `ours` to the reference tree `against(key)` gives (skipped where it gives none). */
-function ratios(figures: Figure[], ours: Tree, against: (key: string) => Tree[]): Record<string, number> {
+function ratios(figures: Figure[], ours: Tree, against: (key: string) => Tree | undefined): Record<string, number> {
   const out: Record<string, number> = {};
   for (const { key, higherIsBetter } of figures) {
-    const [reference] = against(key);
+    const reference = against(key);
     if (!reference) continue;
     const a = lookup(ours, key), b = lookup(reference, key);
     if (a === undefined || b === undefined) continue;
@@ -154,7 +154,7 @@ function ratios(figures: Figure[], ours: Tree, against: (key: string) => Tree[])
 }
 
 /** PyTorch's best thread count per figure, and the figure there. */
-function bestOf(figures: Figure[], byThreads: Tree): Record<string, { threads: number; value: number }> {
+function bestOf(figures: Figure[], byThreads: Record<number, Tree>): Record<string, { threads: number; value: number }> {
   const best: Record<string, { threads: number; value: number }> = {};
   for (const { key, higherIsBetter } of figures) {
     for (const [threads, tree] of Object.entries(byThreads)) {
