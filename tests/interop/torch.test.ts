@@ -29,27 +29,10 @@ import {
   type ActivationName, type Dataset, type Runtime,
 } from "../../ts-wrapper/index.js";
 import { Lcg } from "../helpers/lcg.js";
+import { PYTHON, torchTests } from "../helpers/torch.js";
 
-// TORCH_PYTHON overrides the interpreter (e.g. to check the skip and REQUIRE_TORCH paths).
-const PYTHON = process.env.TORCH_PYTHON ?? "/usr/bin/python3";
 const SCRIPT = fileURLToPath(new URL("../../scripts/torch-interop.py", import.meta.url));
-const REQUIRED = process.env.REQUIRE_TORCH === "1";
-
-function probeTorch(): string | undefined {
-  const probe = spawnSync(PYTHON, ["-c", "import torch"], { encoding: "utf8" });
-  if (probe.error) return `${PYTHON} cannot run (${probe.error.message})`;
-  if (probe.status !== 0) {
-    const last = probe.stderr.trim().split("\n").pop();
-    return `${PYTHON} -c "import torch" failed: ${last || `exit status ${probe.status}`}`;
-  }
-  return undefined;
-}
-
-const missing = probeTorch();
-const SKIP = missing !== undefined && !REQUIRED;
-if (SKIP) {
-  console.warn(`tests/interop/torch.test.ts skipped: ${missing} (install python3-torch, or set REQUIRE_TORCH=1 to make this a failure)`);
-}
+const { skip: SKIP, missing } = torchTests("tests/interop/torch.test.ts");
 
 const RELATIVE_TOLERANCE = 1e-4;
 

@@ -3,11 +3,16 @@
 // medians and as ratios: against our one thread, and against PyTorch at its best thread count.
 
 import { execFile } from "node:child_process";
-import { existsSync } from "node:fs";
-import { availableParallelism } from "node:os";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { benchConv, benchConvnetStep, benchConvPcStep, benchGemm, benchLif, benchMlpStep, benchPcStep, benchSnn } from "../bench.js";
+import {
+  benchConv, benchConvnetStep, benchConvPcStep, benchGemm, benchLif, benchMlpStep, benchPcStep, benchSnn, benchSnnMnist, spikingWorkload, type SpikingWorkload,
+} from "../bench.js";
+import { loadMNIST } from "../datasets/mnist.js";
+import { encodeSafetensors } from "../safetensors.js";
 import type { Runtime } from "../wasm/load.js";
 import { helpText, parseFlags, UsageError, type FlagSpec } from "./args.js";
 import { emitResult, info, provenance, jsonFlag } from "./report.js";
@@ -16,10 +21,17 @@ import { startRuntime } from "./threads.js";
 const run = promisify(execFile);
 
 interface Suite {
-  /** Our figures, as a JSON tree. */
-  ours(rt: Runtime, repeats: number): Record<string, unknown>;
+  /** Our figures, as a JSON tree, on the suite's workload when it has one. */
+  ours(rt: Runtime, repeats: number, workload?: unknown): Record<string, unknown>;
+  /**
+   * Work built once before any timing (a trained network and its data), and the file that gives it
+   * to the baseline script (as --fixture).
+   */
+  workload?: (rt: Runtime) => Promise<{ value: unknown; file: Uint8Array }>;
   /** The baseline script in ../shared/baselines/ with the same shapes, where there is one. */
   baseline?: string;
+  /** The baseline is ours, shipped in the package's baselines/, not one of --baseline DIR's. */
+  bundled?: boolean;
   /** The part of the baseline's JSON that holds this suite's figures (default: all of it). */
   baselineKey?: string;
   /** Its headline figures, compared between thread counts and with the baseline; whether larger is better. */
@@ -46,6 +58,16 @@ const SUITES: Record<string, Suite> = {
   snn: {
     ours: (rt, repeats) => benchSnn(rt, repeats),
     baseline: "torch_snn.py",
+    figures: [{ key: "images_per_s", higherIsBetter: true }],
+  },
+  "snn-mnist": {
+    ours: (rt, repeats, workload) => benchSnnMnist(rt, repeats, workload as SpikingWorkload),
+    workload: async (rt) => {
+      const value = spikingWorkload(rt, { train: await loadMNIST("train"), test: await loadMNIST("test") });
+      return { value, file: workloadFile(value) };
+    },
+    baseline: "torch_snn_mnist.py",
+    bundled: true,
     figures: [{ key: "images_per_s", higherIsBetter: true }],
   },
   conv: {
@@ -94,28 +116,39 @@ export async function benchCommand(argv: string[]): Promise<void> {
   }
   const counts = [...new Set(f.threads ?? [1, availableParallelism()])];
   const baselineCounts = [...new Set(f.baselineThreads ?? counts)];
-  if (f.baseline) {
-    for (const name of names) {
-      const script = SUITES[name].baseline && join(f.baseline, SUITES[name].baseline);
-      if (script && !existsSync(script)) throw new UsageError(`--baseline: ${script} not found`);
-    }
+  const scriptOf = (suite: Suite) => (!f.baseline || !suite.baseline ? undefined : suite.bundled ? join(BUNDLED, suite.baseline) : join(f.baseline, suite.baseline));
+  for (const name of names) {
+    const script = scriptOf(SUITES[name]);
+    if (script && !existsSync(script)) throw new UsageError(`--baseline: ${script} not found`);
   }
   const blas = f.baseline && names.some((n) => SUITES[n].baseline) ? await checkBlas(f.python) : undefined;
   const runtimes: Runtime[] = [];
+  const scratch = mkdtempSync(join(tmpdir(), "bioplausible-bench-"));
   try {
     for (const threads of counts) runtimes.push(await startRuntime(threads));
     const ours: Record<number, Tree> = {}, theirs: Record<number, Tree> = {};
     for (const name of names) {
       const suite = SUITES[name];
-      const script = f.baseline && suite.baseline ? join(f.baseline, suite.baseline) : undefined;
+      const script = scriptOf(suite);
+      let workload: unknown;
+      const args: string[] = [];
+      if (suite.workload) {
+        info(`bench ${name}: preparing the workload`);
+        // The results are the same bits at any thread count, so the most threads build it.
+        const built = await suite.workload(runtimes[runtimes.length - 1]);
+        workload = built.value;
+        const fixture = join(scratch, `${name}.safetensors`);
+        writeFileSync(fixture, built.file);
+        args.push("--fixture", fixture);
+      }
       const rounds: { ours: Tree[][]; theirs: Tree[][] } = { ours: counts.map(() => []), theirs: baselineCounts.map(() => []) };
       for (let r = 0; r < f.rounds; r++) {
         info(`bench ${name}: round ${r + 1}/${f.rounds}`);
         // Which count goes first alternates, so that drift in the machine's speed falls on all.
         const order = counts.map((_, i) => i);
         if (r % 2) order.reverse();
-        for (const i of order) rounds.ours[i].push(suite.ours(runtimes[i], f.repeats));
-        if (script) for (const [i, threads] of baselineCounts.entries()) rounds.theirs[i].push(await runBaseline(f.python, script, threads, f.repeats, suite.baselineKey));
+        for (const i of order) rounds.ours[i].push(suite.ours(runtimes[i], f.repeats, workload));
+        if (script) for (const [i, threads] of baselineCounts.entries()) rounds.theirs[i].push(await runBaseline(f.python, script, threads, f.repeats, suite.baselineKey, args));
       }
       counts.forEach((threads, i) => ((ours[threads] ??= {})[name] = medianTree(rounds.ours[i])));
       if (script) baselineCounts.forEach((threads, i) => ((theirs[threads] ??= {})[name] = medianTree(rounds.theirs[i])));
@@ -135,7 +168,21 @@ export async function benchCommand(argv: string[]): Promise<void> {
     emitResult(f.json, { command: "bench", ...result, ...provenance(counts) }, lines.join("\n"));
   } finally {
     for (const rt of runtimes) rt.close();
+    rmSync(scratch, { recursive: true, force: true });
   }
+}
+
+/** Where the baselines of ours (Suite.bundled) are: baselines/ in the package. */
+const BUNDLED = fileURLToPath(new URL("../baselines/", import.meta.url));
+
+/** The spiking workload for torch_snn_mnist.py: w0, b0, … as nn.Linear holds them, the digits, the settings. */
+function workloadFile(w: SpikingWorkload): Uint8Array {
+  const tensors = w.weights.flatMap(({ weight, bias }, l) => [
+    { name: `w${l}`, shape: [w.layers[l + 1], w.layers[l]], data: weight },
+    { name: `b${l}`, shape: [w.layers[l + 1]], data: bias },
+  ]);
+  tensors.push({ name: "images", shape: [w.count, w.layers[0]], data: w.images }, { name: "labels", shape: [w.count], data: Float32Array.from(w.labels) });
+  return encodeSafetensors(tensors, { settings: JSON.stringify({ layers: w.layers, ...w.neuron, ...w.simulation }) });
 }
 
 type Figure = { key: string; higherIsBetter: boolean };
@@ -189,10 +236,10 @@ async function checkBlas(python: string): Promise<string> {
   return library;
 }
 
-async function runBaseline(python: string, script: string, threads: number, repeats: number, key?: string): Promise<Tree> {
+async function runBaseline(python: string, script: string, threads: number, repeats: number, key?: string, args: string[] = []): Promise<Tree> {
   let stdout: string;
   try {
-    ({ stdout } = await run(python, [script, "--threads", String(threads), "--repeats", String(repeats)], { maxBuffer: 1 << 24 }));
+    ({ stdout } = await run(python, [script, "--threads", String(threads), "--repeats", String(repeats), ...args], { maxBuffer: 1 << 24 }));
   } catch (error) {
     throw new Error(`baseline ${script} failed with ${python} (needs PyTorch: apt-get install python3-torch): ${(error as Error).message}`);
   }
