@@ -10,8 +10,8 @@ import { pcgAdvance, pcgOutput } from "./rng";
  * rate is 1/period); out[i] = amplitude/dt when it fires (an impulse of area `amplitude`), else 0.
  * Returns the number of inputs that fired.
  *
- * Draws exactly one uniform per input, in index order, whatever x[i] is, so a generator state gives
- * the same spike trains everywhere and the generator advances by n outputs per call. The uniform
+ * Draws one uniform per input that can fire (p > 0), in index order, so a generator state gives the
+ * same spike trains everywhere; the generator advances by that many outputs per call. The uniform
  * is rng.ts's: (next >> 8)·2^-24 in [0, 1) with 24 random bits; the input fires when it is < p.
  * p is computed in float32 as x[i]·(dt/period) and clamped to [0, 1]: x ≤ 0 never fires,
  * x·dt ≥ period fires every step, and a NaN p never fires. (Rejecting inputs outside [0, 1] is the
@@ -28,8 +28,13 @@ function poissonSpikes(g: usize, n: i32, x: usize, dt: f32, period: f32, amplitu
   for (let i = 0; i < n; i++) {
     const o = <usize>i << 2;
     const raw = load<f32>(x + o) * ratio;
-    // NaN > 0 is false: a NaN probability becomes 0.
-    const p: f32 = raw > 0 ? min<f32>(raw, 1) : 0;
+    // NaN > 0 is false: a NaN probability is 0. An input that cannot fire draws nothing: most of
+    // an image's pixels are 0, and the draws were most of a simulation's time.
+    if (!(raw > 0)) {
+      store<f32>(out + o, 0);
+      continue;
+    }
+    const p = min<f32>(raw, 1);
     // 24 bits fit an i32: a signed conversion, which x86 has, where an unsigned one is a sequence.
     const u = <f32><i32>(pcgOutput(state) >> 8) * (1.0 / 16777216.0);
     state = pcgAdvance(state, increment);

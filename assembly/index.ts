@@ -5,7 +5,8 @@
 // layout.ts, and exported here as an immutable i32 WebAssembly global (instance.exports.NAME.value).
 // elementary.ts (deterministic exp/expm1/log1p) and simd.ts (inline helpers) export no kernel.
 
-// layout.ts: activation codes, the neuron parameter block, the PC layer table, the generator size.
+// layout.ts: activation codes, the neuron parameter block, the PC layer table, the generator size,
+// the spiking simulation table.
 export {
   ACTIVATION_IDENTITY, ACTIVATION_RELU, ACTIVATION_SIGMOID, ACTIVATION_TANH, ACTIVATION_SOFTLIF,
   NEURON_TAU_RC, NEURON_T_REF, NEURON_AMPLITUDE, NEURON_GAIN, NEURON_SMOOTHING, NEURON_BYTES,
@@ -13,6 +14,11 @@ export {
   PC_ERRORS, PC_SCRATCH, PC_TARGET, PC_NEURON, PC_FEEDBACK,
   PC_OUTPUT_FREE, PC_OUTPUT_MSE, PC_OUTPUT_CE, PC_REFRESH_FIRST, PC_PREDICT, PC_ENERGY, PC_MOVE,
   RNG_BYTES,
+  SNN_DT, SNN_TAU_S, SNN_TAU_RC, SNN_T_REF, SNN_AMPLITUDE, SNN_GAIN, SNN_PERIOD, SNN_ALPHA, SNN_POISSON, SNN_INPUTS, SNN_X,
+  SNN_INPUT_SPIKES, SNN_GENERATORS, SNN_COUNTS, SNN_FIRST, SNN_DRIVE, SNN_HEADER_BYTES,
+  SNN_OUTPUTS, SNN_WEIGHT_T, SNN_BIAS, SNN_U, SNN_Y, SNN_Z, SNN_CURRENT, SNN_VOLTAGE, SNN_REFRACTORY, SNN_SPIKES, SNN_CONV,
+  SNN_CONV_CHANNELS, SNN_CONV_HEIGHT, SNN_CONV_WIDTH, SNN_CONV_CHANNELS_LAST, SNN_CONV_POOL, SNN_CONV_OUT_CHANNELS,
+  SNN_CONV_KERNEL, SNN_CONV_STRIDE, SNN_CONV_PAD, SNN_LAYER_WORDS,
 } from "./layout";
 
 export { gemm, gemmWorkspaceBytes } from "./gemm";
@@ -30,6 +36,7 @@ export { lifRate } from "./rates";
 export { poissonSpikesRows } from "./encode";
 export { lowpassStep, alphaStep } from "./synapse";
 export { propagateSpikes, propagateSpikesConv, spikingConvWorkBytes, neuronCurrent, recordSpikes } from "./snn";
+export { snnSteps } from "./simulate";
 export { rngSeed, rngNextU32, rngUniform, rngNormal, rngPermutation } from "./rng";
 
 export { setThreadScratch } from "./thread";

@@ -57,3 +57,49 @@ export const PC_MOVE: i32 = 32; //   the value nodes' move: row by row
 
 /** Bytes of one PCG32 generator state: the u64 state, then the u64 increment. */
 export const RNG_BYTES: i32 = 16;
+
+// ---- The spiking simulation table (simulate.ts) --------------------------------------------------
+// A header of SNN_HEADER_BYTES, then SNN_LAYER_WORDS u32 words per layer. The header's scalars are
+// float64 — the numbers the facade has — and each becomes float32 where a kernel takes one, as it
+// would crossing into that kernel from JavaScript. Pointers are byte addresses.
+
+export const SNN_DT: i32 = 0; //           f64: the step dt (s)
+export const SNN_TAU_S: i32 = 8; //        f64: the synapse's τ_s; 0 passes the weighted input through
+export const SNN_TAU_RC: i32 = 16; //      f64: the neurons' τ_RC
+export const SNN_T_REF: i32 = 24; //       f64: their t_ref
+export const SNN_AMPLITUDE: i32 = 32; //   f64: a spike's area
+export const SNN_GAIN: i32 = 40; //        f64: the input gain
+export const SNN_PERIOD: i32 = 48; //      f64: the Poisson input's period and its spikes' area
+export const SNN_ALPHA: i32 = 56; //       u32: 1 for the alpha synapse, else the low-pass (or none)
+export const SNN_POISSON: i32 = 60; //     u32: 1 when the input is Poisson spikes, 0 when it is a current already in layer 0
+export const SNN_INPUTS: i32 = 64; //      u32: n_0, the input width
+export const SNN_X: i32 = 68; //           the input, rows × n_0
+export const SNN_INPUT_SPIKES: i32 = 72; // its spikes this step, rows × n_0
+export const SNN_GENERATORS: i32 = 76; //  one PCG32 generator per row (RNG_BYTES each)
+export const SNN_COUNTS: i32 = 80; //      the output layer's spike counts, rows × n_L
+export const SNN_FIRST: i32 = 84; //       its first spike times (+Inf until one)
+export const SNN_DRIVE: i32 = 88; //       its summed input current (the readout's tie-break)
+export const SNN_HEADER_BYTES: i32 = 96;
+
+// Layer words (rows × outputs buffers, as one batch of the simulation holds them):
+export const SNN_OUTPUTS: i32 = 0; //     its neurons
+export const SNN_WEIGHT_T: i32 = 1; //    inputs × outputs, or a convolution's C·K² × O
+export const SNN_BIAS: i32 = 2; //        1 × outputs
+export const SNN_U: i32 = 3; //           the weighted input of this step
+export const SNN_Y: i32 = 4; //           filtered
+export const SNN_Z: i32 = 5; //           the alpha filter's intermediate
+export const SNN_CURRENT: i32 = 6;
+export const SNN_VOLTAGE: i32 = 7;
+export const SNN_REFRACTORY: i32 = 8;
+export const SNN_SPIKES: i32 = 9;
+export const SNN_CONV: i32 = 10; //       1 for a convolution (its geometry follows), else 0
+export const SNN_CONV_CHANNELS: i32 = 11; // C, H, W of the map the spikes come from
+export const SNN_CONV_HEIGHT: i32 = 12;
+export const SNN_CONV_WIDTH: i32 = 13;
+export const SNN_CONV_CHANNELS_LAST: i32 = 14;
+export const SNN_CONV_POOL: i32 = 15;
+export const SNN_CONV_OUT_CHANNELS: i32 = 16;
+export const SNN_CONV_KERNEL: i32 = 17;
+export const SNN_CONV_STRIDE: i32 = 18;
+export const SNN_CONV_PAD: i32 = 19;
+export const SNN_LAYER_WORDS: i32 = 20;

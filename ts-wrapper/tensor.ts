@@ -91,6 +91,10 @@ export class Bytes {
     return this.runtime.heap.u32(this.ptr, count);
   }
 
+  f64(count = this.bytes >> 3): Float64Array {
+    return this.runtime.heap.f64(this.ptr, count);
+  }
+
   free(): void {
     if (!this.owned) throw new Error("Bytes.free: this block belongs to an arena");
     this.runtime.heap.free(this.ptr);

@@ -16,8 +16,8 @@ interface Case {
   kernel: keyof Kernels;
   /** Buffers: float count and how to fill them ("scratch": contents unspecified, not compared). */
   buffers: Record<string, [number, Fill]>;
-  /** The call, given the buffers' pointers; returns what the kernel returns. */
-  call(k: Kernels, p: Record<string, number>, rt: Runtime): number | void;
+  /** The call, given the buffers' pointers; returns what the kernel returns (or what it counted). */
+  call(k: Kernels, p: Record<string, number>, rt: Runtime): number | string | void;
 }
 
 const F = 4;
@@ -60,8 +60,50 @@ const pcCase: Case = {
   },
 };
 
+// A spiking network's fused simulation (snnSteps): Poisson input of 2×8×8 images (B = 7), a 3×3
+// convolution to 4 channels (256 neurons, NHWC), a dense layer to 10, alpha synapses, 40 steps.
+// Each thread counts its spikes apart, so the totals are compared summed, not as laid out.
+const SIM = { B: 7, n0: 128, n1: 256, n2: 10 };
+const simCase: Case = {
+  name: "spiking simulation steps, convolution and dense layer", kernel: "snnSteps",
+  buffers: {
+    g: [SIM.B * 4, "zero"], x: [SIM.B * SIM.n0, "positive"], xs: [SIM.B * SIM.n0, "zero"], counts: [SIM.B * SIM.n2, "zero"], first: [SIM.B * SIM.n2, "zero"],
+    drive: [SIM.B * SIM.n2, "zero"], w0: [2 * 9 * 4, "signed"], b0: [SIM.n1, "positive"], w1: [SIM.n1 * SIM.n2, "signed"], b1: [SIM.n2, "positive"],
+    ...Object.fromEntries([1, 2].flatMap((l) => ["u", "y", "z", "j", "v", "r", "s"].map((f) => [`${f}${l}`, [SIM.B * (l === 1 ? SIM.n1 : SIM.n2), "zero"]]))),
+    totals: [4 * 4 * 2, "scratch"],
+  } as Record<string, [number, Fill]>,
+  call: (k, p, rt) => {
+    const { header: h, layer: f } = rt.layout.snn;
+    const table = rt.heap.alloc(h.bytes + 2 * f.words * 4);
+    const scalars = rt.heap.f64(table, h.bytes >> 3);
+    const words = rt.heap.u32(table, (h.bytes >> 2) + 2 * f.words);
+    words.fill(0);
+    Object.entries({ dt: 0.001, tauS: 0.005, tauRc: 0.02, tRef: 0.002, amplitude: 0.05, gain: 2, period: 0.004 }).forEach(([key, v]) => (scalars[h[key as keyof typeof h] >> 3] = v));
+    Object.entries({ alpha: 1, poisson: 1, inputs: SIM.n0, x: p.x, inputSpikes: p.xs, generators: p.g, counts: p.counts, first: p.first, drive: p.drive })
+      .forEach(([key, v]) => (words[h[key as keyof typeof h] >> 2] = v));
+    const layer = (l: number, values: Partial<Record<keyof typeof f, number>>) => {
+      for (const [key, v] of Object.entries(values)) words[(h.bytes >> 2) + l * f.words + f[key as keyof typeof f]] = v;
+    };
+    const state = (l: number) => ({ u: p[`u${l}`], y: p[`y${l}`], z: p[`z${l}`], current: p[`j${l}`], voltage: p[`v${l}`], refractory: p[`r${l}`], spikes: p[`s${l}`] });
+    layer(0, { outputs: SIM.n1, weightT: p.w0, bias: p.b0, ...state(1), conv: 1, channels: 2, height: 8, width: 8, channelsLast: 0, pool: 1, outChannels: 4, kernel: 3, stride: 1, pad: 1 });
+    layer(1, { outputs: SIM.n2, weightT: p.w1, bias: p.b1, ...state(2) });
+    rt.heap.f32(p.first, SIM.B * SIM.n2).fill(Infinity);
+    for (let b = 0; b < SIM.B; b++) k.rngSeed(p.g + b * rt.layout.rngBytes, 11, b);
+    const workBytes = Math.max(4 * SIM.n1, k.spikingConvWorkBytes(2, 8, 8, 1, 4, 3, 1, 1));
+    const totals = rt.heap.f64(p.totals, 16);
+    totals.fill(0);
+    k.snnSteps(table, 2, 0, SIM.B, 1, 40, rt.heap.alloc(workBytes), workBytes, p.totals);
+    const sums = [0, 0, 0, 0];
+    for (let i = 0; i < 16; i++) sums[i % 4] += totals[i];
+    // Nothing may have fired nowhere: the case must exercise the spiking paths.
+    expect(sums.every((n) => n > 0), `spikes and events: ${sums}`).toBe(true);
+    return sums.join(",");
+  },
+};
+
 const CASES: Case[] = [
   pcCase,
+  simCase,
   { name: "PC values x = u + e", kernel: "pcValues", buffers: { u: [140_003, "signed"], e: [140_003, "signed"], x: [140_003, "zero"] },
     call: (k, p) => k.pcValues(140_003, p.u, p.e, p.x) },
   { name: "PC reprediction", kernel: "pcRepredict", buffers: { p: [140_003, "signed"], u: [140_003, "signed"], e: [140_003, "signed"] },

@@ -15,7 +15,7 @@ import { axpy, fill } from "../ops/elementwise.js";
 import { matmul } from "../ops/linear.js";
 import { gemmWorkBytes } from "../ops/linear.js";
 import { RowRngs, STREAMS } from "../ops/rng.js";
-import { alphaStep, lifStep, lowpassStep, neuronCurrent, poissonEncode, propagateSpikes, propagateSpikesConv, recordSpikes, spikingConvWorkBytes, type SpikingConvShape } from "../ops/spiking.js";
+import { neuronCurrent, propagateSpikesConv, SimulationTable, spikingConvWorkBytes, type SpikingConvShape } from "../ops/spiking.js";
 import { Conv2d, Linear, Pool2d } from "../layers/index.js";
 import { runtime as defaultRuntime } from "../runtime.js";
 import { Bytes, Matrix } from "../tensor.js";
@@ -137,6 +137,8 @@ interface Workspace {
   first: Matrix;
   drive: Matrix;
   work: Bytes;
+  /** The simulation loop over all of these, fused (ops/spiking.ts). */
+  table: SimulationTable;
 }
 
 export class SNN {
@@ -266,7 +268,7 @@ export class SNN {
     const B = Math.min(sim.batchSize, Math.max(count, 1));
     const arena = new Arena(this.runtime.heap);
     try {
-      const ws = this.workspace(arena, B);
+      const ws = this.workspace(arena, B, sim);
       for (let start = 0; start < count; start += B) {
         const n = Math.min(B, count - start);
         events += this.simulateBatch(ws, x.subarray(start * this.inputs, (start + n) * this.inputs), start, n, sim, steps, readoutSteps,
@@ -291,7 +293,7 @@ export class SNN {
     this.weights.length = 0;
   }
 
-  private workspace(arena: Arena, B: number): Workspace {
+  private workspace(arena: Arena, B: number, sim: Simulation): Workspace {
     const rt = this.runtime;
     const scratch = (width: number) => Matrix.scratch(rt, arena, B, width);
     const layers: LayerState[] = this.weights.map(({ weightT, bias, conv }) => {
@@ -301,16 +303,16 @@ export class SNN {
         voltage: scratch(outputs), refractory: scratch(outputs), spikes: scratch(outputs),
       };
     });
+    const io = { x: scratch(this.inputs), inputSpikes: scratch(this.inputs), generators: new RowRngs(rt, B, arena), counts: scratch(this.outputs), first: scratch(this.outputs), drive: scratch(this.outputs) };
+    // Event indices for the widest layer, or a convolution's scratch if that is larger.
+    const events = new Bytes(rt, Math.max(4 * Math.max(...this.layers), ...this.weights.map(({ conv }) => (conv ? spikingConvWorkBytes(rt, conv) : 0))), arena);
+    const { tauRc, tRef, amplitude, gain } = this.neuron;
+    const table = new SimulationTable(rt, layers, io, {
+      dt: sim.dt, tauS: sim.synapse === "none" ? 0 : sim.tauS, alpha: sim.synapse === "alpha", tauRc, tRef, amplitude, gain,
+      ...(sim.encoding === "poisson" ? { poissonPeriod: sim.poissonPeriod } : {}),
+    }, events, arena);
     return {
-      layers,
-      x: scratch(this.inputs),
-      inputSpikes: scratch(this.inputs),
-      generators: new RowRngs(rt, B, arena),
-      // Event indices for the widest layer, or a convolution's scratch if that is larger.
-      events: new Bytes(rt, Math.max(4 * Math.max(...this.layers), ...this.weights.map(({ conv }) => (conv ? spikingConvWorkBytes(rt, conv) : 0))), arena),
-      counts: scratch(this.outputs),
-      first: scratch(this.outputs),
-      drive: scratch(this.outputs),
+      layers, ...io, events, table,
       work: new Bytes(rt, this.weights[0].conv ? 16 : gemmWorkBytes(rt, B, this.layers[1], this.inputs), arena),
     };
   }
@@ -319,14 +321,13 @@ export class SNN {
     full: Workspace, x: Float32Array, first: number, B: number, sim: Simulation, steps: number,
     readoutSteps: number[], emit: (readout: number, classes: Int32Array) => void, spikeTotals: number[], onStep?: StepObserver,
   ): number {
-    const { tauRc, tRef, amplitude, gain } = this.neuron;
-    const { dt, tauS, synapse, encoding } = sim;
+    const { gain } = this.neuron;
+    const { encoding } = sim;
     // This batch's rows of every buffer.
     const rows = (m: Matrix) => m.head(B);
     const layers = full.layers.map((l) => ({
       ...l, u: rows(l.u), y: rows(l.y), z: rows(l.z), current: rows(l.current), voltage: rows(l.voltage), refractory: rows(l.refractory), spikes: rows(l.spikes),
     }));
-    const L = layers.length;
     const input = rows(full.x);
     const counts = rows(full.counts), firstSpike = rows(full.first), drive = rows(full.drive);
     input.set(x);
@@ -344,37 +345,21 @@ export class SNN {
       else matmul(input, first0.weightT, first0.y, full.work);
       neuronCurrent(first0.y, first0.bias, gain, first0.current);
     }
-    let events = 0;
-    let readout = 0;
     const inputSpikes = rows(full.inputSpikes);
-    for (let step = 1; step <= steps; step++) {
-      let spikes = inputSpikes;
-      if (encoding === "poisson") {
-        // Spikes of area poissonPeriod at rate x/poissonPeriod: the mean input is x.
-        spikeTotals[0] += poissonEncode(full.generators, input, dt, sim.poissonPeriod, sim.poissonPeriod, spikes);
-      }
-      for (let l = 0; l < L; l++) {
-        const layer = layers[l];
-        if (l > 0 || encoding === "poisson") {
-          events += layer.conv
-            ? propagateSpikesConv(spikes, layer.conv, layer.weightT, layer.u, full.events)
-            : propagateSpikes(spikes, layer.weightT, layer.u, full.events);
-          if (synapse === "alpha") alphaStep(dt, tauS, layer.u, layer.y, layer.z);
-          else lowpassStep(dt, synapse === "none" ? 0 : tauS, layer.u, layer.y);
-          neuronCurrent(layer.y, layer.bias, gain, layer.current);
-        }
-        spikeTotals[l + 1] += lifStep({ tauRc, tRef }, dt, amplitude, layer);
-        spikes = layer.spikes;
-      }
+    // One kernel call per stretch up to the next readout (per step when someone watches the spikes).
+    let readout = 0;
+    for (let step = 1; step <= steps;) {
+      const end = onStep ? step : Math.min(steps, Math.max(step, readoutSteps[readout] ?? steps));
+      full.table.run(B, step, end - step + 1);
       if (onStep) onStep(step, first, B, encoding === "poisson" ? inputSpikes.view() : undefined, layers.map((layer) => layer.spikes.view()));
-      const last = layers[L - 1];
-      recordSpikes(step * dt, dt, tRef, last.spikes, last.refractory, counts, firstSpike);
-      axpy(1, last.current, drive);
-      while (readout < readoutSteps.length && readoutSteps[readout] === step) {
+      while (readout < readoutSteps.length && readoutSteps[readout] === end) {
         emit(readout++, this.readout(counts, firstSpike, drive, B, sim.readout));
       }
+      step = end + 1;
     }
-    return events;
+    const totals = full.table.takeTotals();
+    totals.spikes.forEach((n, l) => (spikeTotals[l] += n));
+    return totals.events;
   }
 
   /** Classes from the output counts (ties: most total current) or first spikes (ties: counts). */

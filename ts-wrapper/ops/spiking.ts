@@ -1,7 +1,8 @@
 // Spiking simulation steps (assembly/encode.ts, snn.ts, synapse.ts, lif.ts, rates.ts): input
 // encoding, event-driven propagation, synaptic filters, LIF neurons and what is recorded of them.
 
-import type { Bytes, Matrix } from "../tensor.js";
+import { Bytes, type Matrix } from "../tensor.js";
+import type { Arena } from "../wasm/heap.js";
 import type { NeuronParams } from "./activation.js";
 import type { RowRngs } from "./rng.js";
 import type { Runtime } from "../wasm/load.js";
@@ -82,4 +83,110 @@ export function recordSpikes(tEnd: number, dt: number, tRef: number, spikes: Mat
 /** The LIF rate r(j) (Hz) of each current. */
 export function lifRate(neuron: Pick<NeuronParams, "tauRc" | "tRef">, j: Matrix, out: Matrix): void {
   j.runtime.kernels.lifRate(j.size, neuron.tauRc, neuron.tRef, j.ptr, out.ptr);
+}
+
+/** One spiking layer's buffers (B × outputs each), as SimulationTable holds them. */
+export interface SimulationLayer {
+  weightT: Matrix;
+  bias: Matrix;
+  conv?: SpikingConvShape;
+  u: Matrix;
+  y: Matrix;
+  z: Matrix;
+  current: Matrix;
+  voltage: Matrix;
+  refractory: Matrix;
+  spikes: Matrix;
+}
+
+/** What a SimulationTable simulates: the step, the synapse, the neurons, the input. */
+export interface SimulationSettings {
+  dt: number;
+  /** The synapse's τ_s; 0 passes the weighted input through. */
+  tauS: number;
+  alpha: boolean;
+  tauRc: number;
+  tRef: number;
+  amplitude: number;
+  gain: number;
+  /** Poisson input of this period (and spike area), or none: layer 0's current is set already. */
+  poissonPeriod?: number;
+}
+
+/**
+ * A network's simulation loop over B rows of buffers, fused (assembly/simulate.ts): run() advances
+ * every layer of the rows some steps in one kernel call — each step the Poisson input, then per
+ * layer the event-driven propagation, the synapse, the current and the LIF step, then the output's
+ * counts, first spikes and summed current — exactly as calling those kernels one by one would.
+ */
+export class SimulationTable {
+  private readonly block: Bytes;
+  private readonly totals: Bytes;
+  private readonly parts: number;
+
+  constructor(
+    readonly runtime: Runtime, private readonly layers: SimulationLayer[],
+    io: { x: Matrix; inputSpikes: Matrix; generators: RowRngs; counts: Matrix; first: Matrix; drive: Matrix },
+    settings: SimulationSettings, private readonly work: Bytes, arena?: Arena,
+  ) {
+    const { header: h, layer: f } = runtime.layout.snn;
+    this.block = new Bytes(runtime, h.bytes + f.words * 4 * layers.length, arena);
+    this.parts = runtime.threads;
+    this.totals = new Bytes(runtime, this.parts * (layers.length + 2) * 8, arena);
+    const scalars = runtime.heap.f64(this.block.ptr, h.bytes >> 3);
+    const words = this.block.u32();
+    const { dt, tauS, alpha, tauRc, tRef, amplitude, gain, poissonPeriod } = settings;
+    scalars.fill(0);
+    words.fill(0, h.bytes >> 2);
+    Object.entries({ dt, tauS, tauRc, tRef, amplitude, gain, period: poissonPeriod ?? 0 }).forEach(([k, v]) => (scalars[h[k as keyof typeof h] >> 3] = v));
+    const set = (offset: number, value: number) => (words[offset >> 2] = value);
+    set(h.alpha, alpha ? 1 : 0);
+    set(h.poisson, poissonPeriod === undefined ? 0 : 1);
+    set(h.inputs, io.x.cols);
+    set(h.x, io.x.ptr);
+    set(h.inputSpikes, io.inputSpikes.ptr);
+    set(h.generators, io.generators.state.ptr);
+    set(h.counts, io.counts.ptr);
+    set(h.first, io.first.ptr);
+    set(h.drive, io.drive.ptr);
+    layers.forEach((layer, l) => {
+      const at = (h.bytes >> 2) + l * f.words;
+      const put = (field: number, value: number) => (words[at + field] = value);
+      put(f.outputs, layer.bias.cols);
+      put(f.weightT, layer.weightT.ptr);
+      put(f.bias, layer.bias.ptr);
+      for (const key of ["u", "y", "z", "current", "voltage", "refractory", "spikes"] as const) put(f[key], layer[key].ptr);
+      const c = layer.conv;
+      if (!c) return;
+      put(f.conv, 1);
+      put(f.channels, c.channels);
+      put(f.height, c.height);
+      put(f.width, c.width);
+      put(f.channelsLast, c.channelsLast ? 1 : 0);
+      put(f.pool, c.pool);
+      put(f.outChannels, c.outChannels);
+      put(f.kernel, c.kernel);
+      put(f.stride, c.stride);
+      put(f.pad, c.padding);
+    });
+    this.totals.f64().fill(0);
+  }
+
+  /** Steps step0 … step0 + steps − 1 of the first `rows` rows. */
+  run(rows: number, step0: number, steps: number): void {
+    this.runtime.kernels.snnSteps(this.block.ptr, this.layers.length, 0, rows, step0, steps, this.work.ptr, this.work.bytes, this.totals.ptr);
+  }
+
+  /**
+   * The spikes counted since the last call — the input's, then each layer's — and the events
+   * propagated; the counts start again from 0. (Each thread counts apart; integers, so exact.)
+   */
+  takeTotals(): { spikes: number[]; events: number } {
+    const width = this.layers.length + 2;
+    const all = this.totals.f64();
+    const sums = new Array<number>(width).fill(0);
+    for (let p = 0; p < this.parts; p++) for (let i = 0; i < width; i++) sums[i] += all[p * width + i];
+    all.fill(0);
+    return { spikes: sums.slice(0, -1), events: sums[width - 1] };
+  }
 }

@@ -71,6 +71,10 @@ export class Heap {
     return new Float32Array(this.memory.buffer, ptr, count);
   }
 
+  f64(ptr: number, count: number): Float64Array {
+    return new Float64Array(this.memory.buffer, ptr, count);
+  }
+
   u8(ptr: number, count: number): Uint8Array {
     return new Uint8Array(this.memory.buffer, ptr, count);
   }

@@ -52,6 +52,7 @@ export interface Kernels {
   spikingConvWorkBytes(C: number, H: number, W: number, pool: number, O: number, K: number, stride: number, pad: number): number;
   neuronCurrent(B: number, n: number, y: Ptr, bias: Ptr, gain: number, out: Ptr): void;
   recordSpikes(n: number, tEnd: number, dt: number, tRef: number, spikes: Ptr, refractory: Ptr, counts: Ptr, first: Ptr): void;
+  snnSteps(table: Ptr, L: number, row0: number, rows: number, step0: number, steps: number, work: Ptr, workBytes: number, totals: Ptr): void;
   rngSeed(g: Ptr, seed: number, stream: number): void;
   rngNextU32(g: Ptr): number;
   rngUniform(g: Ptr, n: number, low: number, high: number, out: Ptr): void;
@@ -69,7 +70,7 @@ export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
   "batchNorm2dTrain", "batchNorm2dInfer", "batchNorm2dBackward", "conv2dWorkBytes", "conv2dForward", "conv2dInputGrad", "conv2dWeightGrad",
   "avgPoolForward", "avgPoolBackward", "maxPoolForward", "maxPoolBackward",
   "sgdStep", "adamStep", "pcStep", "pcValues", "pcRepredict", "pcResidual", "pcHalfSquares", "pcMove", "lifStep", "lifRate", "poissonSpikesRows", "lowpassStep", "alphaStep",
-  "propagateSpikes", "propagateSpikesConv", "spikingConvWorkBytes", "neuronCurrent", "recordSpikes", "rngSeed", "rngNextU32", "rngUniform", "rngNormal", "rngPermutation",
+  "propagateSpikes", "propagateSpikesConv", "spikingConvWorkBytes", "neuronCurrent", "recordSpikes", "snnSteps", "rngSeed", "rngNextU32", "rngUniform", "rngNormal", "rngPermutation",
   "threadScratchBytes", "setThreadScratch", "heapBase",
 ];
 

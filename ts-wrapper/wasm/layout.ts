@@ -22,6 +22,18 @@ export interface Layout {
   };
   /** Bytes of one PCG32 generator state. */
   rngBytes: number;
+  /** The spiking simulation table: header byte offsets (float64 scalars, then u32 words), layer word indices. */
+  snn: {
+    header: {
+      dt: number; tauS: number; tauRc: number; tRef: number; amplitude: number; gain: number; period: number; alpha: number; poisson: number;
+      inputs: number; x: number; inputSpikes: number; generators: number; counts: number; first: number; drive: number; bytes: number;
+    };
+    layer: {
+      outputs: number; weightT: number; bias: number; u: number; y: number; z: number; current: number; voltage: number; refractory: number;
+      spikes: number; conv: number; channels: number; height: number; width: number; channelsLast: number; pool: number; outChannels: number;
+      kernel: number; stride: number; pad: number; words: number;
+    };
+  };
 }
 
 /** The module's export names, by place in the layout. */
@@ -43,6 +55,19 @@ export const LAYOUT_EXPORTS = {
     phase: { predict: "PC_PREDICT", energy: "PC_ENERGY", move: "PC_MOVE" },
   },
   rngBytes: "RNG_BYTES",
+  snn: {
+    header: {
+      dt: "SNN_DT", tauS: "SNN_TAU_S", tauRc: "SNN_TAU_RC", tRef: "SNN_T_REF", amplitude: "SNN_AMPLITUDE", gain: "SNN_GAIN", period: "SNN_PERIOD",
+      alpha: "SNN_ALPHA", poisson: "SNN_POISSON", inputs: "SNN_INPUTS", x: "SNN_X", inputSpikes: "SNN_INPUT_SPIKES", generators: "SNN_GENERATORS",
+      counts: "SNN_COUNTS", first: "SNN_FIRST", drive: "SNN_DRIVE", bytes: "SNN_HEADER_BYTES",
+    },
+    layer: {
+      outputs: "SNN_OUTPUTS", weightT: "SNN_WEIGHT_T", bias: "SNN_BIAS", u: "SNN_U", y: "SNN_Y", z: "SNN_Z", current: "SNN_CURRENT", voltage: "SNN_VOLTAGE",
+      refractory: "SNN_REFRACTORY", spikes: "SNN_SPIKES", conv: "SNN_CONV", channels: "SNN_CONV_CHANNELS", height: "SNN_CONV_HEIGHT", width: "SNN_CONV_WIDTH",
+      channelsLast: "SNN_CONV_CHANNELS_LAST", pool: "SNN_CONV_POOL", outChannels: "SNN_CONV_OUT_CHANNELS", kernel: "SNN_CONV_KERNEL", stride: "SNN_CONV_STRIDE",
+      pad: "SNN_CONV_PAD", words: "SNN_LAYER_WORDS",
+    },
+  },
 } as const;
 
 type Names = { [key: string]: string | Names };

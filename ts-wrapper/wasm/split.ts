@@ -221,6 +221,23 @@ const RULES: Partial<Record<keyof Kernels, Rule>> = {
       return p;
     });
   },
+  // snnSteps(table, L, row0, rows, step0, steps, work, workBytes, totals): by rows, each part with
+  // its own event scratch and its own totals (L + 2 float64 after the previous part's), which the
+  // caller sums.
+  snnSteps(args, c) {
+    const [, L, row0, rows, , , , bytes] = args;
+    if (rows < 2) return undefined;
+    return pieces(rows, c.threads, 1).map(([start, size], part) => {
+      const p = args.slice();
+      p[2] = row0 + start;
+      p[3] = size;
+      if (part > 0) {
+        p[6] = c.work(part, bytes);
+        p[8] = args[8] + part * (L + 2) * 8;
+      }
+      return p;
+    });
+  },
 };
 
 /** The cheap rule for ReLU and the identity, the other for the rest (the activation code is argument 0). */
