@@ -81,8 +81,10 @@ function gatherEvents(s: usize, n: i32, scratch: usize): i32 {
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     if (!v128.any_true(f32x4.ne(v128.load(s + (<usize>i << 2)), zero))) continue;
+    // Without a branch per input: each index is written, and kept only if it fired.
     for (let k = i; k < i + 4; k++) {
-      if (load<f32>(s + (<usize>k << 2)) != 0) store<i32>(scratch + (<usize>(m++) << 2), k);
+      store<i32>(scratch + (<usize>m << 2), k);
+      m += <i32>(load<f32>(s + (<usize>k << 2)) != 0);
     }
   }
   for (; i < n; i++) {
