@@ -68,7 +68,8 @@ describe("compare", () => {
   it("prints the table with a row per method when not --json", async () => {
     const r = await runCli(["compare", "--config", config, "--out", join(tmp.dir, "out-human")], { timeout: 120_000 });
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/^tiny scale: mnist, 160 training samples, seed 0/);
+    // A twelfth of the 160 training samples is held out (the default validation split); one seed.
+    expect(r.stdout).toMatch(/^tiny scale: mnist, 160 training samples \(13 held out for validation\), one seed \(0\)/);
     for (const label of ["Backprop MLP", "PC, inference learning", "PC, Z-IL", "Backprop → spiking", "PC → spiking", "Backprop, feedback alignment", "PC (IL), feedback alignment"]) {
       expect(r.stdout).toContain(label);
     }

@@ -140,7 +140,8 @@ describe("spiking on CIFAR-10 (generated batches)", () => {
     expect(r.code, r.stderr).toBe(0);
     const json = lastJson(r);
     expect(json.spiking).toMatchObject({ encoding: "current", count: 10, time: 0.05 });
-    expect(json.config).toMatchObject({ dataset: "cifar10", trainSamples: 20, simulation: { encoding: "current" } });
+    // 20 samples: one (a twelfth, rounded down) held out for validation.
+    expect(json.config).toMatchObject({ dataset: "cifar10", validationSamples: 1, trainSamples: 19, simulation: { encoding: "current" } });
 
     const e = await runCli(["eval", out, "--dataset", "cifar10", "--data-dir", cifar, "--spiking", "--json"], { timeout: 60_000 });
     expect(e.code, e.stderr).toBe(0);

@@ -64,8 +64,18 @@ describe("train --json", () => {
       seed: 0,
       optimizer: "sgd",
       dataDir: raw,
-      trainSamples: 200,
+      // The default validation split: a twelfth of the 200 training samples, held out.
+      validationSamples: 16,
+      trainSamples: 184,
     });
+    // Every epoch is evaluated on both splits, and the run reports both, each under its name.
+    r.history.forEach((h: Record<string, number>) => {
+      expect(h.validation_accuracy).toBeGreaterThanOrEqual(0);
+      expect(h.test_accuracy).toBeGreaterThanOrEqual(0);
+    });
+    expect(r.history[2].validation_accuracy).toBe(r.validation_accuracy);
+    // A fraction of the 16 held-out samples.
+    expect(Math.abs(r.validation_accuracy * 16 - Math.round(r.validation_accuracy * 16))).toBeLessThan(1e-9);
     const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string };
     expect(r.version).toBe(pkg.version);
   });
@@ -91,7 +101,18 @@ describe("train --json", () => {
     const limited = await runCli(["train", "--data-dir", raw, ...BASE, "--limit", "50", "--json"]);
     expect(limited.code).toBe(0);
     const r = lastJson(limited);
-    expect(r.config).toMatchObject({ limit: 50, trainSamples: 50 });
+    // 50 samples: 4 (a twelfth, rounded down) held out.
+    expect(r.config).toMatchObject({ limit: 50, validationSamples: 4, trainSamples: 46 });
+    expect(r.params_sha256).not.toBe(lastJson(first).params_sha256);
+  });
+
+  it("--validation 0 holds nothing out: all 200 samples train and no validation figure is reported", async () => {
+    const all = await runCli(["train", "--data-dir", raw, ...BASE, "--validation", "0", "--json"]);
+    expect(all.code, all.stderr).toBe(0);
+    const r = lastJson(all);
+    expect(r.config).toMatchObject({ validation: 0, validationSamples: 0, trainSamples: 200 });
+    expect(r).not.toHaveProperty("validation_accuracy");
+    expect(r.history[0]).not.toHaveProperty("validation_accuracy");
     expect(r.params_sha256).not.toBe(lastJson(first).params_sha256);
   });
 });

@@ -205,9 +205,11 @@ function isResults(raw: unknown): raw is CompareResults {
 /** The results table, one row per method; spiking rows add accuracy by presentation time. */
 export function table(results: CompareResults): string {
   const times = [...new Set(results.rows.flatMap((r) => Object.keys(r.spiking?.accuracy_by_time_ms ?? {})))].sort((a, b) => Number(a) - Number(b));
-  const header = ["method", "test acc", "train time", "s/epoch", ...times.map((t) => `spike ${t} ms`), "rates (Hz)"];
+  const validated = results.rows.some((r) => r.validation_accuracy !== undefined);
+  const header = ["method", "test acc", ...(validated ? ["val acc"] : []), "train time", "s/epoch", ...times.map((t) => `spike ${t} ms`), "rates (Hz)"];
   const line = (r: RowResult) => [
-    r.label, percent(r.test_accuracy), formatDuration(r.seconds), r.seconds_per_epoch.toFixed(1),
+    r.label, percent(r.test_accuracy), ...(validated ? [r.validation_accuracy !== undefined ? percent(r.validation_accuracy) : ""] : []),
+    formatDuration(r.seconds), r.seconds_per_epoch.toFixed(1),
     ...times.map((t) => (r.spiking?.accuracy_by_time_ms[t] !== undefined ? percent(r.spiking.accuracy_by_time_ms[t]) : "")),
     r.spiking ? r.spiking.firing_rates_hz.map((x) => x.toFixed(0)).join("/") : "",
   ];
@@ -216,7 +218,8 @@ export function table(results: CompareResults): string {
   const text = cells.map((row) => row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join("  ").trimEnd());
   text.splice(1, 0, widths.map((w) => "-".repeat(w)).join("  "));
   return [
-    `${results.scale} scale: ${results.dataset}, ${results.train_samples} training samples, seed ${results.seed}, ${formatDuration(results.seconds)} in all`,
+    `${results.scale} scale: ${results.dataset}, ${results.train_samples} training samples${results.validation_samples ? ` (${results.validation_samples} held out for validation)` : ""}, ` +
+      `one seed (${results.seed}), ${formatDuration(results.seconds)} in all`,
     ...text,
   ].join("\n");
 }

@@ -4,9 +4,8 @@ import { rmSync } from "node:fs";
 import { resolve } from "node:path";
 import { subset } from "../datasets/dataset.js";
 import { epochRecords, jobBytes, runJob } from "../job/run.js";
-import { checkEncoding, MODELS, recordJob, resolveJob } from "../job/spec.js";
+import { checkEncoding, MODELS, recordJob, resolveJob, validationCount } from "../job/spec.js";
 import { encodeModel } from "../models/file.js";
-import { holdOut } from "../training/validation.js";
 import { helpText, parseFlags, UsageError, type FlagSpec } from "./args.js";
 import { dataFlags, loadSplit } from "./data.js";
 import { checkpointFile, checkSameRun, checkSpace, checkWritable, writeFileAtomic } from "./files.js";
@@ -28,7 +27,6 @@ export const trainFlags = {
   model: { type: "string", choices: TRAIN_MODELS, default: "mlp", help: "model family; snn trains a soft-LIF rate network by backprop (shadow training), converts it to spiking LIF neurons and evaluates them (as --spiking)" },
   ...dataFlags,
   limit: { type: "int", min: 1, help: "train on the first N training samples only" },
-  validation: { type: "int", min: 1, help: "hold out N training samples (a seeded draw) and evaluate on them instead of the test set: for choosing settings without reading the test set" },
   out: { type: "string", help: "save the trained model to this .safetensors file" },
   checkpoint: { type: "string", help: "write checkpoints to this file every --checkpoint-every batches and after each epoch (default: <out>.ckpt with --out); removed when the run has finished" },
   "checkpoint-every": { type: "int", min: 1, default: 200, help: "batches between checkpoints" },
@@ -62,16 +60,11 @@ export async function trainCommand(argv: string[]): Promise<void> {
   const early = resolveFor((given.layers as number[] | undefined) ?? [1, 1]);
   withFlags(() => checkEncoding(early.spiking, f.dataset), NAMES);
 
-  // With --validation the test set is not read at all.
-  const [trainSet, testSet] = await Promise.all([loadSplit(f.dataset, f.dataDir, "train"), f.validation === undefined ? loadSplit(f.dataset, f.dataDir, "test") : undefined]);
+  const [trainSet, testSet] = await Promise.all([loadSplit(f.dataset, f.dataDir, "train"), loadSplit(f.dataset, f.dataDir, "test")]);
   if (f.limit !== undefined && f.limit > trainSet.count) {
     throw new UsageError(`--limit: ${f.dataset} has ${trainSet.count} training samples, got ${f.limit}`);
   }
   const limited = f.limit !== undefined ? subset(trainSet, f.limit) : trainSet;
-  if (f.validation !== undefined && f.validation >= limited.count) {
-    throw new UsageError(`--validation: must be fewer than the ${limited.count} training samples, got ${f.validation}`);
-  }
-  const split = f.validation === undefined ? "test" : "validation";
   const job = arch ? resolveFor([], limited.shape) : resolveFor((given.layers as number[] | undefined) ?? [limited.features, 256, 256, limited.classes]);
   const { layers } = job;
   if (arch && layers[layers.length - 1] !== limited.classes) {
@@ -83,10 +76,10 @@ export async function trainCommand(argv: string[]): Promise<void> {
   if (layers[layers.length - 1] !== limited.classes) {
     throw new UsageError(`--layers: the last width is ${layers[layers.length - 1]} but ${f.dataset} has ${limited.classes} classes`);
   }
+  const held = validationCount(job, limited.count);
+  if (held >= limited.count) throw new UsageError(`--validation: must be fewer than the ${limited.count} training samples, got ${held}`);
   const rt = await startRuntime(f.threads);
-  const { train: data, validation } = f.validation === undefined ? { train: limited, validation: undefined } : holdOut(rt, limited, f.validation, job.seed);
-  const evaluated = validation ?? testSet!;
-  const config = { ...recordJob(job), dataset: f.dataset, dataDir: f.dataDir ?? null, limit: f.limit ?? null, ...(validation ? { validation: validation.count } : {}), trainSamples: data.count };
+  const config = { ...recordJob(job), dataset: f.dataset, dataDir: f.dataDir ?? null, limit: f.limit ?? null, validationSamples: held, trainSamples: limited.count - held };
   // Space for the model file and for a checkpoint while its successor is being written, with room for headers.
   const bytes = jobBytes(job);
   if (f.out) await checkSpace(f.out, bytes.params + 2 ** 16, "--out", "the model file");
@@ -101,11 +94,11 @@ export async function trainCommand(argv: string[]): Promise<void> {
   }
   const { pc } = job;
   const what = pc ? `pcn/${pc.algo}${pc.algo === "zil" ? "" : ` T=${pc.T} gamma=${pc.gamma}`}` : job.spiking ? "snn (soft-LIF shadow network)" : "mlp";
-  info(`training ${what} ${job.arch ?? layers.join("-")} (${job.activation}${job.batchNorm ? ", batch norm" : ""}${job.feedbackAlignment ? ", feedback alignment" : ""}, ${job.outputLoss} output) on ${data.count} ${f.dataset} samples, ${job.epochs} epochs, ${job.optimizer} lr ${job.lr}, ${threadsText(rt.threads)}`);
+  info(`training ${what} ${job.arch ?? layers.join("-")} (${job.activation}${job.batchNorm ? ", batch norm" : ""}${job.feedbackAlignment ? ", feedback alignment" : ""}, ${job.outputLoss} output) on ${limited.count - held} ${f.dataset} samples${held ? ` (${held} more held out for validation)` : ""}, ${job.epochs} epochs, ${job.optimizer} lr ${job.lr}, ${threadsText(rt.threads)}`);
   // One progress line per epoch, then one for the spiking simulation; onBatch reports cumulative counts.
   let progress: Progress | undefined;
   let counted = 0;
-  const run = await runJob(job, { train: data, test: evaluated }, {
+  const run = await runJob(job, { train: limited, test: testSet }, {
     ...(checkpointPath !== undefined ? { checkpoint: { every: f.checkpointEvery, save: (c) => checkpointFile.write(checkpointPath, c, config) } } : {}),
     resume: resume?.checkpoint,
     onBatch: (done, total, epoch) => {
@@ -114,12 +107,12 @@ export async function trainCommand(argv: string[]): Promise<void> {
       counted = done;
     },
     onEpoch: (e) => {
-      progress?.done(`loss ${e.loss.toFixed(4)}  train ${percent(e.accuracy)}  ${split} ${percent(e.testAccuracy!)}`);
+      progress?.done(`loss ${e.loss.toFixed(4)}  train ${percent(e.accuracy)}${e.validationAccuracy !== undefined ? `  validation ${percent(e.validationAccuracy)}` : ""}  test ${percent(e.testAccuracy!)}`);
       progress = undefined;
       counted = 0;
     },
     onSpikingStart: (count, rate) => {
-      info(`rate network: ${split} accuracy ${percent(rate.accuracy)}`);
+      info(`rate network: test accuracy ${percent(rate.accuracy)}`);
       info(describeSimulation(count, job.spiking!));
       progress = new Progress({ label: "spiking", total: count, unit: "samples" });
     },
@@ -129,21 +122,21 @@ export async function trainCommand(argv: string[]): Promise<void> {
     },
   });
   progress?.done();
-  const { test, spiking, paramsSha256, network: trained, history, seconds } = run;
+  const { test, validation, spiking, paramsSha256, network: trained, history, seconds } = run;
   if (spiking) info(`firing rates (Hz, input first): ${spiking.firing_rates_hz.map((r) => r.toFixed(1)).join(", ")}`);
   const summary = {
     command: "train",
-    // For an snn, the spiking network's accuracy at the full presentation time. With --validation
-    // the keys say validation_: the test set was not read.
-    [`${split}_accuracy`]: spiking ? spiking.accuracy : test.accuracy,
-    ...(spiking ? { [`rate_${split}_accuracy`]: test.accuracy, spiking } : {}),
-    [`${split}_loss`]: test.loss,
+    // For an snn, the spiking network's accuracy at the full presentation time. Each figure says
+    // which split it is on: settings are chosen by validation_*, the test_* figures report them.
+    test_accuracy: spiking ? spiking.accuracy : test.accuracy,
+    ...(spiking ? { rate_test_accuracy: test.accuracy, spiking } : {}),
+    test_loss: test.loss,
+    ...(validation ? { validation_accuracy: validation.accuracy, validation_loss: validation.loss } : {}),
     epochs: job.epochs,
     seconds,
     seconds_per_epoch: seconds / job.epochs,
     params_sha256: paramsSha256,
-    // Per-epoch figures on the evaluated split, named after it.
-    history: epochRecords(history).map(({ test_loss, test_accuracy, ...e }) => ({ ...e, [`${split}_loss`]: test_loss, [`${split}_accuracy`]: test_accuracy })),
+    history: epochRecords(history),
     confusion: test.confusion,
     config,
     ...provenance(rt.threads),
@@ -151,14 +144,16 @@ export async function trainCommand(argv: string[]): Promise<void> {
   };
   if (f.out) {
     const kind = job.spiking ? { kind: "snn" as const, simulation: job.spiking } : { kind: "mlp" as const };
-    writeFileAtomic(f.out, encodeModel(trained, { training: { config, [`${split}_accuracy`]: test.accuracy, params_sha256: paramsSha256, ...provenance(rt.threads) } }, kind));
+    writeFileAtomic(f.out, encodeModel(trained, {
+      training: { config, test_accuracy: test.accuracy, ...(validation ? { validation_accuracy: validation.accuracy } : {}), params_sha256: paramsSha256, ...provenance(rt.threads) },
+    }, kind));
     info(`saved ${f.out}`);
   }
   if (checkpointPath !== undefined) {
     rmSync(checkpointPath, { force: true });
     rmSync(`${checkpointPath}.tmp`, { force: true });
   }
-  const rate = `${split} accuracy ${percent(test.accuracy)} (${Math.round(test.accuracy * test.count)}/${test.count}) after ${job.epochs} epochs in ${seconds.toFixed(1)} s`;
+  const rate = `test accuracy ${percent(test.accuracy)} (${Math.round(test.accuracy * test.count)}/${test.count})${validation ? `, validation ${percent(validation.accuracy)} (${validation.count})` : ""} after ${job.epochs} epochs in ${seconds.toFixed(1)} s`;
   emitResult(f.json, summary, spiking
     ? `rate network ${rate}; ${describeSpiking(spiking)}`
     : rate);

@@ -11,7 +11,7 @@ import { rateCurves, spikeRaster, weightDifferences } from "./figures.js";
 import type { CompareResults, Raster, RowResult } from "./results.js";
 import type { Checkpoint } from "../training/checkpoint.js";
 import { epochRecords, runJob } from "../job/run.js";
-import { recordJob, type JobSpec } from "../job/spec.js";
+import { recordJob, validationCount, type JobSpec } from "../job/spec.js";
 
 /** A finished row as a later run needs it: its results and what the figures take from it. */
 export interface FinishedRow {
@@ -102,7 +102,9 @@ export async function runComparison(
       const energy = run.model instanceof PCN ? [...run.model.energyTrace] : undefined;
       results.push({
         name: row.name, label: row.label, description: row.description,
-        test_accuracy: run.test.accuracy, test_loss: run.test.loss, epochs: o.epochs, seconds: run.seconds,
+        test_accuracy: run.test.accuracy, test_loss: run.test.loss,
+        ...(run.validation ? { validation_accuracy: run.validation.accuracy, validation_loss: run.validation.loss } : {}),
+        train_samples: run.samples.train, validation_samples: run.samples.validation, epochs: o.epochs, seconds: run.seconds,
         seconds_per_epoch: run.seconds / o.epochs, params_sha256: run.paramsSha256, history: epochRecords(run.history),
         ...(run.spiking ? { spiking: run.spiking } : {}), ...(energy ? { energy_trace: energy } : {}),
         config: recordJob(o),
@@ -133,6 +135,7 @@ export async function runComparison(
     seed: config.seed,
     dataset: config.dataset,
     train_samples: train.count,
+    validation_samples: validationCount(config, train.count),
     test_samples: data.test.count,
     seconds: (performance.now() - started) / 1000,
     rows: results,

@@ -36,6 +36,8 @@ export interface ExperimentConfig {
   arch?: string;
   /** First N training samples (default all). */
   trainSamples?: number | null;
+  /** Of those, held out for validation by a draw from the seed (default: a twelfth, at most 5000; 0: none). */
+  validation?: number;
   /** Epochs for rows that do not set their own. */
   epochs: number;
   /** The soft-LIF neurons of every spiking row. */
@@ -59,10 +61,11 @@ export class ConfigError extends Error {
 /** Row keys besides the job settings of these groups. */
 const ROW_OWN_KEYS = ["name", "label", "description"];
 const ROW_GROUPS = new Set(["model", "pc", "training"]);
-const TOP_KEYS = new Set<string>(["name", "description", "seed", "dataset", "dataDir", "layers", "arch", "trainSamples", "epochs", "neuron", "spiking", "rows"]);
+const TOP_KEYS = new Set<string>(["name", "description", "seed", "dataset", "dataDir", "layers", "arch", "trainSamples", "validation", "epochs", "neuron", "spiking", "rows"]);
 /** Settings every row takes from the top level: epochs unless it sets its own, the others always. */
-const INHERITED = ["seed", "layers", "arch", "epochs"];
-const EXPERIMENT_WIDE = ["seed", "layers", "arch"];
+const INHERITED = ["seed", "layers", "arch", "validation", "epochs"];
+// Every row holds out the same validation samples: it is the experiment's, not a row's.
+const EXPERIMENT_WIDE = ["seed", "layers", "arch", "validation"];
 /** Each data set's sample shape [C, H, W], which an arch starts from (the loaded files are checked against it). */
 export const DATASET_SHAPES = { mnist: [1, 28, 28], "fashion-mnist": [1, 28, 28], cifar10: [3, 32, 32] } as const;
 
@@ -163,7 +166,7 @@ export function resolveExperiment(raw: unknown, source: string): { config: Exper
     name: name as string, ...(typeof c.description === "string" ? { description: c.description } : {}), seed: (c.seed as number) ?? 0,
     dataset: dataset as ExperimentConfig["dataset"], dataDir: (c.dataDir as string | null | undefined) ?? null,
     ...(c.arch !== undefined ? { arch: c.arch as string } : { layers: [...(c.layers as number[])] }),
-    trainSamples: (c.trainSamples as number | null | undefined) ?? null, epochs: c.epochs as number, neuron,
+    trainSamples: (c.trainSamples as number | null | undefined) ?? null, ...(c.validation !== undefined ? { validation: c.validation as number } : {}), epochs: c.epochs as number, neuron,
     spiking: { ...resolvedSimulation, testSamples: testSamples ?? null }, rows: c.rows as RowConfig[],
   };
   return { config, rows };

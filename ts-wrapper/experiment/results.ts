@@ -17,6 +17,12 @@ export interface RowResult {
   /** The rate (non-spiking) network's test accuracy, a fraction. */
   test_accuracy: number;
   test_loss: number;
+  /** The same on the validation split held out of the training set (absent without one). */
+  validation_accuracy?: number;
+  validation_loss?: number;
+  /** Samples trained on and held out. */
+  train_samples?: number;
+  validation_samples?: number;
   epochs: number;
   /** Training time in seconds, and per epoch. */
   seconds: number;
@@ -85,7 +91,9 @@ export interface CompareResults {
   scale: string;
   seed: number;
   dataset: string;
+  /** The training set (after trainSamples), of which validation_samples were held out from every row's training. */
   train_samples: number;
+  validation_samples?: number;
   test_samples: number;
   seconds: number;
   rows: RowResult[];

@@ -3,6 +3,7 @@
 // comparison a table of them.
 
 import type { Dataset } from "../datasets/dataset.js";
+import { OptionError } from "../errors.js";
 import { evaluate, type Evaluation } from "../evaluation/metrics.js";
 import { evaluateSpiking, type SpikingRecord } from "../evaluation/spiking.js";
 import { parameterFloats } from "../models/arch.js";
@@ -12,7 +13,8 @@ import { PCN } from "../models/pcn.js";
 import type { Checkpoint } from "../training/checkpoint.js";
 import { train, type EpochResult } from "../training/trainer.js";
 import type { Runtime } from "../wasm/load.js";
-import { checkEncoding, type JobSpec } from "./spec.js";
+import { holdOut } from "../training/validation.js";
+import { checkEncoding, validationCount, type JobSpec } from "./spec.js";
 
 export interface JobHooks {
   onBatch?: (done: number, total: number, epoch: number) => void;
@@ -32,6 +34,10 @@ export interface JobRun {
   network: MLP;
   history: EpochResult[];
   seconds: number;
+  /** Samples trained on, and held out for validation (0: none). */
+  samples: { train: number; validation: number };
+  /** The rate network on the validation split, when there is one. */
+  validation?: Evaluation;
   /** The rate network on the test set. */
   test: Evaluation;
   spiking?: SpikingRecord;
@@ -45,30 +51,42 @@ export function buildModel(options: JobSpec, runtime?: Runtime): MLP | PCN {
 }
 
 /**
- * Train and evaluate one job. `spikingTest` (default: the test set) is what the spiking network
- * simulates; a Poisson-coded simulation of inputs outside [0, 1] is refused before any training. The caller frees `run.model` and, when it differs, `run.network`.
+ * Train and evaluate one job. The job's validation split (validationCount) is held out of
+ * `data.train` by a draw from its seed and evaluated after every epoch, as the test set is.
+ * `spikingTest` (default: the test set) is what the spiking network simulates; a Poisson-coded
+ * simulation of inputs outside [0, 1] is refused before any training. The caller frees `run.model`
+ * and, when it differs, `run.network`.
  */
 export async function runJob(options: JobSpec, data: { train: Dataset; test: Dataset; spikingTest?: Dataset }, hooks: JobHooks = {}, runtime?: Runtime): Promise<JobRun> {
   // Inputs the simulation cannot take are refused before the training, not after it.
   checkEncoding(options.spiking, data.spikingTest ?? data.test);
+  const held = validationCount(options, data.train.count);
+  if (held >= data.train.count) {
+    throw new OptionError("validation", `must hold out fewer than the ${data.train.count} training samples, got ${held}`);
+  }
   const model = buildModel(options, runtime);
   try {
+    const { train: trainSet, validation } = held > 0 ? holdOut(model.runtime, data.train, held, options.seed) : { train: data.train, validation: undefined };
     const { epochs, batchSize, lr, lrSchedule, momentum, optimizer, weightDecay, outputLoss, seed } = options;
-    const result = train(model, data.train, {
-      epochs, batchSize, lr, lrSchedule, momentum, optimizer, weightDecay, outputLoss, seed, test: data.test,
+    const result = train(model, trainSet, {
+      epochs, batchSize, lr, lrSchedule, momentum, optimizer, weightDecay, outputLoss, seed, validation, test: data.test,
       onBatch: hooks.onBatch, onEpoch: hooks.onEpoch, checkpoint: hooks.checkpoint, resume: hooks.resume,
     });
     const rate = model instanceof PCN ? model.mlp : model;
     // A spiking network has no batch norm: the network it converts from has it folded in.
     const network = options.spiking && options.batchNorm ? fuseBatchNorm(rate) : rate;
     const test = evaluate(network, data.test, { outputLoss });
+    const validated = validation ? evaluate(network, validation, { outputLoss }) : undefined;
     let spiking: SpikingRecord | undefined;
     if (options.spiking) {
       const samples = data.spikingTest ?? data.test;
       hooks.onSpikingStart?.(samples.count, test);
       spiking = evaluateSpiking(network, samples, options.spiking, hooks.onSpikingBatch);
     }
-    return { model, network, history: result.history, seconds: result.seconds, test, spiking, paramsSha256: await network.params.sha256() };
+    return {
+      model, network, history: result.history, seconds: result.seconds, samples: { train: trainSet.count, validation: held },
+      ...(validated ? { validation: validated } : {}), test, spiking, paramsSha256: await network.params.sha256(),
+    };
   } catch (error) {
     model.free();
     throw error;
@@ -87,6 +105,8 @@ export interface EpochRecord {
   epoch: number;
   loss: number;
   accuracy: number;
+  validation_loss?: number;
+  validation_accuracy?: number;
   test_loss?: number;
   test_accuracy?: number;
   seconds: number;
@@ -95,6 +115,8 @@ export interface EpochRecord {
 /** Epochs as results record them. */
 export function epochRecords(history: EpochResult[]): EpochRecord[] {
   return history.map((e) => ({
-    epoch: e.epoch, loss: e.loss, accuracy: e.accuracy, test_loss: e.testLoss, test_accuracy: e.testAccuracy, seconds: e.seconds,
+    epoch: e.epoch, loss: e.loss, accuracy: e.accuracy,
+    ...(e.validationAccuracy !== undefined ? { validation_loss: e.validationLoss, validation_accuracy: e.validationAccuracy } : {}),
+    test_loss: e.testLoss, test_accuracy: e.testAccuracy, seconds: e.seconds,
   }));
 }

@@ -20,6 +20,14 @@ import { LR_SCHEDULES, type LRSchedule } from "../training/trainer.js";
 import { OPTIMIZERS, type OptimizerName } from "../training/optimizers.js";
 
 export const MODELS = ["mlp", "pcn"] as const;
+
+/** The default validation split: a twelfth of the training set, at most this many (5000 of MNIST's 60 000). */
+export const VALIDATION_MAX = 5000;
+
+/** How many of `trainCount` training samples a job holds out for validation. */
+export function validationCount(spec: Pick<JobSpec, "validation">, trainCount: number): number {
+  return spec.validation ?? Math.min(VALIDATION_MAX, Math.floor(trainCount / 12));
+}
 export type ModelName = (typeof MODELS)[number];
 
 /** A job's settings, resolved: what buildModel and runJob take. */
@@ -46,6 +54,8 @@ export interface JobSpec {
   weightDecay: number;
   outputLoss: OutputLoss;
   seed: number;
+  /** Training samples held out for validation; undefined: validationCount's default. */
+  validation?: number;
   /** Convert to spiking neurons and simulate the test set this way (soft-LIF only). */
   spiking?: Simulation;
 }
@@ -108,6 +118,8 @@ export const SETTINGS: readonly Setting[] = [
   { key: "weightDecay", flag: "weight-decay", type: "number", min: 0, default: 0, group: "training", help: "L2 penalty added to the gradient" },
   { key: "outputLoss", flag: "output-loss", type: "string", choices: OUTPUT_LOSSES, default: "ce", group: "training", help: "softmax cross-entropy or squared error" },
   { key: "seed", flag: "seed", type: "int", min: 0, max: 4294967295, default: 0, group: "training", help: "seed for initialisation and shuffling" },
+  { key: "validation", flag: "validation", type: "int", min: 0, defaultText: `${VALIDATION_MAX}, or a twelfth of a smaller training set; 0: none`, group: "training",
+    help: "training samples held out (a draw from the seed) and evaluated after every epoch, to choose settings by without reading the test set" },
   { key: "neuron.preset", flag: "preset", type: "string", choices: PRESET_NAMES, defaultText: "thesis", group: "neuron", when: onlySoftLif, help: "soft-LIF neuron parameters: thesis, mnist or cifar (Hunsberger's)" },
   { key: "neuron.tauRc", flag: "tau-rc", type: "number", min: 0, minExclusive: true, defaultText: "thesis 0.02", group: "neuron", when: onlySoftLif, help: "membrane time constant τ_RC in s" },
   { key: "neuron.tRef", flag: "t-ref", type: "number", min: 0, minExclusive: true, defaultText: "thesis 0.004", group: "neuron", when: onlySoftLif, help: "refractory period in s" },
@@ -237,6 +249,7 @@ export function resolveJob(raw: GivenSettings, data: { inputShape?: readonly num
     epochs: get("epochs"), batchSize, lr: get("lr", defaultLearningRate(model, optimizer, algo)), lrSchedule: get("lrSchedule"),
     // Adam keeps no momentum buffer: a momentum given with it is ignored.
     momentum: optimizer === "adam" ? 0 : get("momentum"), optimizer, weightDecay: get("weightDecay"), outputLoss: get("outputLoss"), seed: get("seed"),
+    ...(given.validation !== undefined ? { validation: given.validation as number } : {}),
   };
   if (spiking) spec.spiking = simulationOf(given, neuron!);
   return spec;

@@ -17,6 +17,9 @@ export interface EpochResult {
   /** Mean training loss over the epoch's batches, as trained (batch statistics, weights moving). */
   loss: number;
   accuracy: number;
+  /** On the validation split held out of the training set, when there is one. */
+  validationLoss?: number;
+  validationAccuracy?: number;
   testLoss?: number;
   testAccuracy?: number;
   seconds: number;

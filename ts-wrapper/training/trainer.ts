@@ -25,6 +25,8 @@ export interface TrainOptions extends OptimizerOptions {
   /** Seed of the shuffling stream (the model's init has its own). */
   seed?: number;
   outputLoss?: OutputLoss;
+  /** Evaluated after every epoch when given: the samples held out of the training set to choose settings by. */
+  validation?: Dataset;
   /** Evaluated after every epoch when given. */
   test?: Dataset;
   onEpoch?: (result: EpochResult) => void;
@@ -85,6 +87,7 @@ export function* trainSteps(model: TrainableModel, data: Dataset, options: Train
   if (!OUTPUT_LOSSES.includes(outputLoss)) throw new OptionError("outputLoss", `must be one of ${OUTPUT_LOSSES.join(", ")}, got ${outputLoss}`);
   checkShapes(data, model.inputs, model.outputs);
   if (options.test) checkShapes(options.test, model.inputs, model.outputs);
+  if (options.validation) checkShapes(options.validation, model.inputs, model.outputs);
   if (data.count === 0) throw new RangeError(`${data.name}: the training set is empty`);
   if (data.count < model.minTrainingBatch) {
     throw new RangeError(`${data.name}: the training set has ${data.count} samples; this model trains on batches of at least ${model.minTrainingBatch}`);
@@ -189,6 +192,11 @@ export function* trainSteps(model: TrainableModel, data: Dataset, options: Train
         yield { epoch, batch: b, samples: n, correct: right, loss: step.loss, done, total: data.count, step: steps };
       }
       const result: EpochResult = { epoch, loss: lossSum / seen, accuracy: correct / seen, seconds: 0 };
+      if (options.validation) {
+        const v = evaluate(model, options.validation, { outputLoss });
+        result.validationLoss = v.loss;
+        result.validationAccuracy = v.accuracy;
+      }
       if (options.test) {
         const t = evaluate(model, options.test, { outputLoss });
         result.testLoss = t.loss;
