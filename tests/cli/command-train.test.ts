@@ -106,6 +106,18 @@ describe("train --json", () => {
     expect(r.params_sha256).not.toBe(lastJson(first).params_sha256);
   });
 
+  it("--direct-feedback-alignment trains the fixture well above chance, and is recorded; refused for pcn, naming the flag", async () => {
+    const dfa = await runCli(["train", "--data-dir", raw, ...BASE, "--direct-feedback-alignment", "--json"]);
+    expect(dfa.code, dfa.stderr).toBe(0);
+    const r = lastJson(dfa);
+    expect(r.config).toMatchObject({ directFeedbackAlignment: true });
+    expect(r.test_accuracy).toBeGreaterThan(0.3);
+    expect(r.params_sha256).not.toBe(lastJson(first).params_sha256);
+    const pcn = await runCli(["train", "--data-dir", raw, ...BASE, "--model", "pcn", "--direct-feedback-alignment", "--json"]);
+    expect(pcn.code).toBe(2);
+    expect(pcn.stderr).toMatch(/--direct-feedback-alignment: predictive coding's relaxation has no direct feedback alignment yet: use it with --model mlp, or use --feedback-alignment/);
+  });
+
   it("--validation 0 holds nothing out: all 200 samples train and no validation figure is reported", async () => {
     const all = await runCli(["train", "--data-dir", raw, ...BASE, "--validation", "0", "--json"]);
     expect(all.code, all.stderr).toBe(0);

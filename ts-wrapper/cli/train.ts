@@ -94,7 +94,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
   }
   const { pc } = job;
   const what = pc ? `pcn/${pc.algo}${pc.algo === "zil" ? "" : ` T=${pc.T} gamma=${pc.gamma}`}` : job.spiking ? "snn (soft-LIF shadow network)" : "mlp";
-  info(`training ${what} ${job.arch ?? layers.join("-")} (${job.activation}${job.batchNorm ? ", batch norm" : ""}${job.feedbackAlignment ? ", feedback alignment" : ""}, ${job.outputLoss} output) on ${limited.count - held} ${f.dataset} samples${held ? ` (${held} more held out for validation)` : ""}, ${job.epochs} epochs, ${job.optimizer} lr ${job.lr}, ${threadsText(rt.threads)}`);
+  info(`training ${what} ${job.arch ?? layers.join("-")} (${job.activation}${job.batchNorm ? ", batch norm" : ""}${job.feedbackAlignment ? ", feedback alignment" : ""}${job.directFeedbackAlignment ? ", direct feedback alignment" : ""}, ${job.outputLoss} output) on ${limited.count - held} ${f.dataset} samples${held ? ` (${held} more held out for validation)` : ""}, ${job.epochs} epochs, ${job.optimizer} lr ${job.lr}, ${threadsText(rt.threads)}`);
   // One progress line per epoch, then one for the spiking simulation; onBatch reports cumulative counts.
   let progress: Progress | undefined;
   let counted = 0;

@@ -123,7 +123,7 @@ export async function runComparison(
   progress?.(1, "figures");
 
   // Z-IL against backprop (and IL, for contrast): the first rows of each kind with the plain setup.
-  const plain = (o: JobSpec) => o.activation !== "softlif" && !o.feedbackAlignment && !o.batchNorm;
+  const plain = (o: JobSpec) => o.activation !== "softlif" && !o.feedbackAlignment && !o.directFeedbackAlignment && !o.batchNorm;
   const find = (test: (o: JobSpec) => boolean) => rows.find((row) => plain(row.options) && test(row.options))?.name;
   const bp = find((o) => !o.pc), zil = find((o) => o.pc?.algo === "zil"), il = find((o) => o.pc?.algo === "il");
   const weight_differences = bp && zil && il ? weightDifferences(snapshots.get(bp)!, snapshots.get(zil)!, snapshots.get(il)!) : undefined;

@@ -43,6 +43,8 @@ export interface JobSpec {
   neuron?: NeuronParams;
   batchNorm: boolean;
   feedbackAlignment: boolean;
+  /** Direct feedback alignment (Nøkland 2016): the output error straight to every hidden layer (mlp only). */
+  directFeedbackAlignment: boolean;
   /** Predictive coding's schedule (pcn only). */
   pc?: { algo: PCAlgorithm; T: number; gamma: number; tolerance: number };
   epochs: number;
@@ -103,6 +105,11 @@ export const SETTINGS: readonly Setting[] = [
   { key: "activation", flag: "activation", type: "string", choices: ACTIVATIONS, defaultText: "relu; softlif when spiking", group: "model", help: "hidden activation" },
   { key: "batchNorm", flag: "batch-norm", type: "boolean", default: false, group: "model", help: "batch norm between each hidden linear layer and its activation (mlp)",
     when: (s, name) => (s.model === "pcn" ? `only for ${name("model")} mlp (a PCN has no batch norm)` : undefined) },
+  { key: "directFeedbackAlignment", flag: "direct-feedback-alignment", type: "boolean", default: false, group: "model",
+    help: "send the output error straight to every hidden layer through a fixed random matrix (Nøkland 2016), instead of back through the layers above (mlp)",
+    when: (s, name) => (s.directFeedbackAlignment !== true ? undefined
+      : s.model === "pcn" ? `predictive coding's relaxation has no direct feedback alignment yet: use it with ${name("model")} mlp, or use ${name("feedbackAlignment")}`
+      : s.feedbackAlignment === true ? `not with ${name("feedbackAlignment")}: give one of them` : undefined) },
   { key: "feedbackAlignment", flag: "feedback-alignment", type: "boolean", default: false, group: "model", help: "send errors backward through fixed random matrices instead of the transposed weights (Lillicrap et al.), in backprop and in PC relaxation" },
   { key: "algo", flag: "algo", type: "string", choices: PC_ALGORITHMS, default: PC_DEFAULTS.algo, group: "pc", when: onlyPcn,
     help: "pcn: inference learning (il), Z-IL (zil, equals backprop) or incremental PC (ipc)" },
@@ -245,6 +252,7 @@ export function resolveJob(raw: GivenSettings, data: { inputShape?: readonly num
   const neuron = activation === "softlif" ? resolveNeuron(group(given, "neuron") as NeuronOptions) : undefined;
   const spec: JobSpec = {
     model, ...layers, activation, ...(neuron ? { neuron } : {}), batchNorm, feedbackAlignment: get("feedbackAlignment"),
+    directFeedbackAlignment: get("directFeedbackAlignment"),
     ...(algo ? { pc: { algo, T: get("T"), gamma: get("gamma"), tolerance: get("tolerance") } } : {}),
     epochs: get("epochs"), batchSize, lr: get("lr", defaultLearningRate(model, optimizer, algo)), lrSchedule: get("lrSchedule"),
     // Adam keeps no momentum buffer: a momentum given with it is ignored.
@@ -317,9 +325,9 @@ function group(given: GivenSettings, prefix: string): Record<string, unknown> {
  * run must record the same; replaying it resolves to the same job.
  */
 export function recordJob(spec: JobSpec): Record<string, unknown> {
-  const { pc, spiking, neuron, feedbackAlignment, ...rest } = spec;
+  const { pc, spiking, neuron, feedbackAlignment, directFeedbackAlignment, ...rest } = spec;
   return {
-    ...rest, ...(neuron ? { neuron } : {}), ...(feedbackAlignment ? { feedbackAlignment } : {}), ...(pc ?? {}),
+    ...rest, ...(neuron ? { neuron } : {}), ...(feedbackAlignment ? { feedbackAlignment } : {}), ...(directFeedbackAlignment ? { directFeedbackAlignment } : {}), ...(pc ?? {}),
     ...(spiking ? { spiking: true, simulation: spiking } : {}),
   };
 }

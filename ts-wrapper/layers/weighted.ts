@@ -18,6 +18,11 @@ export abstract class WeightModule implements Layer {
   norm?: string;
   /** Feedback alignment's fixed matrix of W's shape, when set. */
   feedback?: Matrix;
+  /**
+   * Direct feedback alignment's fixed matrix, outputs of the network × this layer's inputs, when
+   * set: the error at this layer's input is the network's output error through it (MLP.backward).
+   */
+  directFeedback?: Matrix;
   protected params!: ParameterSet;
   protected work!: Bytes;
   private input?: Matrix;

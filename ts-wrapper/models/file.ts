@@ -46,7 +46,7 @@ export function decodeModelFile(bytes: Uint8Array, file: string, runtime?: Runti
     // Feedback alignment's matrices are not stored: they are redrawn from the seed they came from.
     model = new MLP({
       ...layerOptions(config), activation: config.activations, batchNorm: config.batchNorm, neuron: config.neuron,
-      feedbackAlignment: config.feedbackAlignment, seed: config.feedbackSeed, runtime,
+      feedbackAlignment: config.feedbackAlignment, directFeedbackAlignment: config.directFeedbackAlignment, seed: config.feedbackSeed, runtime,
     });
   } catch (error) {
     throw new Error(`${file}: invalid architecture in __metadata__: ${(error as Error).message}`);

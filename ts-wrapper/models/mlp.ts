@@ -12,12 +12,19 @@
 // their form; only the δ reaching the hidden layers changes. B_l is not a parameter: it is not in
 // `params` nor in a model file, and is regenerated from the seed (config.feedbackSeed) and the
 // architecture. Layer 0 has none: its backward product is never computed.
+//
+// Direct feedback alignment (Nøkland 2016, the thesis's reference [14]): no error travels down
+// through the layers at all. The output error e (the loss gradient at the logits) reaches the
+// input of every weight layer l ≥ 1 through a fixed random D_l (outputs × that layer's inputs),
+// drawn from the same stream with N(0, 2/inputs_l), so the last hidden layer too gets e·D rather
+// than e·W: δ_{l−1} = (e · D_l) ⊙ σ'(z_{l−1}), passing through pooling as any error does.
 
 import type { BatchBuffer } from "../batch.js";
 import { OptionError } from "../errors.js";
 import { Activation, BatchNorm1d, BatchNorm2d, Conv2d, Flatten, IN_PLACE_BACKWARD, Linear, Pool2d, type Layer, type WeightModule } from "../layers/index.js";
 import { ACTIVATIONS, neuronBlock, type ActivationName, type NeuronParams } from "../ops/activation.js";
 import { scale } from "../ops/elementwise.js";
+import { linearInputGrad, linearWorkBytes } from "../ops/linear.js";
 import { argmaxRows, lossAndGradient, softmaxRows, type OutputLoss } from "../ops/loss.js";
 import { Rng, STREAMS } from "../ops/rng.js";
 import { ParameterSet } from "../params.js";
@@ -49,6 +56,8 @@ export interface MLPOptions {
    * (default false).
    */
   feedbackAlignment?: boolean;
+  /** Direct feedback alignment: the output error goes to every hidden layer through fixed random matrices (default false). */
+  directFeedbackAlignment?: boolean;
   /** Seed for He initialisation (and for the feedback matrices with feedback alignment). */
   seed?: number;
   runtime?: Runtime;
@@ -67,7 +76,9 @@ export interface MLPConfig {
   neuron?: NeuronParams;
   /** Present (true) with feedback alignment. */
   feedbackAlignment?: boolean;
-  /** With feedback alignment: the seed the feedback matrices B_l are drawn from (the model's seed). */
+  /** Present (true) with direct feedback alignment. */
+  directFeedbackAlignment?: boolean;
+  /** With (direct) feedback alignment: the seed the feedback matrices are drawn from (the model's seed). */
   feedbackSeed?: number;
 }
 
@@ -103,6 +114,8 @@ export class MLP {
   private arena?: Arena;
   /** Ping-pong buffers for the errors going backward, capacity × widest layer. */
   private deltas: Matrix[] = [];
+  /** Scratch of direct feedback alignment's products e · D. */
+  private directWork?: Bytes;
   /** The neuron block soft-LIF layers read (without soft-LIF, none). */
   private readonly neuron?: Bytes;
 
@@ -147,7 +160,7 @@ export class MLP {
     this.layers = layers;
     this.params = new ParameterSet(this.runtime, layers.flatMap((layer) => layer.tensors()));
     for (const layer of layers) layer.bind(this.params);
-    if (this.config.feedbackAlignment) this.drawFeedback(seed);
+    if (this.config.feedbackAlignment || this.config.directFeedbackAlignment) this.drawFeedback(seed);
     this.initialize(seed);
   }
 
@@ -207,6 +220,11 @@ export class MLP {
     try {
       this.weightLayerList.forEach(({ linear }, l) => {
         if (l === 0) return;
+        if (this.config.directFeedbackAlignment) {
+          linear.directFeedback = new Matrix(this.runtime, this.outputs, linear.inputs);
+          rng.normal(linear.directFeedback, 0, Math.sqrt(2 / linear.inputs));
+          return;
+        }
         const w = linear.weights();
         linear.feedback = new Matrix(this.runtime, w.rows, w.cols);
         rng.normal(linear.feedback, 0, Math.sqrt(2 / linear.fanIn));
@@ -247,9 +265,16 @@ export class MLP {
         layer.backward(delta, delta);
         continue;
       }
-      // δ_prev = δ · W (or feedback alignment's B, or through pooling) into the other ping-pong buffer.
+      // δ_prev = δ · W (or feedback alignment's B, or through pooling) into the other ping-pong buffer
+      // — or, with direct feedback alignment, the output error e · D.
       const next = (delta.ptr === this.deltas[0].ptr ? this.deltas[1] : this.deltas[0]).prefix(B, layer.inputs);
-      layer.backward(delta, next);
+      const direct = (layer as Partial<WeightModule>).directFeedback;
+      if (direct) {
+        layer.backward(delta);
+        linearInputGrad(dLogits, direct, next, this.directWork!);
+      } else {
+        layer.backward(delta, next);
+      }
       delta = next;
     }
   }
@@ -306,7 +331,10 @@ export class MLP {
     this.capacity = 0;
     this.params.free();
     this.neuron?.free();
-    for (const { linear } of this.weightLayerList) linear.feedback?.free();
+    for (const { linear } of this.weightLayerList) {
+      linear.feedback?.free();
+      linear.directFeedback?.free();
+    }
   }
 
   private infer<T>(x: Float32Array, count: number, what: string, read: (logits: Matrix) => T): T {
@@ -330,6 +358,7 @@ export class MLP {
     for (const layer of this.layers) layer.allocate(arena, capacity);
     const widest = Math.max(...this.layers.map((layer) => Math.max(layer.inputs, layer.outputs)));
     this.deltas = [Matrix.scratch(this.runtime, arena, capacity, widest), Matrix.scratch(this.runtime, arena, capacity, widest)];
+    if (this.config.directFeedbackAlignment) this.directWork = new Bytes(this.runtime, linearWorkBytes(this.runtime, capacity, widest, this.outputs), arena);
     this.arena = arena;
     this.capacity = capacity;
   }
@@ -371,11 +400,13 @@ function resolveConfig(options: MLPOptions): MLPConfig {
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new OptionError("seed", `must be an integer in [0, 2^32), got ${seed}`);
   const fa = options.feedbackAlignment ?? false;
   if (typeof fa !== "boolean") throw new OptionError("feedbackAlignment", `must be true or false, got ${JSON.stringify(fa)}`);
+  const dfa = options.directFeedbackAlignment ?? false;
+  if (typeof dfa !== "boolean") throw new OptionError("directFeedbackAlignment", `must be true or false, got ${JSON.stringify(dfa)}`);
+  if (fa && dfa) throw new OptionError("directFeedbackAlignment", "not with feedbackAlignment: give one of them");
   const config: MLPConfig = { layers: [...layers], ...(arch ? { arch, inputShape } : {}), activations, batchNorm: options.batchNorm ?? false };
   if (activations.includes("softlif")) config.neuron = resolveNeuron(options.neuron);
-  if (fa) {
-    config.feedbackAlignment = true;
-    config.feedbackSeed = seed;
-  }
+  if (fa) config.feedbackAlignment = true;
+  if (dfa) config.directFeedbackAlignment = true;
+  if (fa || dfa) config.feedbackSeed = seed;
   return config;
 }

@@ -29,7 +29,7 @@ export type PCAlgorithm = (typeof PC_ALGORITHMS)[number];
 /** The schedule's defaults: IL, T = 20 steps of γ = 0.1, no early stop. */
 export const PC_DEFAULTS = { algo: "il", T: 20, gamma: 0.1, tolerance: 0 } as const;
 
-export interface PCNOptions extends Omit<MLPOptions, "batchNorm"> {
+export interface PCNOptions extends Omit<MLPOptions, "batchNorm" | "directFeedbackAlignment"> {
   /** Learning schedule (default "il"). */
   algo?: PCAlgorithm;
   /** Inference steps per batch for il and ipc (default 20); zil always takes one per layer. */
@@ -91,6 +91,9 @@ export class PCN {
     if (!(this.gamma > 0) || !Number.isFinite(this.gamma)) throw new OptionError("gamma", `must be a finite number > 0, got ${this.gamma}`);
     this.tolerance = options.tolerance ?? PC_DEFAULTS.tolerance;
     if (!(this.tolerance >= 0) || !Number.isFinite(this.tolerance)) throw new OptionError("tolerance", `must be a finite number ≥ 0, got ${this.tolerance}`);
+    if ((options as MLPOptions).directFeedbackAlignment) {
+      throw new OptionError("directFeedbackAlignment", "predictive coding's relaxation has no direct feedback alignment yet (feedbackAlignment works)");
+    }
     const { algo: _a, T: _t, gamma: _g, tolerance: _tol, relaxation, ...network } = options;
     this.mlp = new MLP({ ...network, batchNorm: false });
     this.relaxation = relaxation ?? (this.mlp.config.arch ? "layers" : "table");
