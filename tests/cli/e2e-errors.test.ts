@@ -124,6 +124,16 @@ describe("architecture specs: exit 2 before any work, naming --arch, the token a
     expect(result.history[0]).toHaveProperty("test_accuracy");
   });
 
+  it("a conv net trains with --direct-feedback-alignment: the error reaches the conv layer through pooling, and it learns", async () => {
+    const r = await runCli(["train", "--data-dir", data, "--epochs", "3", "--batch-size", "16", "--arch", "conv4k3p1,avgpool2,fc10", "--direct-feedback-alignment", "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    const result = JSON.parse(lines(r.stdout).pop()!);
+    expect(result.config).toMatchObject({ arch: "conv4k3p1,avgpool2,fc10", directFeedbackAlignment: true });
+    // The training loss falls and the test accuracy clears chance (10 classes).
+    expect(result.history[2].loss).toBeLessThan(result.history[0].loss);
+    expect(result.test_accuracy).toBeGreaterThan(0.2);
+  });
+
   it("an fc-only spec is the MLP of those widths: the same config and params_sha256 as --layers", async () => {
     const [spec, widths] = await Promise.all([
       runCli(["train", "--data-dir", data, ...BASE, "--arch", "fc12,fc10", "--validation", "40", "--json"]),
