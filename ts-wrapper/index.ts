@@ -30,5 +30,6 @@ export { SETTINGS, resolveJob, recordJob, defaultLearningRate, type JobSpec, typ
 export { runJob, buildModel, type JobHooks, type JobRun } from "./job/run.js";
 export { resolveExperiment, ConfigError, type ExperimentConfig, type RowConfig, type ResolvedRow } from "./experiment/config.js";
 export { runComparison } from "./experiment/compare.js";
+export { summarize, pairedDifference, type SeedSummary } from "./experiment/stats.js";
 export type { CompareResults, RowResult, SpikingRecord, EpochRecord, RateCurves, Raster, WeightDifference } from "./experiment/results.js";
 export { evaluateSpiking } from "./evaluation/spiking.js";
