@@ -69,6 +69,11 @@ const EXPERIMENT_WIDE = ["seed", "layers", "arch", "validation"];
 /** Each data set's sample shape [C, H, W], which an arch starts from (the loaded files are checked against it). */
 export const DATASET_SHAPES = { mnist: [1, 28, 28], "fashion-mnist": [1, 28, 28], cifar10: [3, 32, 32] } as const;
 
+/** A job setting a row may set for itself (model, pc and training settings the experiment does not fix). */
+export function isRowSetting(key: string): boolean {
+  return ROW_GROUPS.has(findSetting(key)?.group ?? "") && !EXPERIMENT_WIDE.includes(key);
+}
+
 /** Check a parsed config and resolve every row's options; errors name `source` and the key. */
 export function resolveExperiment(raw: unknown, source: string): { config: ExperimentConfig; rows: ResolvedRow[] } {
   const fail = (path: string, what: string): never => {
@@ -132,7 +137,7 @@ export function resolveExperiment(raw: unknown, source: string): { config: Exper
     const at = `rows[${i}]`;
     if (!isObject(r)) fail(at, "must be an object");
     const row = r as Record<string, unknown>;
-    const rowKeys = (key: string) => ROW_OWN_KEYS.includes(key) || key === "spiking" || (ROW_GROUPS.has(findSetting(key)?.group ?? "") && !EXPERIMENT_WIDE.includes(key));
+    const rowKeys = (key: string) => ROW_OWN_KEYS.includes(key) || key === "spiking" || isRowSetting(key);
     for (const key of Object.keys(row)) if (!rowKeys(key)) fail(`${at}.${key}`, "unknown key (expected name, label, description and the job settings of a row)");
     if (typeof row.name !== "string" || !/^[a-z0-9][a-z0-9-]*$/.test(row.name)) fail(`${at}.name`, `must be a short id of lowercase letters, digits and "-", got ${JSON.stringify(row.name)}`);
     const rowName = row.name as string;

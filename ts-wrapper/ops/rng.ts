@@ -5,8 +5,8 @@ import { Bytes, type Matrix } from "../tensor.js";
 import type { Arena } from "../wasm/heap.js";
 import type { Runtime } from "../wasm/load.js";
 
-/** Streams by purpose. Poisson spike trains use SPIKES + the sample's index, one stream per sample. */
-export const STREAMS = { init: 1, shuffle: 2, feedback: 3, validation: 4, spikes: 0x10000 } as const;
+/** Streams by purpose. Poisson spike trains use SPIKES + the sample's index, one stream per sample; a sweep's draws SWEEP + the row's index. */
+export const STREAMS = { init: 1, shuffle: 2, feedback: 3, validation: 4, spikes: 0x10000, sweep: 0x20000 } as const;
 
 export class Rng {
   readonly state: Bytes;
@@ -16,8 +16,9 @@ export class Rng {
     runtime.kernels.rngSeed(this.state.ptr, seed, stream);
   }
 
+  /** The next output, in [0, 2^32): the kernel's i32 read as unsigned. */
   nextU32(): number {
-    return this.runtime.kernels.rngNextU32(this.state.ptr);
+    return this.runtime.kernels.rngNextU32(this.state.ptr) >>> 0;
   }
 
   uniform(out: Matrix, low: number, high: number): void {
