@@ -45,7 +45,7 @@ describe("sweep configs", () => {
     // Six log-uniform draws over two decades are not all one value.
     expect(new Set(trials[0].map((t) => t.setting.lr)).size).toBeGreaterThan(3);
     expect(drawTrials(rt, resolveSweep(base, "s.json")).map((r) => r.map((t) => t.setting))).toEqual(trials.map((r) => r.map((t) => t.setting)));
-    // Dropping the first row leaves the second row's... draws on its new index: a row's stream is its place.
+    // Without the second row, the first row's trials are the same: each row draws on its own stream.
     const alone = drawTrials(rt, resolveSweep({ ...base, rows: [base.rows[0]] }, "s.json"));
     expect(alone[0].map((t) => t.setting)).toEqual(trials[0].map((t) => t.setting));
     // Another seed, other trials.

@@ -8,7 +8,7 @@
 //
 // A dimension is a list of values, or for a number setting { "log": [lo, hi] } / { "uniform":
 // [lo, hi] }, or for an integer one { "int": [lo, hi] }. "random" (the default) draws each trial's
-// values from the sweep's seed on the row's own stream (STREAMS.sweep + row index: adding a row
+// values from the sweep's seed on the row's own stream (STREAMS.sweep + row index: appending a row
 // changes no other row's trials); "grid" takes every combination of lists, which must number
 // exactly the budget.
 
