@@ -47,8 +47,10 @@ export interface JobRun {
 export function buildModel(options: JobSpec, runtime?: Runtime): MLP | PCN {
   const { activation, neuron, seed, feedbackAlignment, directFeedbackAlignment } = options;
   const common = { ...layerOptions(options), activation, neuron, seed, runtime, ...(feedbackAlignment ? { feedbackAlignment } : {}) };
-  if (directFeedbackAlignment) return new MLP({ ...common, batchNorm: options.batchNorm, directFeedbackAlignment });
-  return options.pc ? new PCN({ ...common, ...options.pc }) : new MLP({ ...common, batchNorm: options.batchNorm });
+  // (The settings' rules keep direct feedback alignment to MLPs.)
+  return options.pc
+    ? new PCN({ ...common, ...options.pc })
+    : new MLP({ ...common, batchNorm: options.batchNorm, ...(directFeedbackAlignment ? { directFeedbackAlignment } : {}) });
 }
 
 /**

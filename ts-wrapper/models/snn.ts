@@ -11,7 +11,7 @@
 // one that received the most current), or the first to spike.
 
 import { OptionError } from "../errors.js";
-import { axpy, fill } from "../ops/elementwise.js";
+import { fill } from "../ops/elementwise.js";
 import { matmul } from "../ops/linear.js";
 import { gemmWorkBytes } from "../ops/linear.js";
 import { RowRngs, STREAMS } from "../ops/rng.js";
