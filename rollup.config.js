@@ -55,7 +55,7 @@ const copyWasm = {
 rmSync("dist", { recursive: true, force: true });
 
 // vega and vega-lite (the report's plots) stay imports, loaded only when a report is drawn.
-const external = (id) => id.startsWith("node:") || ["vega", "vega-lite"].includes(id);
+const external = (id) => id.startsWith("node:") || ["vega", "vega-lite", "bullmq", "ioredis"].includes(id);
 const ts = () => typescript({ tsconfig: "./tsconfig.json", compilerOptions: { outDir: "dist", declaration: false, rootDir: "ts-wrapper" }, exclude: ["tests/**"] });
 
 /** A one-file bundle of the library for a runtime without node: builtins. */

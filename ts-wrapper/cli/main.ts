@@ -6,7 +6,9 @@ import { UsageError } from "./args.js";
 import { benchCommand, benchHelp } from "./bench.js";
 import { compareCommand, compareHelp } from "./compare.js";
 import { evalCommand, evalHelp } from "./eval.js";
+import { sweepCommand, sweepHelp } from "./sweep.js";
 import { trainCommand, trainHelp } from "./train.js";
+import { workerCommand, workerHelp } from "./worker.js";
 import { VERSION } from "../version.js";
 import { asUsageError, flagNamer } from "./settings.js";
 
@@ -15,6 +17,8 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
   eval: evalCommand,
   bench: benchCommand,
   compare: compareCommand,
+  sweep: sweepCommand,
+  worker: workerCommand,
 };
 
 const USAGE = `usage: bioplausible <command> [flags]
@@ -24,6 +28,8 @@ commands:
   eval    evaluate a saved model on a data set
   bench   time the kernels and training steps
   compare train and evaluate every method of an experiment; write results.json and report.html
+  sweep   tune every method with the same budget on a validation split, then run the best from several seeds
+  worker  run a sweep's tasks from a Redis queue, on any machine
 
 Every command takes --json (one JSON object on the last line of stdout) and --help;
 bioplausible --version prints the version.
@@ -34,7 +40,11 @@ ${evalHelp}
 
 ${benchHelp}
 
-${compareHelp}`;
+${compareHelp}
+
+${sweepHelp}
+
+${workerHelp}`;
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;

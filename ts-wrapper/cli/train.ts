@@ -112,7 +112,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
       counted = 0;
     },
     onSpikingStart: (count, rate) => {
-      info(`rate network: test accuracy ${percent(rate.accuracy)}`);
+      info(`rate network: test accuracy ${percent(rate!.accuracy)}`);
       info(describeSimulation(count, job.spiking!));
       progress = new Progress({ label: "spiking", total: count, unit: "samples" });
     },
@@ -122,7 +122,8 @@ export async function trainCommand(argv: string[]): Promise<void> {
     },
   });
   progress?.done();
-  const { test, validation, spiking, paramsSha256, network: trained, history, seconds } = run;
+  const { validation, spiking, paramsSha256, network: trained, history, seconds } = run;
+  const test = run.test!;
   if (spiking) info(`firing rates (Hz, input first): ${spiking.firing_rates_hz.map((r) => r.toFixed(1)).join(", ")}`);
   const summary = {
     command: "train",

@@ -52,14 +52,29 @@ function sampleCost(o: JobSpec): number {
 // A simulated sample costs about this many training samples of a ReLU MLP per second of presentation.
 const SPIKING_COST_PER_SECOND = 60;
 
+/** An experiment's training data (its first trainSamples) and the test samples its spiking rows simulate. */
+export function experimentData(
+  config: { trainSamples?: number | null; spiking?: { testSamples?: number | null } }, data: { train: Dataset; test: Dataset },
+): { train: Dataset; spikingTest: Dataset } {
+  const train = config.trainSamples ? subset(data.train, config.trainSamples) : data.train;
+  const spikingCount = Math.min(config.spiking?.testSamples ?? data.test.count, data.test.count);
+  return { train, spikingTest: spikingCount < data.test.count ? subset(data.test, spikingCount) : data.test };
+}
+
+/** The row others are measured against: the first backprop row with the plain setup. */
+export function referenceRow(rows: ResolvedRow[]): string | undefined {
+  return rows.find((row) => plain(row.options) && !row.options.pc)?.name;
+}
+
+const plain = (o: JobSpec) => o.activation !== "softlif" && !o.feedbackAlignment && !o.directFeedbackAlignment && !o.batchNorm;
+
 export async function runComparison(
   config: ExperimentConfig, rows: ResolvedRow[], data: { train: Dataset; test: Dataset }, runtime: Runtime, progress?: CompareProgress,
   checkpoints?: CompareCheckpoints,
 ): Promise<Omit<CompareResults, "version" | "runtime">> {
   const started = performance.now() - (checkpoints?.elapsed ?? 0) * 1000;
-  const train = config.trainSamples ? subset(data.train, config.trainSamples) : data.train;
-  const spikingCount = Math.min(config.spiking?.testSamples ?? data.test.count, data.test.count);
-  const spikingTest = spikingCount < data.test.count ? subset(data.test, spikingCount) : data.test;
+  const { train, spikingTest } = experimentData(config, data);
+  const spikingCount = spikingTest.count;
   const work = rows.map(({ options: o }) => o.epochs * train.count * sampleCost(o) + (o.spiking ? spikingCount * o.spiking.time * SPIKING_COST_PER_SECOND : 0));
   const total = work.reduce((a, b) => a + b, 0);
   let before = 0;
@@ -102,7 +117,7 @@ export async function runComparison(
       const energy = run.model instanceof PCN ? [...run.model.energyTrace] : undefined;
       results.push({
         name: row.name, label: row.label, description: row.description,
-        test_accuracy: run.test.accuracy, test_loss: run.test.loss,
+        test_accuracy: run.test!.accuracy, test_loss: run.test!.loss,
         ...(run.validation ? { validation_accuracy: run.validation.accuracy, validation_loss: run.validation.loss } : {}),
         train_samples: run.samples.train, validation_samples: run.samples.validation, epochs: o.epochs, seconds: run.seconds,
         seconds_per_epoch: run.seconds / o.epochs, params_sha256: run.paramsSha256, history: epochRecords(run.history),
@@ -123,9 +138,8 @@ export async function runComparison(
   progress?.(1, "figures");
 
   // Z-IL against backprop (and IL, for contrast): the first rows of each kind with the plain setup.
-  const plain = (o: JobSpec) => o.activation !== "softlif" && !o.feedbackAlignment && !o.directFeedbackAlignment && !o.batchNorm;
   const find = (test: (o: JobSpec) => boolean) => rows.find((row) => plain(row.options) && test(row.options))?.name;
-  const bp = find((o) => !o.pc), zil = find((o) => o.pc?.algo === "zil"), il = find((o) => o.pc?.algo === "il");
+  const bp = referenceRow(rows), zil = find((o) => o.pc?.algo === "zil"), il = find((o) => o.pc?.algo === "il");
   const weight_differences = bp && zil && il ? weightDifferences(snapshots.get(bp)!, snapshots.get(zil)!, snapshots.get(il)!) : undefined;
 
   return {

@@ -20,7 +20,7 @@ export interface JobHooks {
   onBatch?: (done: number, total: number, epoch: number) => void;
   onEpoch?: (result: EpochResult) => void;
   /** Before the spiking simulation of `count` samples, and after each batch of it. */
-  onSpikingStart?: (count: number, rate: Evaluation) => void;
+  onSpikingStart?: (count: number, rate?: Evaluation) => void;
   onSpikingBatch?: (done: number) => void;
   /** Checkpoints of the training, every `every` batches and at each epoch's end. */
   checkpoint?: { every?: number; save: (checkpoint: Checkpoint) => void };
@@ -38,8 +38,8 @@ export interface JobRun {
   samples: { train: number; validation: number };
   /** The rate network on the validation split, when there is one. */
   validation?: Evaluation;
-  /** The rate network on the test set. */
-  test: Evaluation;
+  /** The rate network on the test set, when one was given. */
+  test?: Evaluation;
   spiking?: SpikingRecord;
   paramsSha256: string;
 }
@@ -60,9 +60,11 @@ export function buildModel(options: JobSpec, runtime?: Runtime): MLP | PCN {
  * simulation of inputs outside [0, 1] is refused before any training. The caller frees `run.model`
  * and, when it differs, `run.network`.
  */
-export async function runJob(options: JobSpec, data: { train: Dataset; test: Dataset; spikingTest?: Dataset }, hooks: JobHooks = {}, runtime?: Runtime): Promise<JobRun> {
+export async function runJob(options: JobSpec, data: { train: Dataset; test?: Dataset; spikingTest?: Dataset }, hooks: JobHooks = {}, runtime?: Runtime): Promise<JobRun> {
+  const spikingSet = data.spikingTest ?? data.test;
+  if (options.spiking && !spikingSet) throw new Error("runJob: a spiking job needs a test set (or spikingTest) to simulate");
   // Inputs the simulation cannot take are refused before the training, not after it.
-  checkEncoding(options.spiking, data.spikingTest ?? data.test);
+  if (spikingSet) checkEncoding(options.spiking, spikingSet);
   const held = validationCount(options, data.train.count);
   if (held >= data.train.count) {
     throw new OptionError("validation", `must hold out fewer than the ${data.train.count} training samples, got ${held}`);
@@ -78,17 +80,16 @@ export async function runJob(options: JobSpec, data: { train: Dataset; test: Dat
     const rate = model instanceof PCN ? model.mlp : model;
     // A spiking network has no batch norm: the network it converts from has it folded in.
     const network = options.spiking && options.batchNorm ? fuseBatchNorm(rate) : rate;
-    const test = evaluate(network, data.test, { outputLoss });
+    const test = data.test ? evaluate(network, data.test, { outputLoss }) : undefined;
     const validated = validation ? evaluate(network, validation, { outputLoss }) : undefined;
     let spiking: SpikingRecord | undefined;
     if (options.spiking) {
-      const samples = data.spikingTest ?? data.test;
-      hooks.onSpikingStart?.(samples.count, test);
-      spiking = evaluateSpiking(network, samples, options.spiking, hooks.onSpikingBatch);
+      hooks.onSpikingStart?.(spikingSet!.count, test ?? validated);
+      spiking = evaluateSpiking(network, spikingSet!, options.spiking, hooks.onSpikingBatch);
     }
     return {
       model, network, history: result.history, seconds: result.seconds, samples: { train: trainSet.count, validation: held },
-      ...(validated ? { validation: validated } : {}), test, spiking, paramsSha256: await network.params.sha256(),
+      ...(validated ? { validation: validated } : {}), ...(test ? { test } : {}), spiking, paramsSha256: await network.params.sha256(),
     };
   } catch (error) {
     model.free();

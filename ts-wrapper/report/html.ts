@@ -12,7 +12,7 @@ export interface RenderedFigure {
   svg?: string;
 }
 
-const CSS = `
+export const CSS = `
 :root { color-scheme: light; }
 * { box-sizing: border-box; }
 body { margin: 0; background: #fafafa; color: #1d1d1f; font: 15px/1.55 ${FONT}; }

@@ -24,7 +24,7 @@ export const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Ne
 // d3's category10: strong enough to tell seven lines apart on white.
 const PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
 
-const CONFIG = {
+export const CONFIG = {
   font: FONT,
   background: "white",
   padding: 8,
@@ -37,7 +37,7 @@ const CONFIG = {
   header: { labelFontSize: 12, titleFontSize: 12 },
 } as const;
 
-const SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"; // an identifier only; never fetched
+export const SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"; // an identifier only; never fetched
 
 /** The legend name of each row (its label, made unique) and one colour per row for every plot. */
 export class RowStyles {

@@ -1,0 +1,232 @@
+// Running a sweep (issue 15): every row's trials, each trained on the training set less the
+// validation split and judged by validation accuracy alone; then each row's best setting trained
+// again from `seeds` seeds on the whole training set and read once on the test set. The work is a
+// list of tasks, each a whole job that gives the same bits wherever it runs, so a runner may run
+// them in this process, in worker processes or on machines pulling from a queue, in any order:
+// the results are keyed by task and the sweep's figures read them in the tasks' order.
+
+import type { Dataset } from "../datasets/dataset.js";
+import { DivergenceError } from "../errors.js";
+import type { SpikingRecord } from "../evaluation/spiking.js";
+import { epochRecords, runJob, type EpochRecord, type JobHooks } from "../job/run.js";
+import type { JobSpec } from "../job/spec.js";
+import { PCN } from "../models/pcn.js";
+import type { Runtime } from "../wasm/load.js";
+import { experimentData, referenceRow } from "./compare.js";
+import { pairedDifference, summarize, type SeedSummary } from "./stats.js";
+import { drawTrials, type Sweep, type Trial } from "./sweep.js";
+
+/** One job of a sweep: a trial of a row's search, or a seed's run of its best setting. */
+export interface SweepTask {
+  /** Unique in the sweep: "<row>/trial-<i>" or "<row>/seed-<k>". */
+  key: string;
+  row: string;
+  kind: "trial" | "seed";
+  /** The trial's place in its row's search, or the seed's among the re-runs. */
+  index: number;
+  /** The values the search chose (for a seed's run: its row's best). */
+  setting: Record<string, unknown>;
+  spec: JobSpec;
+}
+
+/** What a task produced: figures on the split it was judged on, or the divergence that ended it. */
+export interface TaskResult {
+  key: string;
+  seed: number;
+  params_sha256?: string;
+  /** Why training stopped (a trial that diverges loses its row's search; it is no failure of the sweep). */
+  diverged?: string;
+  validation_accuracy?: number;
+  validation_loss?: number;
+  test_accuracy?: number;
+  test_loss?: number;
+  spiking?: SpikingRecord;
+  train_samples: number;
+  validation_samples: number;
+  seconds: number;
+  history: EpochRecord[];
+}
+
+/** The data of a sweep's tasks, as loaded by whoever runs them. */
+export interface SweepData {
+  train: Dataset;
+  test: Dataset;
+}
+
+/** Runs tasks somewhere and hands back each result as it comes (in any order). */
+export interface TaskRunner {
+  run(tasks: SweepTask[], events: { started(task: SweepTask): void; finished(result: TaskResult): void }): Promise<void>;
+}
+
+/** A row of the sweep's report: the setting chosen, and its figures over seeds. */
+export interface SweepRow {
+  name: string;
+  label: string;
+  best: { trial: number; setting: Record<string, unknown>; validation_accuracy: number; validation_loss: number };
+  /** The rate network's test accuracy over the seeds (a spiking row's simulation is `spiking_accuracy`). */
+  test_accuracy: SeedSummary;
+  test_loss: SeedSummary;
+  spiking_accuracy?: SeedSummary;
+  /** Test accuracy minus the reference row's, seed by seed. */
+  difference?: { against: string; test_accuracy: SeedSummary };
+  /** Training loss and test accuracy after each epoch, mean and std over seeds. */
+  curves: { epoch: number; loss: { mean: number; std: number }; test_accuracy: { mean: number; std: number } }[];
+  /** Seeds whose run diverged (left out of the figures). */
+  diverged: number;
+}
+
+/** Every row's trials as tasks. A trial never simulates spikes: it is judged on the rate network. */
+export function searchTasks(trials: Trial[][]): SweepTask[] {
+  return trials.flat().map((t) => {
+    const { spiking: _s, ...spec } = t.options;
+    return { key: `${t.row}/trial-${t.index}`, row: t.row, kind: "trial", index: t.index, setting: t.setting, spec: spec as JobSpec };
+  });
+}
+
+/** Each row's best trial re-run from `seeds` seeds (the sweep's seed, then the next ones) on the whole training set. */
+export function seedTasks(sweep: Sweep, trials: Trial[][], best: number[]): SweepTask[] {
+  return sweep.rows.flatMap((row, r) => {
+    const trial = trials[r][best[r]];
+    return Array.from({ length: sweep.seeds }, (_, k): SweepTask => ({
+      key: `${row.name}/seed-${k}`, row: row.name, kind: "seed", index: k, setting: trial.setting,
+      spec: { ...trial.options, seed: sweep.config.seed + k, validation: 0 },
+    }));
+  });
+}
+
+/** The best trial of each row: the highest validation accuracy, then the lowest validation loss, then the first. */
+export function chooseBest(sweep: Sweep, trials: Trial[][], results: Map<string, TaskResult>): number[] {
+  return sweep.rows.map((row, r) => {
+    let best = -1;
+    let score: [number, number] = [-Infinity, Infinity];
+    for (const trial of trials[r]) {
+      const result = results.get(`${row.name}/trial-${trial.index}`);
+      if (!result) throw new Error(`sweep: no result for ${row.name} trial ${trial.index}`);
+      if (result.diverged !== undefined) continue;
+      const [accuracy, loss] = [result.validation_accuracy!, result.validation_loss!];
+      if (accuracy > score[0] || (accuracy === score[0] && loss < score[1])) [best, score] = [trial.index, [accuracy, loss]];
+    }
+    if (best < 0) throw new Error(`sweep: every one of the ${trials[r].length} trials of row ${row.name} diverged; narrow its space (lower learning rates, say)`);
+    return best;
+  });
+}
+
+/** Run one task on loaded data. A divergence is a result; any other failure is thrown, naming the task. */
+export async function runTask(task: SweepTask, data: SweepData, config: SweepTaskData, runtime?: Runtime, hooks: JobHooks = {}): Promise<TaskResult> {
+  const { train, spikingTest } = experimentData(config, data);
+  const seed = task.spec.seed;
+  try {
+    const run = await runJob(task.spec, task.kind === "trial" ? { train } : { train, test: data.test, spikingTest }, hooks, runtime);
+    try {
+      return {
+        key: task.key, seed, params_sha256: run.paramsSha256,
+        ...(run.validation ? { validation_accuracy: run.validation.accuracy, validation_loss: run.validation.loss } : {}),
+        ...(run.test ? { test_accuracy: run.test.accuracy, test_loss: run.test.loss } : {}),
+        ...(run.spiking ? { spiking: run.spiking } : {}),
+        train_samples: run.samples.train, validation_samples: run.samples.validation, seconds: run.seconds, history: epochRecords(run.history),
+      };
+    } finally {
+      if (run.network !== (run.model instanceof PCN ? run.model.mlp : run.model)) run.network.free();
+      run.model.free();
+    }
+  } catch (error) {
+    if (error instanceof DivergenceError) return { key: task.key, seed, diverged: error.message, train_samples: 0, validation_samples: 0, seconds: 0, history: [] };
+    throw new Error(`${task.key}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/** What a task needs of the experiment besides its spec: which data, and how much of it. */
+export interface SweepTaskData {
+  dataset: Sweep["config"]["dataset"];
+  dataDir?: string | null;
+  trainSamples?: number | null;
+  spiking?: { testSamples?: number | null };
+}
+
+/** Runs tasks one after another in this process. */
+export function inProcessRunner(config: SweepTaskData, data: SweepData, runtime?: Runtime): TaskRunner {
+  return {
+    async run(tasks, events) {
+      for (const task of tasks) {
+        events.started(task);
+        events.finished(await runTask(task, data, config, runtime));
+      }
+    },
+  };
+}
+
+export interface SweepProgress {
+  /** After a phase starts, a task starts, or a task finishes (`last`: its key). */
+  (state: { done: number; running: number; left: number; phase: "search" | "seeds"; event: "phase" | "started" | "finished"; last?: string }): void;
+}
+
+/**
+ * The whole sweep: the search, the choice, the seeds' runs. `done` holds results of an earlier run
+ * of the same sweep (they are not run again) and gains every new one; `save` is called after each.
+ */
+export async function runSweep(sweep: Sweep, runtime: Runtime, runner: TaskRunner, done: Map<string, TaskResult>, save: () => void, progress?: SweepProgress) {
+  const trials = drawTrials(runtime, sweep);
+  const search = searchTasks(trials);
+  const total = search.length + sweep.rows.length * sweep.seeds;
+  let running = 0;
+  const report = (phase: "search" | "seeds", event: "phase" | "started" | "finished", last?: string) =>
+    progress?.({ done: done.size, running, left: total - done.size - running, phase, event, ...(last ? { last } : {}) });
+  const phase = async (tasks: SweepTask[], name: "search" | "seeds") => {
+    const todo = tasks.filter((t) => !done.has(t.key));
+    report(name, "phase");
+    await runner.run(todo, {
+      started: () => {
+        running++;
+        report(name, "started");
+      },
+      finished: (result) => {
+        if (!todo.some((t) => t.key === result.key)) throw new Error(`sweep: a result for ${result.key}, which was not asked for`);
+        running = Math.max(0, running - 1);
+        done.set(result.key, result);
+        save();
+        report(name, "finished", result.key);
+      },
+    });
+    const missing = todo.filter((t) => !done.has(t.key));
+    if (missing.length) throw new Error(`sweep: the runner ended without results for ${missing.map((t) => t.key).join(", ")}`);
+  };
+  await phase(search, "search");
+  const best = chooseBest(sweep, trials, done);
+  const seeds = seedTasks(sweep, trials, best);
+  await phase(seeds, "seeds");
+  return { trials, search, seeds, best, rows: summarizeSweep(sweep, trials, best, done) };
+}
+
+/** Each row's report: its best setting, its test figures over seeds, its difference to the reference row. */
+export function summarizeSweep(sweep: Sweep, trials: Trial[][], best: number[], results: Map<string, TaskResult>): SweepRow[] {
+  const runsOf = (name: string) => Array.from({ length: sweep.seeds }, (_, k) => results.get(`${name}/seed-${k}`)!);
+  const reference = referenceRow(sweep.rows);
+  const finite = (runs: TaskResult[]) => runs.filter((r) => r.diverged === undefined);
+  const refRuns = reference ? runsOf(reference) : [];
+  return sweep.rows.map((row, r): SweepRow => {
+    const runs = runsOf(row.name);
+    const ok = finite(runs);
+    if (ok.length === 0) throw new Error(`sweep: every seed's run of row ${row.name} diverged`);
+    const trial = results.get(`${row.name}/trial-${best[r]}`)!;
+    const spiking = ok.every((run) => run.spiking) ? summarize(ok.map((run) => run.spiking!.accuracy)) : undefined;
+    // Pairs where neither run diverged.
+    const pairs = runs.map((run, k) => [run, refRuns[k]] as const).filter(([a, b]) => a.diverged === undefined && b?.diverged === undefined);
+    const difference = reference && reference !== row.name && pairs.length
+      ? { against: reference, test_accuracy: pairedDifference(pairs.map(([a]) => a.test_accuracy!), pairs.map(([, b]) => b.test_accuracy!)) }
+      : undefined;
+    const epochs = Math.min(...ok.map((run) => run.history.length));
+    const curves = Array.from({ length: epochs }, (_, e) => {
+      const band = (pick: (h: EpochRecord) => number | undefined) => {
+        const { mean, std } = summarize(ok.map((run) => pick(run.history[e]) ?? NaN));
+        return { mean, std };
+      };
+      return { epoch: e + 1, loss: band((h) => h.loss), test_accuracy: band((h) => h.test_accuracy) };
+    });
+    return {
+      name: row.name, label: row.label,
+      best: { trial: best[r], setting: trials[r][best[r]].setting, validation_accuracy: trial.validation_accuracy!, validation_loss: trial.validation_loss! },
+      test_accuracy: summarize(ok.map((run) => run.test_accuracy!)), test_loss: summarize(ok.map((run) => run.test_loss!)),
+      ...(spiking ? { spiking_accuracy: spiking } : {}), ...(difference ? { difference } : {}), curves, diverged: runs.length - ok.length,
+    };
+  });
+}

@@ -1,0 +1,76 @@
+// The report of a sweep: sweep.json's summary in, one self-contained report.html out — the table
+// of chosen settings and test accuracy over seeds, the differences to the reference row with their
+// intervals, and learning curves with a band of one standard deviation over seeds.
+
+import type { TopLevelSpec } from "vega-lite";
+import type { SweepRow } from "../experiment/sweep-run.js";
+import { escapeHtml } from "./format.js";
+import { CSS } from "./html.js";
+import { CONFIG, FONT, RowStyles, SCHEMA } from "./plots.js";
+import { renderSvg } from "./render.js";
+
+export interface SweepSummary {
+  name: string;
+  dataset: string;
+  seed: number;
+  budget: number;
+  seeds: number;
+  search: string;
+  reference: string | null;
+  rows: SweepRow[];
+  seconds: number;
+  version: string;
+}
+
+const pct = (x: number) => (x * 100).toFixed(2);
+
+export async function renderSweepReport(results: SweepSummary): Promise<string> {
+  const styles = new RowStyles(results.rows.map((r) => ({ name: r.name, label: r.label }) as never));
+  const all = results.rows.map((_, i) => i);
+  const colour = { field: "row", type: "nominal", title: null, scale: styles.scale(all), legend: { orient: "bottom", columns: 4, symbolType: "stroke" } } as const;
+  const curve = results.rows.flatMap((r, i) => r.curves.map((c) => ({
+    row: styles.names[i], epoch: c.epoch, mean: c.test_accuracy.mean, lo: c.test_accuracy.mean - c.test_accuracy.std, hi: c.test_accuracy.mean + c.test_accuracy.std,
+  })));
+  const epoch = { field: "epoch", type: "quantitative", title: "epoch", axis: { tickMinStep: 1, format: "d" }, scale: { nice: false } } as const;
+  const curves: TopLevelSpec = {
+    $schema: SCHEMA, config: CONFIG, width: 520, height: 300, data: { values: curve },
+    layer: [
+      { mark: { type: "area", opacity: 0.18 }, encoding: { x: epoch, y: { field: "lo", type: "quantitative", title: "test accuracy", scale: { zero: false }, axis: { format: ".1~%" } }, y2: { field: "hi" }, color: colour } },
+      { mark: { type: "line", point: { size: 24 }, strokeWidth: 1.8 }, encoding: { x: epoch, y: { field: "mean", type: "quantitative" }, color: colour } },
+    ],
+  } as TopLevelSpec;
+  const diffs = results.rows.flatMap((r, i) => (r.difference ? [{ row: styles.names[i], mean: r.difference.test_accuracy.mean, lo: r.difference.test_accuracy.ci95[0], hi: r.difference.test_accuracy.ci95[1] }] : []));
+  const difference: TopLevelSpec = {
+    $schema: SCHEMA, config: CONFIG, width: 520, height: { step: 26 }, data: { values: diffs },
+    layer: [
+      { mark: { type: "rule", strokeWidth: 2 }, encoding: { y: { field: "row", type: "nominal", title: null, sort: null }, x: { field: "lo", type: "quantitative", title: `test accuracy − ${results.reference ?? "reference"} (95 % interval)`, axis: { format: ".2~%" } }, x2: { field: "hi" }, color: { ...colour, legend: null } } },
+      { mark: { type: "point", filled: true, size: 50 }, encoding: { y: { field: "row", type: "nominal", sort: null }, x: { field: "mean", type: "quantitative" }, color: { ...colour, legend: null } } },
+      { data: { values: [{ zero: 0 }] }, mark: { type: "rule", strokeDash: [4, 3], color: "#888" }, encoding: { x: { field: "zero", type: "quantitative" } } },
+    ],
+  } as TopLevelSpec;
+  const figures = [{ id: "curves", title: "Learning curves over seeds", spec: curves, caption: `Test accuracy after each epoch of each row's best setting: the line is the mean over ${results.seeds} seeds, the band one standard deviation either side.` }];
+  if (diffs.length) figures.push({ id: "differences", title: `Differences to ${results.reference}`, spec: difference, caption: `Each row's test accuracy minus ${results.reference}'s, seed by seed (the same seeds: same initial draws where the networks match, same data order), with the 95 % t interval of the mean difference. An interval that holds 0 finds no difference at this number of seeds.` });
+  const rendered = [];
+  for (const f of figures) rendered.push({ ...f, svg: (await renderSvg(f.spec, f.id)).svg });
+  const head = ["Row", "Best setting (by validation)", "Validation acc.", "Test acc. (mean ± std)", "95 % interval", `− ${results.reference ?? "reference"} (95 % interval)`, "Spiking acc."];
+  const body = results.rows.map((r, i) => [
+    `<td class="text"><strong>${escapeHtml(styles.names[i])}</strong></td>`,
+    `<td class="text"><code>${escapeHtml(Object.entries(r.best.setting).map(([k, v]) => `${k}=${v}`).join(" ") || "(as given)")}</code> (trial ${r.best.trial})</td>`,
+    `<td>${pct(r.best.validation_accuracy)} %</td>`,
+    `<td>${pct(r.test_accuracy.mean)} ± ${pct(r.test_accuracy.std)} %</td>`,
+    `<td>[${pct(r.test_accuracy.ci95[0])}, ${pct(r.test_accuracy.ci95[1])}]</td>`,
+    `<td>${r.difference ? `${pct(r.difference.test_accuracy.mean)} [${pct(r.difference.test_accuracy.ci95[0])}, ${pct(r.difference.test_accuracy.ci95[1])}]` : "—"}</td>`,
+    `<td>${r.spiking_accuracy ? `${pct(r.spiking_accuracy.mean)} ± ${pct(r.spiking_accuracy.std)} %` : "—"}</td>`,
+  ].join(""));
+  const title = `bioplausible sweep — ${results.name}`;
+  return [
+    `<!DOCTYPE html>`, `<html lang="en">`, `<head>`, `<meta charset="utf-8">`, `<meta name="viewport" content="width=device-width, initial-scale=1">`,
+    `<meta name="generator" content="bioplausible ${escapeHtml(results.version)}">`, `<title>${escapeHtml(title)}</title>`, `<style>${CSS}</style>`, `</head>`,
+    `<body style="font-family: ${escapeHtml(FONT)}"><main>`, `<h1>${escapeHtml(title)}</h1>`,
+    `<p class="lead">${escapeHtml(results.dataset)}; every row got ${results.budget} ${escapeHtml(results.search)} trials judged on the validation split alone, then its best setting ran from ${results.seeds} seeds (${results.seed}…${results.seed + results.seeds - 1}) on the whole training set and was read once on the test set. ${Math.round(results.seconds)} s in all.</p>`,
+    `<div class="table-wrap"><table>`, `<thead><tr>${head.map((h, i) => `<th${i < 2 ? ' class="text"' : ""}>${escapeHtml(h)}</th>`).join("")}</tr></thead>`,
+    `<tbody>`, ...body.map((b) => `<tr>${b}</tr>`), `</tbody></table></div>`,
+    ...rendered.map((f, i) => `<section><h2 id="${f.id}">${i + 1}. ${escapeHtml(f.title)}</h2><figure><div class="plot">${f.svg}</div><figcaption>${escapeHtml(f.caption)}</figcaption></figure></section>`),
+    `</main></body></html>`, ``,
+  ].join("\n");
+}
