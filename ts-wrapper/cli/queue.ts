@@ -38,14 +38,9 @@ const shown = (url: URL) => `${url.protocol}//${url.host}`;
 
 async function connect(url: URL, purpose: "coordinator" | "worker") {
   const { Redis } = await import("ioredis");
-  // The coordinator's commands fail at once while Redis is away (it retries them itself, within its
-  // timeout); a worker's wait for it (BullMQ needs maxRetriesPerRequest null for blocking reads).
-  return new Redis(url.href, {
-    maxRetriesPerRequest: null,
-    enableOfflineQueue: purpose === "worker",
-    retryStrategy: (times) => Math.min(100 * times, 2000),
-    lazyConnect: false,
-  });
+  // Commands wait for a Redis that is away (BullMQ needs maxRetriesPerRequest null for its blocking
+  // reads); the coordinator bounds each wait itself, and says so.
+  return new Redis(url.href, { maxRetriesPerRequest: null, retryStrategy: (times) => Math.min(100 * times, 2000), connectionName: `bioplausible-${purpose}` });
 }
 
 /** The id of a task's job: the sweep's identity and the task's key (BullMQ ids take no ":"). */
@@ -80,7 +75,7 @@ export class QueueRunner implements TaskRunner {
   private async redis<T>(op: () => Promise<T>): Promise<T> {
     for (;;) {
       try {
-        const value = await op();
+        const value = await withTimeout(op(), OP_SECONDS * 1000);
         if (this.downSince !== undefined) info(`sweep: Redis at ${shown(this.url)} is back`);
         this.downSince = undefined;
         return value;
@@ -186,3 +181,15 @@ export async function serveQueue(url: URL, name: string, options: { dataDir?: st
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// A command Redis has not answered in this long counts as Redis being away (it may still land later:
+// every command the coordinator sends can be repeated without harm).
+const OP_SECONDS = 5;
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer in ${ms / 1000} s`)), ms);
+  });
+  return Promise.race([promise, expired]).finally(() => clearTimeout(timer));
+}

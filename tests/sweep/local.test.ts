@@ -1,0 +1,108 @@
+// bioplausible sweep run locally: the same sweep.json hashes from one process or two; each row's
+// best is its highest validation accuracy; a seed's run is the job `train` runs with that setting;
+// the figures over seeds are the mean, the sample std and the t interval of the runs' test figures.
+
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { lines, runCli, tempDir } from "../cli/e2e-cli.js";
+import { hashes, writeSweep } from "./fixture.js";
+
+let tmp: ReturnType<typeof tempDir>;
+let config: string;
+const read = (out: string) => JSON.parse(readFileSync(join(out, "sweep.json"), "utf8"));
+
+beforeAll(() => {
+  tmp = tempDir("sweep-local");
+  config = writeSweep(tmp.dir);
+});
+afterAll(() => tmp?.cleanup());
+
+describe("sweep, local processes", () => {
+  let one: ReturnType<typeof read>;
+  let last: Record<string, any>;
+
+  it("gives the same results with one process and with two", async () => {
+    const a = await runCli(["sweep", "--config", config, "--out", join(tmp.dir, "p1"), "--processes", "1", "--json"], { timeout: 240_000 });
+    expect(a.stderr).toMatch(/on 1 local process of \d+ threads?\n/);
+    expect(a.code, a.stderr).toBe(0);
+    const b = await runCli(["sweep", "--config", config, "--out", join(tmp.dir, "p2"), "--processes", "2", "--json"], { timeout: 240_000 });
+    expect(b.code, b.stderr).toBe(0);
+    one = read(join(tmp.dir, "p1"));
+    const two = read(join(tmp.dir, "p2"));
+    expect(one.results).toHaveLength(3 * (2 + 2));
+    expect(one.results.every((r: { params_sha256?: string }) => /^[0-9a-f]{64}$/.test(r.params_sha256 ?? ""))).toBe(true);
+    expect(hashes(two)).toEqual(hashes(one));
+    expect(two.rows.map((r: { best: unknown }) => r.best)).toEqual(one.rows.map((r: { best: unknown }) => r.best));
+    last = JSON.parse(lines(a.stdout).at(-1)!);
+    expect(readFileSync(join(tmp.dir, "p1", "report.html"), "utf8")).toContain("<svg");
+  }, 500_000);
+
+  it("chooses each row's best by validation accuracy, and reads the test set only in the seeds' runs", () => {
+    for (const row of one.rows) {
+      const trials = one.trials.filter((t: { row: string }) => t.row === row.name);
+      expect(trials).toHaveLength(2);
+      for (const t of trials) expect(t.test_accuracy).toBeUndefined();
+      const top = Math.max(...trials.map((t: { validation_accuracy: number }) => t.validation_accuracy));
+      expect(row.best.validation_accuracy).toBe(top);
+      expect(trials[row.best.trial].validation_accuracy).toBe(top);
+      expect(trials[row.best.trial].setting).toEqual(row.best.setting);
+      const runs = one.runs.filter((r: { row: string }) => r.row === row.name);
+      expect(runs.map((r: { seed: number }) => r.seed)).toEqual([3, 4]);
+      for (const r of runs) {
+        expect(r.validation_samples).toBe(0);
+        expect(r.train_samples).toBe(3000);
+        expect(r.setting).toEqual(row.best.setting);
+      }
+    }
+    // The snn row's seeds ran the simulation; its trials did not.
+    expect(one.runs.filter((r: { row: string }) => r.row === "snn").every((r: { spiking?: unknown }) => r.spiking)).toBe(true);
+    expect(one.trials.some((t: { spiking?: unknown }) => t.spiking)).toBe(false);
+  });
+
+  it("summarises the seeds: mean, sample std, 95 % t interval, paired differences to backprop", () => {
+    const T975_1 = 12.706204736174707; // Student's t, 1 degree of freedom: tan(0.475π)
+    expect(Math.tan(0.475 * Math.PI)).toBeCloseTo(T975_1, 12);
+    for (const row of last.rows) {
+      const values = one.runs.filter((r: { row: string }) => r.row === row.name).map((r: { test_accuracy: number }) => r.test_accuracy);
+      const mean = (values[0] + values[1]) / 2;
+      const std = Math.abs(values[0] - values[1]) / Math.SQRT2;
+      expect(row.test_accuracy.values).toEqual(values);
+      expect(row.test_accuracy.mean).toBeCloseTo(mean, 14);
+      expect(row.test_accuracy.std).toBeCloseTo(std, 14);
+      expect(row.test_accuracy.ci95[1] - mean).toBeCloseTo((T975_1 * std) / Math.SQRT2, 9);
+      if (row.name === "bp") expect(row.difference).toBeUndefined();
+      else {
+        const ref = one.runs.filter((r: { row: string }) => r.row === "bp").map((r: { test_accuracy: number }) => r.test_accuracy);
+        expect(row.difference.against).toBe("bp");
+        expect(row.difference.test_accuracy.values).toEqual(values.map((v: number, k: number) => v - ref[k]));
+      }
+    }
+    expect(last.reference).toBe("bp");
+  });
+
+  it("runs each seed as the train command runs that job", async () => {
+    const row = one.rows.find((r: { name: string }) => r.name === "bp");
+    const run = one.runs.find((r: { row: string; seed_index: number }) => r.row === "bp" && r.seed_index === 1);
+    const setting = Object.entries(row.best.setting).flatMap(([k, v]) => [`--${k}`, String(v)]);
+    const t = await runCli([
+      "train", "--limit", "3000", "--layers", "784,24,10", "--epochs", "1", "--batch-size", "16", "--seed", "4", "--validation", "0", ...setting, "--json",
+    ], { timeout: 120_000 });
+    expect(t.code, t.stderr).toBe(0);
+    const trained = JSON.parse(lines(t.stdout).at(-1)!);
+    expect(trained.params_sha256).toBe(run.params_sha256);
+    expect(trained.test_accuracy).toBe(run.test_accuracy);
+  }, 200_000);
+
+  it("carries a sweep on from its sweep.json with --resume, and refuses another sweep's", async () => {
+    const out = join(tmp.dir, "p1");
+    const again = await runCli(["sweep", "--config", config, "--out", out, "--resume", "--json"], { timeout: 120_000 });
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toContain("12 tasks done");
+    expect(hashes(read(out))).toEqual(hashes(one));
+    const other = writeSweep(tmp.dir, { seed: 9 }, "other.json");
+    const refused = await runCli(["sweep", "--config", other, "--out", out, "--resume"], { timeout: 60_000 });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/--resume: .*sweep\.json is a checkpoint of another run: its sweep\.seed is 3, this command's is 9/);
+  }, 200_000);
+});
