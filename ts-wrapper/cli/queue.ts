@@ -63,32 +63,52 @@ export class QueueRunner implements TaskRunner {
   static async open(url: URL, name: string, sweepId: string, order: (task: SweepTask) => TaskOrder, timeout: number): Promise<QueueRunner> {
     const { Queue } = await import("bullmq");
     const connection = await connect(url, "coordinator");
-    connection.on("error", () => {}); // reported by the polls, which know for how long
     const queue = new Queue(name, { connection, skipWaitingForReady: true });
-    queue.on("error", () => {});
+    queue.on("error", () => {}); // the connection's events say it, once
     return new QueueRunner(url, queue, connection, sweepId, order, timeout);
   }
 
-  private downSince?: number;
+  /** When the connection was lost (undefined: it is up), and the last reason Redis gave. */
+  private downSince?: number = performance.now();
+  private reason = "not connected yet";
+  private watching = false;
+
+  private watch(): void {
+    if (this.watching) return;
+    this.watching = true;
+    const where = shown(this.url);
+    this.connection.on("error", (error: Error) => (this.reason = error.message));
+    this.connection.on("close", () => {
+      if (this.downSince !== undefined) return;
+      this.downSince = performance.now();
+      info(`sweep: lost Redis at ${where} (${this.reason}); retrying for up to ${this.timeout} s`);
+    });
+    this.connection.on("ready", () => {
+      if (this.downSince !== undefined && this.reason !== "not connected yet") info(`sweep: Redis at ${where} is back`);
+      this.downSince = undefined;
+    });
+    if (this.connection.status === "ready") this.downSince = undefined;
+  }
 
   /** `op` retried while Redis is away, up to the timeout; then an error saying what to do. */
   private async redis<T>(op: () => Promise<T>): Promise<T> {
+    this.watch();
     for (;;) {
+      const left = this.downSince === undefined ? this.timeout * 1000 : this.timeout * 1000 - (performance.now() - this.downSince);
       try {
-        const value = await withTimeout(op(), OP_SECONDS * 1000);
-        if (this.downSince !== undefined) info(`sweep: Redis at ${shown(this.url)} is back`);
-        this.downSince = undefined;
+        const value = await withTimeout(op(), Math.max(100, Math.min(OP_SECONDS * 1000, left)));
+        if (this.connection.status === "ready") this.downSince = undefined;
         return value;
       } catch (error) {
-        const now = performance.now();
         if (this.downSince === undefined) {
-          this.downSince = now;
+          // Connected, yet no answer: count it as away from now.
+          this.downSince = performance.now();
           info(`sweep: Redis at ${shown(this.url)}: ${(error as Error).message}; retrying for up to ${this.timeout} s`);
-        } else if (now - this.downSince > this.timeout * 1000) {
-          throw new Error(`Redis at ${shown(this.url)} unreachable for ${this.timeout} s (${(error as Error).message}); ` +
+        } else if (performance.now() - this.downSince >= this.timeout * 1000) {
+          throw new Error(`Redis at ${shown(this.url)} unreachable for ${this.timeout} s (${this.reason}); ` +
             "every result so far is saved: run the same command with --resume once it is back", { cause: error });
         }
-        await sleep(500);
+        await sleep(200);
       }
     }
   }
@@ -163,7 +183,7 @@ export async function serveQueue(url: URL, name: string, options: { dataDir?: st
     connection, concurrency: 1, autorun: true,
     lockDuration: options.lockSeconds * 1000, stalledInterval: options.lockSeconds * 1000, maxStalledCount: 5,
   });
-  worker.on("error", onError);
+  worker.on("error", (error) => info(`worker: ${error.message}`));
   worker.on("failed", (job, error) => info(`worker: ${job?.name ?? "a job"} failed: ${error.message}`));
   info(`worker: waiting for sweep tasks on ${shown(url)} (queue ${name}), ${options.threads} thread${options.threads === 1 ? "" : "s"} per task`);
   await new Promise<void>((resolve) => {
