@@ -2,10 +2,10 @@
 // best is its highest validation accuracy; a seed's run is the job `train` runs with that setting;
 // the figures over seeds are the mean, the sample std and the t interval of the runs' test figures.
 
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { lines, runCli, tempDir } from "../cli/e2e-cli.js";
+import { lines, runCli, runKilled, tempDir } from "../cli/e2e-cli.js";
 import { hashes, writeSweep } from "./fixture.js";
 
 let tmp: ReturnType<typeof tempDir>;
@@ -36,6 +36,7 @@ describe("sweep, local processes", () => {
     expect(two.rows.map((r: { best: unknown }) => r.best)).toEqual(one.rows.map((r: { best: unknown }) => r.best));
     last = JSON.parse(lines(a.stdout).at(-1)!);
     expect(readFileSync(join(tmp.dir, "p1", "report.html"), "utf8")).toContain("<svg");
+    expect(existsSync(join(tmp.dir, "p1", "checkpoints"))).toBe(false);
   }, 500_000);
 
   it("chooses each row's best by validation accuracy, and reads the test set only in the seeds' runs", () => {
@@ -93,6 +94,20 @@ describe("sweep, local processes", () => {
     expect(trained.params_sha256).toBe(run.params_sha256);
     expect(trained.test_accuracy).toBe(run.test_accuracy);
   }, 200_000);
+
+  it("killed in the middle of a task, carries on from that task's checkpoint with --resume, to the same bits", async () => {
+    const out = join(tmp.dir, "killed");
+    const args = ["sweep", "--config", config, "--out", out, "--processes", "1", "--checkpoint-every", "20"];
+    const killed = await runKilled(args, 0, join(out, "checkpoints", "il.trial-0.ckpt"));
+    expect(killed.signal).toBe("SIGKILL");
+    const state = read(out);
+    expect(state.complete).toBe(false);
+    expect(state.results.map((r: { key: string }) => r.key)).not.toContain("il/trial-0");
+    const resumed = await runCli([...args, "--resume"], { timeout: 240_000 });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toMatch(/il\/trial-0: resuming from .*il\.trial-0\.ckpt \(epoch 1, after batch \d+\)/);
+    expect(hashes(read(out))).toEqual(hashes(one));
+  }, 300_000);
 
   it("carries a sweep on from its sweep.json with --resume, and refuses another sweep's", async () => {
     const out = join(tmp.dir, "p1");

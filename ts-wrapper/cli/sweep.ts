@@ -4,7 +4,7 @@
 // local worker processes, or on machines pulling them from Redis (--queue). <out>/sweep.json holds
 // every result as it comes, so a run stopped at any point carries on with --resume.
 
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmdirSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
@@ -121,6 +121,11 @@ export async function sweepCommand(argv: string[]): Promise<void> {
     });
   } finally {
     await runner.close();
+  }
+  try {
+    rmdirSync(checkpoints); // each task removes its own checkpoint when it ends; the directory goes with the last
+  } catch {
+    // Not there (a queue's sweep), or holding something else: leave it.
   }
   const ordered = [...outcome.search, ...outcome.seeds].map((t) => done.get(t.key)!);
   const results = {

@@ -11,6 +11,7 @@ import { runTask, type SweepTask, type SweepTaskData, type TaskResult, type Task
 import type { Runtime } from "../wasm/load.js";
 import { loadSplit } from "./data.js";
 import { checkpointFile } from "./files.js";
+import { info } from "./report.js";
 import { startRuntime } from "./threads.js";
 
 const BIN = fileURLToPath(new URL("../bin/bioplausible.js", import.meta.url));
@@ -114,6 +115,7 @@ export async function serveTasks(): Promise<void> {
       const run = { key: task.key, spec: task.spec };
       const saved = checkpoint ? checkpointFile.read(checkpoint.file) : undefined;
       const resume = saved && JSON.stringify(saved.run) === JSON.stringify(run) ? saved.checkpoint : undefined;
+      if (resume) info(`${task.key}: resuming from ${checkpoint!.file} (epoch ${resume.state.epoch}, after batch ${resume.state.batch})`);
       const result = await runTask(task, { train, test }, data, runtime, {
         // A training runs without yielding: an orphan (its scheduler killed) notices at the next batch.
         onBatch: () => {
