@@ -4,6 +4,7 @@
 // Runs: FUZZ_RUNS (default 10 000 per property); seed: FUZZ_SEED.
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
+import { mutate } from "../helpers/mutate.js";
 import { describe, expect, it } from "vitest";
 import { ConfigError, resolveExperiment } from "../../ts-wrapper/experiment/config.js";
 
@@ -64,21 +65,6 @@ function paths(config: Record<string, any>): fc.Arbitrary<(string | number)[]> {
     fc.constantFrom("preset", "tauRc", "tRef", "amplitude", "gain", "smoothing", "x").map((k) => ["neuron", k]),
     fc.constantFrom("time", "dt", "encoding", "readout", "synapse", "tauS", "seed", "testSamples", "checkpoints", "batchSize", "y").map((k) => ["spiking", k]),
   );
-}
-
-/** `config` with the value at `path` replaced (or deleted, when `value` is undefined). */
-function mutate(config: Record<string, any>, path: (string | number)[], value: unknown): unknown {
-  const copy = structuredClone(config);
-  let at: any = copy;
-  for (const key of path.slice(0, -1)) {
-    if (typeof at[key] !== "object" || at[key] === null) at[key] = {};
-    at = at[key];
-  }
-  const last = path[path.length - 1];
-  if (value === undefined) delete at[last];
-  // defineProperty: a key named __proto__ must become an own property, as JSON.parse makes it.
-  else Object.defineProperty(at, last, { value, enumerable: true, writable: true, configurable: true });
-  return copy;
 }
 
 const options = { numRuns: RUNS, seed: SEED };

@@ -5,6 +5,7 @@
 // Runs: FUZZ_RUNS / 10 (default 1 000 per property: every candidate value is resolved as a row); seed: FUZZ_SEED.
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
+import { mutate } from "../helpers/mutate.js";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ConfigError } from "../../ts-wrapper/experiment/config.js";
 import { drawTrials, resolveSweep, type Sweep } from "../../ts-wrapper/experiment/sweep.js";
@@ -74,19 +75,6 @@ function paths(config: Record<string, any>): fc.Arbitrary<(string | number)[]> {
     fc.tuple(fc.nat({ max: config.rows.length }), fc.constantFrom("space", "name", "model")).map(([i, k]) => ["rows", i, k]),
     fc.tuple(fc.nat({ max: config.rows.length - 1 }), fc.constantFrom(...SPACE_KEYS)).map(([i, k]) => ["rows", i, "space", k]),
   );
-}
-
-function mutate(config: Record<string, any>, path: (string | number)[], value: unknown): unknown {
-  const copy = structuredClone(config);
-  let at: any = copy;
-  for (const key of path.slice(0, -1)) {
-    if (typeof at[key] !== "object" || at[key] === null) at[key] = {};
-    at = at[key];
-  }
-  const last = path[path.length - 1];
-  if (value === undefined) delete at[last];
-  else Object.defineProperty(at, last, { value, enumerable: true, writable: true, configurable: true });
-  return copy;
 }
 
 const options = { numRuns: RUNS, seed: SEED };
