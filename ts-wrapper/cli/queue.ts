@@ -58,7 +58,19 @@ export class QueueRunner implements TaskRunner {
   private constructor(
     private readonly url: URL, private readonly queue: import("bullmq").Queue, private readonly connection: import("ioredis").Redis,
     private readonly sweepId: string, private readonly order: (task: SweepTask) => TaskOrder, private readonly timeout: number,
-  ) {}
+  ) {
+    const where = shown(url);
+    connection.on("error", (error: Error) => (this.reason = error.message));
+    connection.on("close", () => {
+      if (this.downSince !== undefined) return;
+      this.downSince = performance.now();
+      info(`sweep: lost Redis at ${where} (${this.reason}); retrying for up to ${timeout} s`);
+    });
+    connection.on("ready", () => {
+      if (this.downSince !== undefined && this.reason !== "not connected yet") info(`sweep: Redis at ${where} is back`);
+      this.downSince = undefined;
+    });
+  }
 
   static async open(url: URL, name: string, sweepId: string, order: (task: SweepTask) => TaskOrder, timeout: number): Promise<QueueRunner> {
     const { Queue } = await import("bullmq");
@@ -71,28 +83,9 @@ export class QueueRunner implements TaskRunner {
   /** When the connection was lost (undefined: it is up), and the last reason Redis gave. */
   private downSince?: number = performance.now();
   private reason = "not connected yet";
-  private watching = false;
-
-  private watch(): void {
-    if (this.watching) return;
-    this.watching = true;
-    const where = shown(this.url);
-    this.connection.on("error", (error: Error) => (this.reason = error.message));
-    this.connection.on("close", () => {
-      if (this.downSince !== undefined) return;
-      this.downSince = performance.now();
-      info(`sweep: lost Redis at ${where} (${this.reason}); retrying for up to ${this.timeout} s`);
-    });
-    this.connection.on("ready", () => {
-      if (this.downSince !== undefined && this.reason !== "not connected yet") info(`sweep: Redis at ${where} is back`);
-      this.downSince = undefined;
-    });
-    if (this.connection.status === "ready") this.downSince = undefined;
-  }
 
   /** `op` retried while Redis is away, up to the timeout; then an error saying what to do. */
   private async redis<T>(op: () => Promise<T>): Promise<T> {
-    this.watch();
     for (;;) {
       const left = this.downSince === undefined ? this.timeout * 1000 : this.timeout * 1000 - (performance.now() - this.downSince);
       try {
@@ -124,22 +117,21 @@ export class QueueRunner implements TaskRunner {
     const pending = new Map(tasks.map((t) => [jobId(this.sweepId, t), t]));
     const active = new Set<string>();
     while (pending.size) {
-      for (const [id, task] of pending) {
-        const job = await this.redis(() => this.queue.getJob(id));
+      // One round trip a poll. BullMQ sets finishedOn only when a job has finished for good:
+      // completed (with our result), or failed on its last try.
+      const ids = [...pending.keys()];
+      const jobs = await this.redis(() => Promise.all(ids.map((id) => this.queue.getJob(id))));
+      for (const [k, job] of jobs.entries()) {
+        const id = ids[k], task = pending.get(id)!;
         if (!job) {
           // Redis restarted without it (no persistence): add it again.
           await this.redis(() => this.add(task));
-          continue;
-        }
-        if (job.finishedOn !== undefined && job.returnvalue) {
+        } else if (job.finishedOn !== undefined) {
+          if (!job.returnvalue) throw new Error(`${task.key} failed on every try: ${job.failedReason}`);
           pending.delete(id);
           if (!active.has(id)) events.started(task);
           events.finished(job.returnvalue as TaskResult);
-          continue;
-        }
-        const state = await this.redis(() => this.queue.getJobState(id));
-        if (state === "failed") throw new Error(`${task.key} failed on every try: ${job.failedReason}`);
-        if (state === "active" && !active.has(id)) {
+        } else if (job.processedOn !== undefined && !active.has(id)) {
           active.add(id);
           events.started(task);
         }

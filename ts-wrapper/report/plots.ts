@@ -44,7 +44,7 @@ export class RowStyles {
   readonly names: string[];
   private readonly colours: string[];
 
-  constructor(rows: readonly RowResult[]) {
+  constructor(rows: readonly Pick<RowResult, "name" | "label">[]) {
     const seen = new Map<string, number>();
     this.names = rows.map((row, i) => {
       const base = typeof row.label === "string" && row.label !== "" ? row.label : typeof row.name === "string" ? row.name : `row ${i + 1}`;

@@ -25,7 +25,7 @@ export interface SweepSummary {
 const pct = (x: number) => (x * 100).toFixed(2);
 
 export async function renderSweepReport(results: SweepSummary): Promise<string> {
-  const styles = new RowStyles(results.rows.map((r) => ({ name: r.name, label: r.label }) as never));
+  const styles = new RowStyles(results.rows);
   const all = results.rows.map((_, i) => i);
   const colour = { field: "row", type: "nominal", title: null, scale: styles.scale(all), legend: { orient: "bottom", columns: 4, symbolType: "stroke" } } as const;
   const curve = results.rows.flatMap((r, i) => r.curves.map((c) => ({
