@@ -96,6 +96,31 @@ describe.skipIf(skip)("sweep on a Redis queue", () => {
   }, 600_000);
 });
 
+describe.skipIf(skip)("worker --queue given a job that is no sweep task", () => {
+  it("fails that job with a message naming it, without retries, and keeps serving", async () => {
+    const port = await freePort();
+    const url = `redis://127.0.0.1:${port}`;
+    const redis = await startRedis(port);
+    const { Queue } = await import("bullmq");
+    const queue = new Queue("bioplausible-sweep", { connection: { host: "127.0.0.1", port, maxRetriesPerRequest: null } });
+    try {
+      const worker = start(["worker", "--queue", url, "--threads", "1"]);
+      await queue.add("junk", { hello: 1 }, { jobId: "junk-1", attempts: 3 });
+      await until("the worker to refuse it", () => worker.log().includes("is not a bioplausible sweep task"), 60);
+      expect(worker.log()).toContain("worker: job junk-1 on queue bioplausible-sweep is not a bioplausible sweep task");
+      for (let i = 0; i < 50 && (await queue.getJobState("junk-1")) !== "failed"; i++) await new Promise((r) => setTimeout(r, 100));
+      expect(await queue.getJobState("junk-1")).toBe("failed");
+      expect((await queue.getJob("junk-1"))!.attemptsMade).toBe(1);
+      expect(worker.child.exitCode).toBeNull();
+      worker.child.kill("SIGTERM");
+      await worker.exited;
+    } finally {
+      await queue.close();
+      await stopRedis(redis);
+    }
+  }, 120_000);
+});
+
 describe("sweep --queue without a Redis", () => {
   it("ends with an error naming the Redis and what to do, keeping nothing half written", async () => {
     const port = await freePort();

@@ -163,7 +163,10 @@ export async function serveQueue(url: URL, name: string, options: { dataDir?: st
     lastError = "";
   });
   const worker = new Worker<JobData, TaskResult>(name, async (job) => {
-    const { version, order } = job.data;
+    const { version, order } = (job.data ?? {}) as Partial<JobData>;
+    if (typeof order?.task?.key !== "string" || typeof order.data?.dataset !== "string") {
+      throw new UnrecoverableError(`worker: job ${job.id} on queue ${name} is not a bioplausible sweep task (no task and data in it)`);
+    }
     if (version !== VERSION) throw new UnrecoverableError(`worker: ${job.name} comes from bioplausible ${version}; this worker is ${VERSION}`);
     const data = { ...order.data, ...(options.dataDir ? { dataDir: options.dataDir } : {}) };
     const checkpoint = options.checkpointDir ? { file: `${options.checkpointDir}/${job.id}.ckpt`, every: options.checkpointEvery } : undefined;
