@@ -2,7 +2,7 @@
 // best is its highest validation accuracy; a seed's run is the job `train` runs with that setting;
 // the figures over seeds are the mean, the sample std and the t interval of the runs' test figures.
 
-import { existsSync, readFileSync } from "node:fs";
+import { cpSync, existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { lines, runCli, runKilled, tempDir } from "../cli/e2e-cli.js";
@@ -120,4 +120,24 @@ describe("sweep, local processes", () => {
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/--resume: .*sweep\.json is a checkpoint of another run: its sweep\.seed is 3, this command's is 9/);
   }, 200_000);
+
+  it("takes rows appended to the config on --resume: the rows run keep their results, and the whole equals a fresh sweep", async () => {
+    const fa = { name: "fa", model: "mlp", feedbackAlignment: true, batchSize: 16, space: { lr: { log: [0.01, 0.2] } } };
+    const rows = JSON.parse(readFileSync(config, "utf8")).rows;
+    const more = writeSweep(tmp.dir, { rows: [...rows, fa] }, "more.json");
+    const out = join(tmp.dir, "added");
+    cpSync(join(tmp.dir, "p1"), out, { recursive: true });
+    const resumed = await runCli(["sweep", "--config", more, "--out", out, "--resume"], { timeout: 200_000 });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toContain("12 tasks done, 1 row added");
+    expect(resumed.stderr.match(/ — /g)).toHaveLength(4); // one line per task run: the new row's alone
+    const fresh = await runCli(["sweep", "--config", more, "--out", join(tmp.dir, "fresh")], { timeout: 300_000 });
+    expect(fresh.code, fresh.stderr).toBe(0);
+    expect(hashes(read(out))).toEqual(hashes(read(join(tmp.dir, "fresh"))));
+    expect(hashes(read(out)).slice(0, 6)).toEqual(hashes(one).slice(0, 6)); // the old rows' trials come first, unchanged
+    const changed = writeSweep(tmp.dir, { rows: [{ ...rows[0], batchSize: 32 }, ...rows.slice(1), fa] }, "changed.json");
+    const refused = await runCli(["sweep", "--config", changed, "--out", out, "--resume"], { timeout: 60_000 });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/its sweep\.rows\.0\.batchSize is 16, this command's is 32/);
+  }, 600_000);
 });

@@ -80,9 +80,9 @@ export async function sweepCommand(argv: string[]): Promise<void> {
   if (existsSync(file)) {
     const state = readState(file);
     if (f.resume) {
-      checkSameRun(state.run, run, file);
+      const added = checkSameSweep(state.run, run, file);
       for (const result of state.results) done.set(result.key, result);
-      info(`resuming the sweep in ${file}: ${done.size} tasks done`);
+      info(`resuming the sweep in ${file}: ${done.size} tasks done${added ? `, ${added} row${added === 1 ? "" : "s"} added` : ""}`);
     } else {
       info(`${file} holds ${state.complete ? "a finished" : "an unfinished"} sweep; starting again (--resume carries an unfinished one on)`);
     }
@@ -165,6 +165,20 @@ function readState(file: string): SweepFile {
     state.results.every((r) => typeof r?.key === "string");
   if (!valid) throw new UsageError(`--out: ${file} is not a sweep's file (expected command "sweep" and its results); move it away to start a new sweep there`);
   return state;
+}
+
+/**
+ * Whether the recorded sweep is this one, or this one less rows appended since: a row draws its
+ * trials on its own stream, so the rows already run keep their trials, bests and seeds and only the
+ * new rows run. Returns how many rows were added; anything else that differs is refused by name.
+ */
+function checkSameSweep(recorded: unknown, run: { sweep: unknown }, file: string): number {
+  const rows = (run.sweep as { rows?: unknown }).rows;
+  const had = (recorded as { sweep?: { rows?: unknown } } | null)?.sweep?.rows;
+  const added = Array.isArray(rows) && Array.isArray(had) && had.length < rows.length ? rows.length - had.length : 0;
+  const asIf = added ? { ...(recorded as object), sweep: { ...(recorded as { sweep: object }).sweep, rows: [...(had as unknown[]), ...(rows as unknown[]).slice(-added)] } } : recorded;
+  checkSameRun(asIf, run, file);
+  return added;
 }
 
 function writeState(file: string, state: SweepFile): void {
