@@ -39,7 +39,10 @@ export const PC_TARGET: i32 = 10; //    the last layer's clamped target (B × n_
 export const PC_NEURON: i32 = 11; //     σ_i's parameter block (NEURON_* above), for activations that take one
 export const PC_FEEDBACK: i32 = 12; //   M_i, n_{i+1} × n_i, in place of W_i in e_{i+1} W_i (= PC_WEIGHT without
 //                                      feedback alignment); unused for i = 0
-export const PC_TABLE_WORDS: i32 = 13;
+export const PC_FEEDBACK_FROM: i32 = 13; // j: the layer whose errors e_{j+1} the move sends to x_i through M_i —
+//                                      i itself, or the output layer L−1 for direct feedback alignment (M_i is then
+//                                      n_L × n_i); unused for i = 0
+export const PC_TABLE_WORDS: i32 = 14;
 
 /** Output modes. */
 export const PC_OUTPUT_FREE: i32 = 0; // prediction: the output relaxes like any value node

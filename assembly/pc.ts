@@ -6,7 +6,9 @@
 //   e_{i+1} = x_{i+1} − u_{i+1},     F = Σ ½‖e‖² (or cross-entropy at a clamped softmax output)
 //   x_i    += γ (−e_i + σ_i'(x_i) ⊙ e_{i+1} M_i)   for hidden layers; the output moves only when free.
 // M_i is the PC_FEEDBACK word: W_i itself (the gradient of F), or, for feedback alignment (Lillicrap et
-// al. 2016), a fixed random matrix B_i of W_i's shape, so that no W_iᵀ is needed.
+// al. 2016), a fixed random matrix B_i of W_i's shape, so that no W_iᵀ is needed. For direct feedback
+// alignment (Nøkland 2016) the PC_FEEDBACK_FROM word names the output layer instead of i: every hidden
+// layer moves by e_L D_i, the output error through its own fixed random n_L × n_i matrix.
 //
 // The state is kept as predictions and errors, x = u + e, not as x: a move changes e, and a new
 // prediction u' changes e by −(u' − u). When a layer has not moved, x = u + 0 is u exactly, the
@@ -24,7 +26,7 @@ import { softmaxCrossEntropy } from "./loss";
 import {
   ACTIVATION_IDENTITY, PC_ACTIVATED, PC_BIAS, PC_ENERGY, PC_ERRORS, PC_FEEDBACK, PC_INPUTS, PC_KIND, PC_MOVE, PC_NEURON,
   PC_OUTPUT_CE, PC_OUTPUT_FREE, PC_OUTPUT_MSE, PC_OUTPUTS, PC_PREDICT, PC_PREDICTION, PC_REFRESH_FIRST, PC_SCRATCH,
-  PC_SOURCE, PC_TABLE_WORDS, PC_TARGET, PC_WEIGHT,
+  PC_FEEDBACK_FROM, PC_SOURCE, PC_TABLE_WORDS, PC_TARGET, PC_WEIGHT,
 } from "./layout";
 
 @inline
@@ -160,12 +162,14 @@ export function pcStep(L: i32, row0: i32, rows: i32, table: usize, gamma: f32, m
   }
   if (mode & PC_MOVE) {
     // Hidden value nodes descend F: x_i += γ (σ'(x_i) ⊙ e_{i+1} W_i − e_i), as a change of e_i
-    // (with M_i, the PC_FEEDBACK word, in place of W_i).
+    // (with M_i, the PC_FEEDBACK word, in place of W_i, and e_{j+1} for the PC_FEEDBACK_FROM word j).
+    // Layer i reads e_{j+1} before any layer above moves it: every move comes from the same state.
     for (let i = 1; i < L; i++) {
       const nIn = <i32>word(table, i, PC_INPUTS);
-      const n = <i32>word(table, i, PC_OUTPUTS);
+      const from = <i32>word(table, i, PC_FEEDBACK_FROM);
+      const n = <i32>word(table, from, PC_OUTPUTS);
       const g = rowOf(word(table, i - 1, PC_SCRATCH), row0, nIn);
-      gemm(0, 0, B, nIn, n, rowOf(word(table, i, PC_ERRORS), row0, n), n, word(table, i, PC_FEEDBACK), nIn, g, nIn, 0, 0, work);
+      gemm(0, 0, B, nIn, n, rowOf(word(table, from, PC_ERRORS), row0, n), n, word(table, i, PC_FEEDBACK), nIn, g, nIn, 0, 0, work);
       activationBackward(<i32>word(table, i, PC_KIND), B * nIn, rowOf(word(table, i, PC_SOURCE), row0, nIn), rowOf(word(table, i, PC_ACTIVATED), row0, nIn), g, g, word(table, i, PC_NEURON));
       pcMove(B * nIn, gamma, g, rowOf(word(table, i - 1, PC_ERRORS), row0, nIn));
     }

@@ -10,7 +10,7 @@ import {
   ACTIVATION_IDENTITY, ACTIVATION_RELU, ACTIVATION_SIGMOID, ACTIVATION_TANH, ACTIVATION_SOFTLIF,
   NEURON_TAU_RC, NEURON_T_REF, NEURON_AMPLITUDE, NEURON_GAIN, NEURON_SMOOTHING, NEURON_BYTES,
   PC_TABLE_WORDS, PC_INPUTS, PC_OUTPUTS, PC_WEIGHT, PC_BIAS, PC_SOURCE, PC_ACTIVATED, PC_KIND, PC_PREDICTION,
-  PC_ERRORS, PC_SCRATCH, PC_TARGET, PC_NEURON, PC_FEEDBACK,
+  PC_ERRORS, PC_SCRATCH, PC_TARGET, PC_NEURON, PC_FEEDBACK, PC_FEEDBACK_FROM,
   PC_OUTPUT_FREE, PC_OUTPUT_MSE, PC_OUTPUT_CE, PC_REFRESH_FIRST, PC_PREDICT, PC_ENERGY, PC_MOVE,
 } from "../../assembly/layout";
 import { pcStep } from "../../assembly/pc";
@@ -107,7 +107,7 @@ class Net {
 
 function net(u2: f32, e2: f32): Net {
   const t = new Net();
-  for (let l = 0; l < 2; l++) { t.set(l, PC_INPUTS, 1); t.set(l, PC_OUTPUTS, 1); t.set(l, PC_NEURON, 0); }
+  for (let l = 0; l < 2; l++) { t.set(l, PC_INPUTS, 1); t.set(l, PC_OUTPUTS, 1); t.set(l, PC_NEURON, 0); t.set(l, PC_FEEDBACK_FROM, l); }
   const x = t.buffer(0, PC_ACTIVATED, 2);
   t.set(0, PC_SOURCE, <u32>x);
   t.set(0, PC_KIND, <u32>ACTIVATION_IDENTITY);
@@ -164,6 +164,13 @@ describe("layout.ts: the predictive-coding layer table", () => {
     expect<f32>(field(t, 0, PC_ERRORS)).toBe(0.25, "e1 moved along e2·PC_FEEDBACK (not PC_WEIGHT)");
     expect<f32>(field(t, 1, PC_ERRORS)).toBe(-0.25, "a clamped output does not move");
     t.free();
+    // PC_FEEDBACK_FROM names whose errors the move sends down: layer 0's own e1 = 1 (after PC_ENERGY)
+    // gives e1·M1 = 2 and e1 += γ·(2 − 1) = 1.5.
+    const d = net(0, 0);
+    d.set(1, PC_FEEDBACK_FROM, 0);
+    pcStep(2, 0, 1, d.table, 0.5, PC_OUTPUT_MSE | PC_REFRESH_FIRST | STATE | PC_MOVE, d.work, 0);
+    expect<f32>(field(d, 0, PC_ERRORS)).toBe(1.5, "e1 moved along the errors PC_FEEDBACK_FROM names");
+    d.free();
   });
 
   it("pcStep passes PC_NEURON's block to the activation", () => {

@@ -106,7 +106,7 @@ describe("train --json", () => {
     expect(r.params_sha256).not.toBe(lastJson(first).params_sha256);
   });
 
-  it("--direct-feedback-alignment trains the fixture well above chance, and is recorded; refused for pcn, naming the flag", async () => {
+  it("--direct-feedback-alignment trains the fixture well above chance, and is recorded, for mlp and pcn; refused for zil, naming the flags", async () => {
     const dfa = await runCli(["train", "--data-dir", raw, ...BASE, "--direct-feedback-alignment", "--json"]);
     expect(dfa.code, dfa.stderr).toBe(0);
     const r = lastJson(dfa);
@@ -114,8 +114,12 @@ describe("train --json", () => {
     expect(r.test_accuracy).toBeGreaterThan(0.3);
     expect(r.params_sha256).not.toBe(lastJson(first).params_sha256);
     const pcn = await runCli(["train", "--data-dir", raw, ...BASE, "--model", "pcn", "--direct-feedback-alignment", "--json"]);
-    expect(pcn.code).toBe(2);
-    expect(pcn.stderr).toMatch(/--direct-feedback-alignment: predictive coding's relaxation has no direct feedback alignment yet: use it with --model mlp, or use --feedback-alignment/);
+    expect(pcn.code, pcn.stderr).toBe(0);
+    expect(lastJson(pcn).config).toMatchObject({ model: "pcn", directFeedbackAlignment: true });
+    expect(lastJson(pcn).test_accuracy).toBeGreaterThan(0.3);
+    const zil = await runCli(["train", "--data-dir", raw, ...BASE, "--model", "pcn", "--algo", "zil", "--direct-feedback-alignment", "--json"]);
+    expect(zil.code).toBe(2);
+    expect(zil.stderr).toMatch(/--direct-feedback-alignment: not with --algo zil: Z-IL's schedule needs the errors to travel down one layer per step/);
   });
 
   it("--validation 0 holds nothing out: all 200 samples train and no validation figure is reported", async () => {

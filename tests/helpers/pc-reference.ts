@@ -14,7 +14,9 @@
 //   gW_i = −(1/B) Σ_b e_{i+1} σ_i(x_i)ᵀ,  gb_i = −(1/B) Σ_b e_{i+1}, and SGD does W −= lr · gW.
 // Feedback alignment (Lillicrap et al. 2016): when `net.feedback[i]` is given, the backward products
 // W_iᵀ e_{i+1} (PC) and δ_{i+1} W_i (backprop) use that fixed matrix in place of W_i; nothing else
-// changes, and it is never updated.
+// changes, and it is never updated. Direct feedback alignment (Nøkland 2016), `net.direct`: the
+// product for every hidden layer i takes the output's error instead — e_L through feedback[i], which
+// is then n_L × n_i (the PC step only).
 // Tensors are named like the MLP's nn.Sequential state_dict without batch norm: Linear, act,
 // Linear, act, …, Linear, so weight layer i is the module layers.{2i}.
 
@@ -29,6 +31,8 @@ export interface Net64 {
   b: Float64Array[];
   /** Feedback alignment: per weight layer i ≥ 1, the [out, in] matrix used in place of W_i going back. */
   feedback?: (Float64Array | undefined)[];
+  /** Direct feedback alignment: feedback[i] ([n_L, n_i]) takes the output layer's error to layer i (pcStep64 only). */
+  direct?: boolean;
 }
 
 /** The matrix weight layer i sends errors back through: its feedback matrix, else W_i. */
@@ -71,6 +75,7 @@ export function dact(kind: Act, v: number): number {
 export function cloneNet(net: Net64): Net64 {
   const copy: Net64 = { layers: [...net.layers], acts: [...net.acts], W: net.W.map((w) => w.slice()), b: net.b.map((b) => b.slice()) };
   if (net.feedback) copy.feedback = net.feedback.map((f) => f?.slice());
+  if (net.direct) copy.direct = true;
   return copy;
 }
 
@@ -273,10 +278,12 @@ export function pcStep64(
       const nNext = net.layers[i + 1];
       const kind = net.acts[i - 1];
       const M = back(net, i);
+      const from = net.direct ? L - 1 : i;
+      const nFrom = net.layers[from + 1];
       for (let r = 0; r < B; r++) {
         for (let k = 0; k < n; k++) {
           let sent = 0;
-          for (let o = 0; o < nNext; o++) sent += errors[i][r * nNext + o] * M[o * n + k];
+          for (let o = 0; o < nFrom; o++) sent += errors[from][r * nFrom + o] * M[o * n + k];
           const idx = r * n + k;
           next[i - 1][idx] = values[i - 1][idx] + gamma * (dact(kind, values[i - 1][idx]) * sent - errors[i - 1][idx]);
         }

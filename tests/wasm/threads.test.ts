@@ -53,7 +53,7 @@ const pcCase: Case = {
       for (const [key, value] of Object.entries(values)) words[i * tableWords + f[key as keyof typeof f]] = value;
     };
     set(0, { inputs: 37, outputs: 29, weight: p.w0, bias: p.b0, source: p.x0, activated: p.x0, kind: rt.layout.activation.identity, prediction: p.u1, errors: p.e1, scratch: p.s1 });
-    set(1, { inputs: 29, outputs: 11, weight: p.w1, bias: p.b1, source: p.x1, activated: p.a1, kind: rt.layout.activation.relu, prediction: p.u2, errors: p.e2, scratch: p.s2, target: p.y, feedback: p.m1 });
+    set(1, { inputs: 29, outputs: 11, weight: p.w1, bias: p.b1, source: p.x1, activated: p.a1, kind: rt.layout.activation.relu, prediction: p.u2, errors: p.e2, scratch: p.s2, target: p.y, feedback: p.m1, feedbackFrom: 1 });
     const bytes = Math.max(k.gemmWorkspaceBytes(PC.B, 29, 37), k.gemmWorkspaceBytes(PC.B, 11, 29), k.gemmWorkspaceBytes(PC.B, 29, 11));
     // Without the energy phase there is no result (a split call returns none).
     k.pcStep(2, 0, PC.B, table, 0.1, output.mse | refreshFirst | phase.predict | phase.move, rt.heap.alloc(bytes), bytes);

@@ -46,11 +46,8 @@ export interface JobRun {
 
 export function buildModel(options: JobSpec, runtime?: Runtime): MLP | PCN {
   const { activation, neuron, seed, feedbackAlignment, directFeedbackAlignment } = options;
-  const common = { ...layerOptions(options), activation, neuron, seed, runtime, ...(feedbackAlignment ? { feedbackAlignment } : {}) };
-  // (The settings' rules keep direct feedback alignment to MLPs.)
-  return options.pc
-    ? new PCN({ ...common, ...options.pc })
-    : new MLP({ ...common, batchNorm: options.batchNorm, ...(directFeedbackAlignment ? { directFeedbackAlignment } : {}) });
+  const common = { ...layerOptions(options), activation, neuron, seed, runtime, ...(feedbackAlignment ? { feedbackAlignment } : {}), ...(directFeedbackAlignment ? { directFeedbackAlignment } : {}) };
+  return options.pc ? new PCN({ ...common, ...options.pc }) : new MLP({ ...common, batchNorm: options.batchNorm });
 }
 
 /**

@@ -43,7 +43,7 @@ export interface JobSpec {
   neuron?: NeuronParams;
   batchNorm: boolean;
   feedbackAlignment: boolean;
-  /** Direct feedback alignment (Nøkland 2016): the output error straight to every hidden layer (mlp only). */
+  /** Direct feedback alignment (Nøkland 2016): the output error straight to every hidden layer (backprop; PC relaxation with il or ipc). */
   directFeedbackAlignment: boolean;
   /** Predictive coding's schedule (pcn only). */
   pc?: { algo: PCAlgorithm; T: number; gamma: number; tolerance: number };
@@ -106,10 +106,12 @@ export const SETTINGS: readonly Setting[] = [
   { key: "batchNorm", flag: "batch-norm", type: "boolean", default: false, group: "model", help: "batch norm between each hidden linear layer and its activation (mlp)",
     when: (s, name) => (s.model === "pcn" ? `only for ${name("model")} mlp (a PCN has no batch norm)` : undefined) },
   { key: "directFeedbackAlignment", flag: "direct-feedback-alignment", type: "boolean", default: false, group: "model",
-    help: "send the output error straight to every hidden layer through a fixed random matrix (Nøkland 2016), instead of back through the layers above (mlp)",
+    help: "send the output error straight to every hidden layer through a fixed random matrix (Nøkland 2016), instead of back through the layers above: in backprop, and in PC relaxation (il, ipc)",
     when: (s, name) => (s.directFeedbackAlignment !== true ? undefined
-      : s.model === "pcn" ? `predictive coding's relaxation has no direct feedback alignment yet: use it with ${name("model")} mlp, or use ${name("feedbackAlignment")}`
-      : s.feedbackAlignment === true ? `not with ${name("feedbackAlignment")}: give one of them` : undefined) },
+      : s.feedbackAlignment === true ? `not with ${name("feedbackAlignment")}: give one of them`
+      : s.model !== "pcn" ? undefined
+      : s.algo === "zil" ? `not with ${name("algo")} zil: Z-IL's schedule needs the errors to travel down one layer per step (use il or ipc)`
+      : s.arch !== undefined ? `a convolutional PCN (${name("arch")}) relaxes through its layers, which have no direct feedback alignment yet: use ${name("layers")}, or ${name("feedbackAlignment")}` : undefined) },
   { key: "feedbackAlignment", flag: "feedback-alignment", type: "boolean", default: false, group: "model", help: "send errors backward through fixed random matrices instead of the transposed weights (Lillicrap et al.), in backprop and in PC relaxation" },
   { key: "algo", flag: "algo", type: "string", choices: PC_ALGORITHMS, default: PC_DEFAULTS.algo, group: "pc", when: onlyPcn,
     help: "pcn: inference learning (il), Z-IL (zil, equals backprop) or incremental PC (ipc)" },

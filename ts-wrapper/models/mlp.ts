@@ -202,15 +202,17 @@ export class MLP {
   }
 
   /**
-   * The matrix (outputs × inputs of linear layer l) that layer l's backward product δ_l · M uses,
-   * for l in 1 … L−1: the fixed random B_l with feedback alignment, else the weight W_l itself.
+   * The matrix that sends an error to the inputs of linear layer l, for l in 1 … L−1: the weight W_l
+   * itself (its outputs × inputs), the fixed random B_l of its shape with feedback alignment, or with
+   * direct feedback alignment D_l (the network's outputs × layer l's inputs), which takes the output error.
    */
   feedbackWeight(l: number): Matrix {
     const L = this.weightLayerList.length;
     if (!Number.isInteger(l) || l < 1 || l >= L) {
       throw new RangeError(`feedbackWeight: layer ${l} has no backward product (expected an integer in 1 … ${L - 1})`);
     }
-    return this.weightLayerList[l].linear.backwardMatrix();
+    const linear = this.weightLayerList[l].linear;
+    return linear.directFeedback ?? linear.backwardMatrix();
   }
 
   // B_l ~ N(0, 2/fan_in) for l = 1 … L−1, in order, from (seed, STREAMS.feedback): independent of W's

@@ -9,8 +9,12 @@
 //   ipc — every layer updated after every one of T steps.
 // With `feedbackAlignment` the value-node move sends errors down through the MLP's fixed random
 // matrices B_i instead of W_i (mlp.ts), so no weight is transported: Z-IL with feedback alignment
-// then equals backprop with feedback alignment from the same seed. A convolutional network (an
-// `arch` spec) relaxes through its layer list (pc-layers.ts) with the same step, op for op.
+// then equals backprop with feedback alignment from the same seed. With `directFeedbackAlignment`
+// every hidden layer moves by the output error through the MLP's fixed random D_i (n_L × n_i), not by
+// the error of the layer above: x_i += γ (σ'(x_i) ⊙ e_L D_i − e_i). The errors then reach every layer
+// in the first step, which is what Z-IL's one-layer-per-step schedule is built against: it takes il
+// or ipc. A convolutional network (an `arch` spec) relaxes through its layer list (pc-layers.ts) with
+// the same step, op for op (feedback alignment, not yet its direct form).
 
 import { DivergenceError, OptionError } from "../errors.js";
 import { firstNonFinite } from "../ops/elementwise.js";
@@ -29,7 +33,7 @@ export type PCAlgorithm = (typeof PC_ALGORITHMS)[number];
 /** The schedule's defaults: IL, T = 20 steps of γ = 0.1, no early stop. */
 export const PC_DEFAULTS = { algo: "il", T: 20, gamma: 0.1, tolerance: 0 } as const;
 
-export interface PCNOptions extends Omit<MLPOptions, "batchNorm" | "directFeedbackAlignment"> {
+export interface PCNOptions extends Omit<MLPOptions, "batchNorm"> {
   /** Learning schedule (default "il"). */
   algo?: PCAlgorithm;
   /** Inference steps per batch for il and ipc (default 20); zil always takes one per layer. */
@@ -91,10 +95,13 @@ export class PCN {
     if (!(this.gamma > 0) || !Number.isFinite(this.gamma)) throw new OptionError("gamma", `must be a finite number > 0, got ${this.gamma}`);
     this.tolerance = options.tolerance ?? PC_DEFAULTS.tolerance;
     if (!(this.tolerance >= 0) || !Number.isFinite(this.tolerance)) throw new OptionError("tolerance", `must be a finite number ≥ 0, got ${this.tolerance}`);
-    if ((options as MLPOptions).directFeedbackAlignment) {
-      throw new OptionError("directFeedbackAlignment", "predictive coding's relaxation has no direct feedback alignment yet (feedbackAlignment works)");
+    if (options.directFeedbackAlignment && this.algo === "zil") {
+      throw new OptionError("directFeedbackAlignment", "not with algo zil: Z-IL's schedule needs the errors to travel down one layer per step (use il or ipc)");
     }
     const { algo: _a, T: _t, gamma: _g, tolerance: _tol, relaxation, ...network } = options;
+    if (options.directFeedbackAlignment && network.arch) {
+      throw new OptionError("directFeedbackAlignment", "a convolutional PCN relaxes through its layers, which have no direct feedback alignment yet (use layers, or feedbackAlignment)");
+    }
     this.mlp = new MLP({ ...network, batchNorm: false });
     this.relaxation = relaxation ?? (this.mlp.config.arch ? "layers" : "table");
     if (this.relaxation !== "table" && this.relaxation !== "layers") throw new OptionError("relaxation", `must be "table" or "layers", got ${JSON.stringify(relaxation)}`);
@@ -301,7 +308,10 @@ export class PCN {
       this.ws = { capacity: cap, arena, table, predictions, errors, work: new Bytes(rt, 16, arena) };
       return this.ws;
     }
-    const work = Math.max(...layers.map(({ linear }) => linearWorkBytes(rt, cap, linear.inputs, linear.outputs)));
+    const direct = this.mlp.config.directFeedbackAlignment === true;
+    const L = layers.length;
+    // The move's product e_{j+1}·M_i has n_{j+1} terms: the output's width for every layer with direct feedback.
+    const work = Math.max(...layers.map(({ linear }) => linearWorkBytes(rt, cap, linear.inputs, direct ? Math.max(linear.outputs, this.mlp.outputs) : linear.outputs)));
     const table = new PcTable(rt, layers.length, arena);
     const ws: Workspace = { capacity: cap, arena, table, predictions, errors, work: new Bytes(rt, work, arena) };
     // x_i = u_i + e_i and σ(x_i) of the hidden layers (an identity activation shares the value buffer).
@@ -321,8 +331,9 @@ export class PCN {
         source: i === 0 ? undefined : values[i - 1], activated: i === 0 ? undefined : activated[i - 1],
         kind: below ? below.code : rt.layout.activation.identity, neuron: below?.neuron,
         prediction: predictions[i], errors: errors[i], scratch: scratch(linear.outputs),
-        // The matrix of the value-node move's e_{i+1} W_i: W_i, or B_i with feedback alignment.
+        // The value-node move's e_{i+1} W_i: W_i, B_i with feedback alignment; e_L D_i with direct feedback alignment.
         feedback: i === 0 ? undefined : this.mlp.feedbackWeight(i),
+        feedbackFrom: direct ? L - 1 : i,
       });
     });
     this.ws = ws;

@@ -24,8 +24,10 @@ export interface PcLayer {
   prediction: Matrix;
   errors: Matrix;
   scratch: Matrix;
-  /** M_i in the value-node move e_{i+1}·M_i: W_i itself, or feedback alignment's B_i (unused for i = 0). */
+  /** M_i in the value-node move e_{j+1}·M_i: W_i itself, or feedback alignment's B_i (unused for i = 0). */
   feedback?: Matrix;
+  /** j, the layer whose errors M_i sends down: i (the default), or the output layer's with direct feedback alignment. */
+  feedbackFrom?: number;
 }
 
 export type PcOutput = "free" | "mse" | "ce";
@@ -57,6 +59,7 @@ export class PcTable {
     set(f.errors, layer.errors.ptr);
     set(f.scratch, layer.scratch.ptr);
     set(f.feedback, layer.feedback?.ptr ?? 0);
+    set(f.feedbackFrom, layer.feedbackFrom ?? i);
   }
 
   /** The clamped input x_0 of this batch. */

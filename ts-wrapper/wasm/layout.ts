@@ -13,7 +13,7 @@ export interface Layout {
     tableWords: number;
     field: {
       inputs: number; outputs: number; weight: number; bias: number; source: number; activated: number; kind: number;
-      prediction: number; errors: number; scratch: number; target: number; neuron: number; feedback: number;
+      prediction: number; errors: number; scratch: number; target: number; neuron: number; feedback: number; feedbackFrom: number;
     };
     output: { free: number; mse: number; ce: number };
     refreshFirst: number;
@@ -48,7 +48,7 @@ export const LAYOUT_EXPORTS = {
     tableWords: "PC_TABLE_WORDS",
     field: {
       inputs: "PC_INPUTS", outputs: "PC_OUTPUTS", weight: "PC_WEIGHT", bias: "PC_BIAS", source: "PC_SOURCE", activated: "PC_ACTIVATED",
-      kind: "PC_KIND", prediction: "PC_PREDICTION", errors: "PC_ERRORS", scratch: "PC_SCRATCH", target: "PC_TARGET", neuron: "PC_NEURON", feedback: "PC_FEEDBACK",
+      kind: "PC_KIND", prediction: "PC_PREDICTION", errors: "PC_ERRORS", scratch: "PC_SCRATCH", target: "PC_TARGET", neuron: "PC_NEURON", feedback: "PC_FEEDBACK", feedbackFrom: "PC_FEEDBACK_FROM",
     },
     output: { free: "PC_OUTPUT_FREE", mse: "PC_OUTPUT_MSE", ce: "PC_OUTPUT_CE" },
     refreshFirst: "PC_REFRESH_FIRST",
