@@ -32,8 +32,9 @@ function ptr(layer: usize, field: i32): usize {
 /**
  * Steps step0, step0 + 1, … (steps of them) of an L-layer network for rows row0 … row0 + rows − 1
  * of the table's buffers (layout.ts, SNN_*). `work` (workBytes long) holds the event scratch of the
- * widest layer or a convolution's (spikingConvWorkBytes), whichever is larger. Adds to totals (L + 2 float64): the input spikes, each
- * layer's spikes, and the events propagated.
+ * widest layer or a convolution's (spikingConvWorkBytes), whichever is larger. Adds to totals
+ * (2L + 1 float64): the input spikes, each layer's spikes, then the synaptic operations delivered
+ * into each layer (propagateSpikes's and propagateSpikesConv's count).
  */
 export function snnSteps(table: usize, L: i32, row0: i32, rows: i32, step0: i32, steps: i32, work: usize, workBytes: i32, totals: usize): void {
   const dt64 = load<f64>(table + SNN_DT);
@@ -53,7 +54,7 @@ export function snnSteps(table: usize, L: i32, row0: i32, rows: i32, step0: i32,
   const nLast = word(last, SNN_OUTPUTS);
   const inputRows = r0 * <usize>n0 << 2;
   const inputSpikes = <usize>load<u32>(table + SNN_INPUT_SPIKES) + inputRows;
-  let inputCount: f64 = 0, events: f64 = 0;
+  let inputCount: f64 = 0;
   for (let step = step0; step < step0 + steps; step++) {
     let spikes = inputSpikes;
     let nIn = n0;
@@ -71,13 +72,15 @@ export function snnSteps(table: usize, L: i32, row0: i32, rows: i32, step0: i32,
       const u = ptr(layer, SNN_U) + rowBytes, y = ptr(layer, SNN_Y) + rowBytes, current = ptr(layer, SNN_CURRENT) + rowBytes;
       const out = ptr(layer, SNN_SPIKES) + rowBytes;
       if (l > 0 || poisson) {
-        events += <f64>(word(layer, SNN_CONV) != 0
+        const operations = word(layer, SNN_CONV) != 0
           ? propagateSpikesConv(
             rows, word(layer, SNN_CONV_CHANNELS), word(layer, SNN_CONV_HEIGHT), word(layer, SNN_CONV_WIDTH), word(layer, SNN_CONV_CHANNELS_LAST),
             word(layer, SNN_CONV_POOL), word(layer, SNN_CONV_OUT_CHANNELS), word(layer, SNN_CONV_KERNEL), word(layer, SNN_CONV_STRIDE),
             word(layer, SNN_CONV_PAD), spikes, ptr(layer, SNN_WEIGHT_T), u, work,
           )
-          : propagateSpikes(rows, nIn, nOut, spikes, ptr(layer, SNN_WEIGHT_T), u, work));
+          : propagateSpikes(rows, nIn, nOut, spikes, ptr(layer, SNN_WEIGHT_T), u, work);
+        const into = totals + (<usize>(L + 1 + l) << 3);
+        store<f64>(into, load<f64>(into) + operations);
         if (alpha) alphaStep(n, dt, tauS, u, y, ptr(layer, SNN_Z) + rowBytes);
         else lowpassStep(n, dt, tauS, u, y);
         neuronCurrent(rows, nOut, y, ptr(layer, SNN_BIAS), gain, current);
@@ -97,6 +100,4 @@ export function snnSteps(table: usize, L: i32, row0: i32, rows: i32, step0: i32,
     axpy(n, 1, ptr(last, SNN_CURRENT) + rowBytes, <usize>load<u32>(table + SNN_DRIVE) + rowBytes);
   }
   store<f64>(totals, load<f64>(totals) + inputCount);
-  const at = totals + (<usize>(L + 1) << 3);
-  store<f64>(at, load<f64>(at) + events);
 }

@@ -19,17 +19,18 @@ const DENSE_SHARE: f32 = 0.07;
  * i's outgoing weights), so each spike adds one contiguous row. Spikes are sparse — a few percent
  * of neurons fire in a 1 ms step — so this costs events·nOut where the dense product costs
  * nIn·nOut. `scratch` holds nIn indices of the row's events. Each output sums its events in index
- * order from 0, whatever the blocking, so the result has fixed bits. Returns the number of events.
+ * order from 0, whatever the blocking, so the result has fixed bits. Returns the synaptic
+ * operations delivered: every event reaches all nOut outputs.
  */
-export function propagateSpikes(B: i32, nIn: i32, nOut: i32, spikes: usize, wT: usize, out: usize, scratch: usize): i32 {
-  let events = 0;
+export function propagateSpikes(B: i32, nIn: i32, nOut: i32, spikes: usize, wT: usize, out: usize, scratch: usize): f64 {
+  let events: f64 = 0;
   const rowBytes = <usize>nOut << 2;
   const zero = f32x4.splat(0);
   for (let b = 0; b < B; b++) {
     const s = spikes + (<usize>b * <usize>nIn << 2);
     const y = out + <usize>b * rowBytes;
     const m = gatherEvents(s, nIn, scratch);
-    events += m;
+    events += <f64>m;
     // Sixteen outputs at a time stay in registers while every event adds to them: the weights are
     // read once and the outputs written once.
     let j = 0;
@@ -69,7 +70,7 @@ export function propagateSpikes(B: i32, nIn: i32, nOut: i32, spikes: usize, wT: 
       store<f32>(y + o, a);
     }
   }
-  return events;
+  return events * <f64>nOut;
 }
 
 // The indices of the nonzero values of s[0..n) in order, into scratch, skipping silent inputs four
@@ -133,12 +134,13 @@ function poolSpikes(C: i32, H: i32, W: i32, channelsLast: i32, pool: i32, inv: f
  * Each output sums its contributions in event order, then ky, kx; an image with more than
  * DENSE_SHARE of its inputs active is instead pooled, unrolled and multiplied by wT in the GEMM
  * (outputs NHWC straight away: P × O = colsᵀ·wT). Either way the bits are fixed by the spikes.
- * Returns the number of events.
+ * Returns the synaptic operations the events deliver, O for every output position each reaches
+ * (the same count on the dense path: it is what the events would have cost).
  */
 export function propagateSpikesConv(
   B: i32, C: i32, H: i32, W: i32, channelsLast: i32, pool: i32, O: i32, K: i32, stride: i32, pad: i32,
   spikes: usize, wT: usize, out: usize, scratch: usize,
-): i32 {
+): f64 {
   const PH = H / pool, PW = W / pool;
   const OH = (PH + 2 * pad - K) / stride + 1, OW = (PW + 2 * pad - K) / stride + 1;
   const n = C * H * W;
@@ -147,12 +149,16 @@ export function propagateSpikesConv(
   const P = OH * OW, rows = C * K * K;
   const pooled = scratch + roundUp(n << 2, 16), cols = pooled + roundUp((C * PH * PW) << 2, 16);
   const gemmWork = cols + unrollBytes(C, PH, PW, K, stride, pad);
-  let events = 0;
+  let reached: f64 = 0;
   for (let b = 0; b < B; b++) {
     const s = spikes + (<usize>b * <usize>n << 2);
     const y = out + (<usize>b * <usize>(OH * OW * O) << 2);
     const m = gatherEvents(s, n, scratch);
-    events += m;
+    for (let e = 0; e < m; e++) {
+      const k = load<i32>(scratch + (<usize>e << 2));
+      const p = channelsLast ? k / C : k % (H * W);
+      reached += <f64>(reach(p / W / pool, K, stride, pad, OH) * reach(p % W / pool, K, stride, pad, OW));
+    }
     if (<f32>m > DENSE_SHARE * <f32>n) {
       poolSpikes(C, H, W, channelsLast, pool, inv, s, pooled);
       unrollPatches(C, PH, PW, K, stride, pad, pooled, cols);
@@ -201,7 +207,19 @@ export function propagateSpikesConv(
       }
     }
   }
-  return events;
+  return reached * <f64>O;
+}
+
+// How many output rows (or columns) of OUT a pooled input row i feeds: the o in [0, OUT) with
+// o·stride + k − pad = i for some tap k in [0, K).
+@inline
+function reach(i: i32, K: i32, stride: i32, pad: i32, OUT: i32): i32 {
+  let r = 0;
+  for (let k = 0; k < K; k++) {
+    const t = i + pad - k;
+    if (t >= 0 && t % stride == 0 && t / stride < OUT) r++;
+  }
+  return r;
 }
 
 /**

@@ -33,3 +33,4 @@ export { runComparison } from "./experiment/compare.js";
 export { summarize, pairedDifference, type SeedSummary } from "./experiment/stats.js";
 export type { CompareResults, RowResult, SpikingRecord, EpochRecord, RateCurves, Raster, WeightDifference } from "./experiment/results.js";
 export { evaluateSpiking } from "./evaluation/spiking.js";
+export { OPERATION_ENERGY, multiplyAccumulates } from "./evaluation/energy.js";

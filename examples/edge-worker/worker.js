@@ -232,6 +232,8 @@ async function predict(request, env) {
   return json(200, {
     class: run.predictions[run.predictions.length - 1][0],
     spike_counts: [...run.counts],
+    // Per weight layer: each spike times the neurons it reached (docs/spiking.md).
+    synaptic_operations: run.synapticOperations[run.synapticOperations.length - 1],
     probabilities: [...probabilities],
     logits: [...logits],
     rate_class: rateClass,
@@ -247,11 +249,11 @@ async function describe(env) {
     model: description,
     ...(simulation ? { simulation: describeSimulation(simulation) } : {}),
     class: description.spiking
-      ? "the spiking network's class: the output neuron with the most spikes (ties: the most input current); probabilities and rate_class are the soft-LIF rate network's"
+      ? "the spiking network's class by its readout (count: the output neuron with the most spikes, ties to the earliest first spike; -1 when a tie is left); synaptic_operations per weight layer; probabilities and rate_class are the soft-LIF rate network's"
       : "the most probable class of the network's softmax",
     max_body_bytes: MAX_BODY_BYTES,
     endpoints: {
-      "POST /predict": `body {"pixels": [${description.inputs} numbers in [0, 1]]} or the bare array; answers the class and probabilities${description.spiking ? ", the spike counts and the rate network's class" : ""}`,
+      "POST /predict": `body {"pixels": [${description.inputs} numbers in [0, 1]]} or the bare array; answers the class and probabilities${description.spiking ? ", the spike counts, the synaptic operations and the rate network's class" : ""}`,
       "GET /model": "this description (also GET /)",
     },
   });

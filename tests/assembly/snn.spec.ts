@@ -14,7 +14,8 @@
 //     every column — in blocks of 16 outputs, of 4, and single ones alike. A constructed case where
 //     another order gives a different float32 result (2^24 + 1 + 1 − 2^24 → 0 in order, 2 reversed)
 //     makes the order observable.
-//   - events: the number of (b, i) with s ≠ 0 (−0 == 0 in IEEE arithmetic, so −0 is no spike).
+//   - the result, the synaptic operations: nOut for every (b, i) with s ≠ 0 (−0 == 0 in IEEE
+//     arithmetic, so −0 is no spike).
 //   - rows without spikes are exactly +0, whatever `out` held before.
 // neuronCurrent(B, n, y, bias, gain, out): out = gain·(y + bias[j]) with two roundings:
 //   |out − exact| ≤ 2U·(|gain·(y + bias)| + |gain|·|y + bias|·U) ≈ 2U|exact| (+ 2^-126); and bitwise
@@ -41,12 +42,12 @@ import {
  * propagateSpikes with its scratch (room for nIn event indices, as documented) in a guarded block:
  * the kernel must not write past nIn entries.
  */
-function propagate(B: i32, nIn: i32, nOut: i32, s: usize, wT: usize, out: usize): i32 {
+function propagate(B: i32, nIn: i32, nOut: i32, s: usize, wT: usize, out: usize): f64 {
   const scratch = allocBytes(nIn << 2);
-  const events = propagateSpikes(B, nIn, nOut, s, wT, out, scratch);
+  const operations = propagateSpikes(B, nIn, nOut, s, wT, out, scratch);
   expectGuard(scratch, nIn << 2, "propagateSpikes scratch (nIn = " + nIn.toString() + ")");
   free(scratch);
-  return events;
+  return operations;
 }
 
 /**
@@ -100,8 +101,8 @@ function checkPropagate(B: i32, nIn: i32, nOut: i32, seed: u64): void {
   for (let k = 0; k < nIn * nOut; k++) setF(wT, k, dataF32(-1, 1));
   let expectedEvents = 0;
   for (let k = 0; k < B * nIn; k++) if (getF(s, k) != 0) expectedEvents++;
-  const events = propagate(B, nIn, nOut, s, wT, out);
-  expect<i32>(events).toBe(expectedEvents, name + ": events = number of nonzero spikes");
+  const operations = propagate(B, nIn, nOut, s, wT, out);
+  expect<f64>(operations).toBe(<f64>(expectedEvents * nOut), name + ": synaptic operations = nonzero spikes × nOut");
   let bitMismatch = 0;
   for (let b = 0; b < B; b++) {
     let m = 0;
@@ -158,8 +159,7 @@ describe("propagateSpikes", () => {
       setF(s, nIn + i, (i & 1) ? <f32>-0.0 : <f32>0);
       setF(s, 2 * nIn + i, (i & 1) ? <f32>-(i + 1) : <f32>(i + 1));
     }
-    const events = propagate(B, nIn, nOut, s, wT, out);
-    expect<i32>(events).toBe(3 + 0 + 9);
+    expect<f64>(propagate(B, nIn, nOut, s, wT, out)).toBe(<f64>((3 + 0 + 9) * nOut));
     for (let j = 0; j < nOut; j++) {
       // Row 0 in float64: w are integers in [−3, 3], so 0.5·w, −7.25·w and their sum are exact in
       // float32; only fl(1e-3·w) (≤ U·0.003) and the last addition (≤ U·24, |partial sums| ≤ 23.25)
@@ -194,7 +194,7 @@ describe("propagateSpikes", () => {
       // −16777215, −16777214 (both exact), then 2; in reverse order 0.
       setF(s, nIn + i, i == 0 || i == 9 ? <f32>-1 : spikes ? <f32>1 : <f32>0);
     }
-    expect<i32>(propagate(B, nIn, nOut, s, wT, out)).toBe(8);
+    expect<f64>(propagate(B, nIn, nOut, s, wT, out)).toBe(<f64>(8 * nOut));
     for (let j = 0; j < nOut; j++) {
       expectSameBits(getF(out, j), 0, "row 0: in-order float32 sum", j);
       expectSameBits(getF(out, nOut + j), 2, "row 1: in-order float32 sum", j);
@@ -203,21 +203,21 @@ describe("propagateSpikes", () => {
   });
 
   it("zeroes rows with no spikes whatever out held, and B = 0 / nIn = 0 / nOut = 0 behave", () => {
-    // B = 0: nothing written, 0 events.
+    // B = 0: nothing written, no synaptic operations.
     const s = allocF32(8);
     const wT = allocF32(8 * 5);
     const out = allocF32(16);
     for (let k = 0; k < 8; k++) setF(s, k, 1);
     for (let k = 0; k < 40; k++) setF(wT, k, 1);
-    expect<i32>(propagate(0, 8, 5, s, wT, out)).toBe(0, "B = 0 events");
+    expect<f64>(propagate(0, 8, 5, s, wT, out)).toBe(0, "B = 0: no synaptic operations");
     expectAllBits(out, 16, GUARD, "out for B = 0");
     // nIn = 0: every row is an empty sum, +0.
-    expect<i32>(propagate(3, 0, 5, s, wT, out)).toBe(0, "nIn = 0 events");
+    expect<f64>(propagate(3, 0, 5, s, wT, out)).toBe(0, "nIn = 0: no synaptic operations");
     for (let k = 0; k < 15; k++) expectSameBits(getF(out, k), 0, "nIn = 0 out", k);
     expect<u32>(getBits(out, 15)).toBe(GUARD, "nIn = 0: wrote past B·nOut");
-    // nOut = 0: the spikes still count as events, nothing is written.
+    // nOut = 0: the spikes reach nothing, nothing is written.
     const out2 = allocF32(4);
-    expect<i32>(propagate(2, 4, 0, s, wT, out2)).toBe(8, "nOut = 0 events");
+    expect<f64>(propagate(2, 4, 0, s, wT, out2)).toBe(0, "nOut = 0: no synaptic operations");
     expectAllBits(out2, 4, GUARD, "out for nOut = 0");
     // Stale values (finite, not just NaN) in a silent row are cleared.
     const B = 3;
@@ -230,7 +230,7 @@ describe("propagateSpikes", () => {
     for (let k = 0; k < B * nIn; k++) setF(s3, k, 0);
     setF(s3, nIn + 2, 4); // only row 1 spikes
     for (let k = 0; k < B * nOut; k++) setF(o3, k, 123.5);
-    expect<i32>(propagate(B, nIn, nOut, s3, w3, o3)).toBe(1);
+    expect<f64>(propagate(B, nIn, nOut, s3, w3, o3)).toBe(<f64>nOut);
     for (let j = 0; j < nOut; j++) {
       expectSameBits(getF(o3, j), 0, "row 0", j);
       expectSameBits(getF(o3, nOut + j), 1, "row 1 = 4·0.25", j);

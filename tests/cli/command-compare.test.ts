@@ -54,7 +54,7 @@ describe("compare", () => {
     // Spiking rows simulate the first 40 test samples for 0.05 s; PC rows record their energy.
     for (const name of ["backprop-snn", "pc-snn"]) {
       expect(byName[name].spiking).toMatchObject({ time: 0.05, count: 40 });
-      expect(Object.keys(byName[name].spiking.accuracy_by_time_ms)).toEqual(["10", "20", "50"]);
+      expect(Object.keys(byName[name].spiking.accuracy_by_time_ms)).toEqual(["5", "10", "20", "50"]);
     }
     expect(byName["pc-il"].energy_trace).toHaveLength(20);
     expect(byName.backprop.energy_trace).toBeUndefined();

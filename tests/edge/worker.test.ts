@@ -238,6 +238,7 @@ describe("edge worker in workerd", () => {
         expectPrediction(reply.body, results[i]);
         expect(reply.body.spike_counts).toEqual(Array.from(run.counts));
         expect(reply.body.class).toBe(run.predictions[0][0]);
+        expect(reply.body.synaptic_operations).toEqual(run.synapticOperations[0]);
         const p = results[i].probabilities;
         expect(reply.body.rate_class).toBe(Array.from(p).indexOf(Math.max(...p)));
         expect(reply.body.spiking).toEqual(publicSimulation(simulation));

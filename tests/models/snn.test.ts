@@ -23,7 +23,7 @@
 
 import { beforeAll, describe, expect, it } from "vitest";
 import {
-  READOUT_TIMES, fuseBatchNorm, fusedLinearLayers, init, MLP, resolveNeuron, resolveSimulation, SNN, train,
+  READOUT_TIMES, READOUTS, fuseBatchNorm, fusedLinearLayers, init, MLP, resolveNeuron, resolveSimulation, SNN, train,
   type Dataset, type NeuronParams, type Runtime, type SimulationOptions, type SpikingRun,
 } from "../../ts-wrapper/index.js";
 import { Lcg } from "../helpers/lcg.js";
@@ -255,15 +255,15 @@ describe("simulation options are checked, naming the parameter", () => {
 
 // ---------------------------------------------------------------------------------------------
 describe("checkpoints", () => {
-  it("default to 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1 s up to the presentation time, plus the time itself", () => {
-    expect(READOUT_TIMES).toEqual([0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1]);
-    expect(resolveSimulation({}, THESIS).readoutTimes).toEqual([0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1]);
-    expect(resolveSimulation({ time: 0.3 }, THESIS).readoutTimes).toEqual([0.01, 0.02, 0.05, 0.1, 0.2, 0.3]);
-    expect(resolveSimulation({ time: 0.05 }, THESIS).readoutTimes).toEqual([0.01, 0.02, 0.05]);
-    expect(resolveSimulation({ time: 0.015 }, THESIS).readoutTimes).toEqual([0.01, 0.015]);
+  it("default to 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1 s up to the presentation time, plus the time itself", () => {
+    expect(READOUT_TIMES).toEqual([0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1]);
+    expect(resolveSimulation({}, THESIS).readoutTimes).toEqual([0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1]);
+    expect(resolveSimulation({ time: 0.3 }, THESIS).readoutTimes).toEqual([0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3]);
+    expect(resolveSimulation({ time: 0.05 }, THESIS).readoutTimes).toEqual([0.005, 0.01, 0.02, 0.05]);
+    expect(resolveSimulation({ time: 0.015 }, THESIS).readoutTimes).toEqual([0.005, 0.01, 0.015]);
     expect(resolveSimulation({ time: 0.005 }, THESIS).readoutTimes).toEqual([0.005]);
-    expect(resolveSimulation({ time: 0.101 }, THESIS).readoutTimes).toEqual([0.01, 0.02, 0.05, 0.1, 0.101]);
-    expect(resolveSimulation({ time: 2 }, THESIS).readoutTimes).toEqual([0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2]);
+    expect(resolveSimulation({ time: 0.101 }, THESIS).readoutTimes).toEqual([0.005, 0.01, 0.02, 0.05, 0.1, 0.101]);
+    expect(resolveSimulation({ time: 2 }, THESIS).readoutTimes).toEqual([0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2]);
   });
 
   it("given checkpoints are sorted and deduplicated; a run reports one prediction array per checkpoint", () => {
@@ -272,8 +272,8 @@ describe("checkpoints", () => {
     try {
       const x = Float32Array.from({ length: 15 }, (_, i) => (i % 7) / 7);
       const run = net.simulate(x, 5, { time: 0.1 });
-      expect(run.readoutTimes).toEqual([0.01, 0.02, 0.05, 0.1]);
-      expect(run.predictions).toHaveLength(4);
+      expect(run.readoutTimes).toEqual([0.005, 0.01, 0.02, 0.05, 0.1]);
+      expect(run.predictions).toHaveLength(5);
       run.predictions.forEach((p) => expect(p).toHaveLength(5));
       expect(run.steps).toBe(100);
       expect(run.counts).toHaveLength(5 * 2);
@@ -308,12 +308,14 @@ describe("checkpoints", () => {
     // current); output 1 has no bias and weight 10 from the hidden neuron: its current is 0 until
     // step 14, when the hidden spike arrives (low-pass: (1 − e^{−0.2})·10·0.05/dt = 90.6) and drives
     // it from 0 to 90.6·(1 − e^{−dt/τ}) = 4.4 > 1 within that step. So after 13 steps nothing has
-    // fired and the tie-break on total current says 0; after 14 steps output 1 has fired: class 1.
+    // fired: the spiking readouts leave the tie, and the summed current (0.99 a step against 0) says
+    // 0; after 14 steps output 1 has fired (and its current of ≈ 90 in that step outweighs 14 × 0.99): class 1.
     const net = snnOf([1, 1, 2], THESIS, [[[1]], [[0], [10]]], [[1], [0.99, 0]]);
     try {
-      for (const readout of ["count", "first-spike"] as const) {
+      for (const readout of READOUTS) {
         const run = net.simulate(Float32Array.of(1), 1, { encoding: "current", time: 0.02, readout, readoutTimes: [0.012, 0.013, 0.014, 0.015, 0.02] });
-        expect(run.predictions.map((p) => p[0]), readout).toEqual([0, 0, 1, 1, 1]);
+        const before = readout === "integrate" || readout === "count-current" ? 0 : -1;
+        expect(run.predictions.map((p) => p[0]), readout).toEqual([before, before, 1, 1, 1]);
         expect(run.counts[0]).toBe(0);
         expect(run.counts[1]).toBeGreaterThanOrEqual(1);
       }
@@ -346,12 +348,38 @@ describe("checkpoints", () => {
     }
   });
 
+  it.each(["poisson", "current"] as const)("%s: synaptic operations into each layer are the spikes below it times its width, up to each readout", (encoding) => {
+    const layers = [6, 9, 7, 4];
+    const net = randomSnn(layers, THESIS, 11);
+    try {
+      const x = Float32Array.from({ length: 5 * 6 }, (_, i) => ((i * 7) % 10) / 10);
+      const readoutTimes = [0.005, 0.02, 0.05];
+      // Spikes per layer and step, seen by the observer (input first; none for current input).
+      const seen: number[][] = [];
+      const run = net.simulate(x, 5, { time: 0.05, encoding, readoutTimes }, undefined, (step, _first, _B, input, spikes) => {
+        const row = seen[step - 1] ?? (seen[step - 1] = new Array(layers.length).fill(0));
+        [input, ...spikes].forEach((s, l) => (row[l] += s ? s.filter((v) => v !== 0).length : 0));
+      });
+      const want = readoutTimes.map((t) => layers.slice(1).map((width, l) => {
+        let sum = 0;
+        for (let step = 0; step < Math.round(t / 0.001); step++) sum += seen[step][l] * width;
+        return sum;
+      }));
+      expect(run.synapticOperations).toEqual(want);
+      expect(want[2][1], "the hidden layers fire").toBeGreaterThan(0);
+      if (encoding === "current") expect(run.synapticOperations.every((ops) => ops[0] === 0), "a current input is no spikes").toBe(true);
+      else expect(want[2][0]).toBeGreaterThan(0);
+    } finally {
+      net.free();
+    }
+  });
+
   it("count = 0 gives empty results", () => {
     const net = randomSnn([3, 2], THESIS, 3);
     try {
       const run = net.simulate(new Float32Array(0), 0, { time: 0.02 });
       expect(run.counts).toHaveLength(0);
-      expect(run.predictions.map((p) => p.length)).toEqual([0, 0]);
+      expect(run.predictions.map((p) => p.length)).toEqual([0, 0, 0]);
       expect(run.firingRates).toEqual([0, 0]);
       expect(run.events).toBe(0);
     } finally {
@@ -661,15 +689,27 @@ describe("readout", () => {
     return j.indexOf(Math.max(...j));
   });
 
-  it.each(["count", "first-spike"] as const)("%s: the neuron with the largest current wins at every checkpoint (ties before any spike go to the most current)", (readout) => {
+  // The largest current j_max first fires at τ·ln(j_max/(j_max − 1)) (17.7 ms for sample 0's 1.7,
+  // 22.0 ms for the others' 1.5). Before that no neuron has fired: the spiking readouts leave the
+  // tie (class −1, counted as unresolved); from then on it has fired first and most. The readouts of
+  // the summed current see the largest current from the first step.
+  const firstSpike = samples.map((_, i) => {
+    const j = Math.max(...W.map((w, o) => w[0] * samples[i][0] + w[1] * samples[i][1] + B[o]));
+    return THESIS.tauRc * Math.log(j / (j - 1));
+  });
+  it.each(["count", "first-spike", "integrate", "count-current"] as const)("%s: the neuron with the largest current wins once it has fired (at once for the analogue readouts)", (readout) => {
     expect(largest).toEqual([2, 0, 1]);
     const net = snnOf([2, 3], THESIS, [W], [B]);
     try {
       const run = net.simulate(Float32Array.from(samples.flat()), 3, { encoding: "current", time: 0.3, readout });
-      expect(run.readoutTimes).toEqual([0.01, 0.02, 0.05, 0.1, 0.2, 0.3]);
-      // At 0.01 s no neuron has fired yet (the largest current, 1.7, first fires at
-      // τ·ln(1.7/0.7) = 17.7 ms): the class comes from the tie-break on total current.
-      run.predictions.forEach((p, k) => expect(Array.from(p), `at ${run.readoutTimes[k]} s`).toEqual(largest));
+      expect(run.readoutTimes).toEqual([0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3]);
+      const analogue = readout === "integrate" || readout === "count-current";
+      run.readoutTimes.forEach((t, k) => {
+        const want = largest.map((c, i) => (analogue || t >= firstSpike[i] ? c : -1));
+        expect(Array.from(run.predictions[k]), `at ${t} s`).toEqual(want);
+        expect(run.unresolved[k], `unresolved at ${t} s`).toBe(want.filter((c) => c < 0).length);
+      });
+      expect(run.unresolved[0], "at 10 ms nothing has fired").toBe(analogue ? 0 : 3);
       // Counts at 0.3 s: ⌊r(j)(T + t_ref)⌋ for each neuron (see the single-neuron tests).
       samples.forEach(([a, b], i) => W.forEach((w, o) => {
         // As the kernels round: gemm's fl(fl(w0·x0) + fl(w1·x1)), then fl(y + b) (gain 1).
@@ -693,14 +733,16 @@ describe("readout", () => {
     }
   });
 
-  it("below threshold nothing fires and the most current wins, for both readouts", () => {
-    // j = (0.3, 0.9, 0.6): no spikes ever; class 1.
+  it("below threshold nothing fires: the spiking readouts leave it unresolved, the analogue ones take the most current", () => {
+    // j = (0.3, 0.9, 0.6): no spikes ever; the most current is class 1's.
     const net = snnOf([2, 3], THESIS, [[[1, 0], [0, 1], [0.5, 0.5]]], [[0, 0, 0]]);
     try {
-      for (const readout of ["count", "first-spike"] as const) {
+      for (const readout of READOUTS) {
         const run = net.simulate(Float32Array.of(0.3, 0.9), 1, { encoding: "current", time: 0.2, readout });
         expect(Array.from(run.counts)).toEqual([0, 0, 0]);
-        run.predictions.forEach((p) => expect(p[0]).toBe(1));
+        const analogue = readout === "integrate" || readout === "count-current";
+        run.predictions.forEach((p) => expect(p[0], readout).toBe(analogue ? 1 : -1));
+        expect(run.unresolved, readout).toEqual(run.readoutTimes.map(() => (analogue ? 0 : 1)));
       }
     } finally {
       net.free();
@@ -720,17 +762,19 @@ describe("readout", () => {
       const x = Float32Array.of(1 / 19, 1);
       const first = net.simulate(x, 2, { encoding: "current", time: 0.2, readout: "first-spike" });
       const count = net.simulate(x, 2, { encoding: "current", time: 0.2, readout: "count" });
-      expect(first.readoutTimes).toEqual([0.01, 0.02, 0.05, 0.1, 0.2]);
+      expect(first.readoutTimes).toEqual([0.005, 0.01, 0.02, 0.05, 0.1, 0.2]);
       expect(first.counts).toEqual(count.counts);
       // Output 0's count is the closed form for j = 3: ⌊r(3)·(0.2 + t_ref)⌋ = 16.
       expect(count.counts[0]).toBe(Math.floor(lifRate(3, THESIS) * (0.2 + f(0.004))));
       expect(count.counts[2]).toBe(count.counts[0]);
       expect(count.counts[1]).toBeGreaterThan(count.counts[0]);
       expect(count.counts[3]).toBeGreaterThan(count.counts[2]);
-      first.predictions.forEach((p, k) => expect(Array.from(p), `first-spike at ${first.readoutTimes[k]} s`).toEqual([0, 1]));
+      // At 5 ms sample A has no output spike yet (the first comes at 8.1 ms): unresolved for both readouts.
+      first.predictions.forEach((p, k) => expect(Array.from(p), `first-spike at ${first.readoutTimes[k]} s`).toEqual(k === 0 ? [-1, 1] : [0, 1]));
+      expect(Array.from(count.predictions[0])).toEqual([-1, 1]);
       // Count readout: at 10 ms sample A has one spike of output 0 and none of output 1.
-      expect(Array.from(count.predictions[0])).toEqual([0, 1]);
-      expect(Array.from(count.predictions[4])).toEqual([1, 1]);
+      expect(Array.from(count.predictions[1])).toEqual([0, 1]);
+      expect(Array.from(count.predictions[5])).toEqual([1, 1]);
     } finally {
       net.free();
     }

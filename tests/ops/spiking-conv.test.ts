@@ -3,6 +3,7 @@
 // with pooling folded in, stride and padding. Tolerance: each output is a float32 sum of at most
 // C·K²·pool² products (each spike value times 1/pool², rounded, times a weight): within
 // γ_(n+2)·Σ|terms| of the exact sum (as tests/ops/conv.test.ts argues).
+// The returned synaptic operations are counted the same way: the (output, nonzero spike) pairs of that sum.
 
 import { beforeAll, describe, expect, it } from "vitest";
 import { Bytes, init, Matrix, ops, type Runtime } from "../../ts-wrapper/index.js";
@@ -40,9 +41,9 @@ describe("event-driven convolution, and its dense path for busy images", () => {
     const shape = { channels: C, height: H, width: W, channelsLast, pool, outChannels: O, kernel: K, stride, padding };
     const s = Matrix.from(rt, B, n, spikes), out = new Matrix(rt, B, OH * OW * O), events = new Bytes(rt, ops.spikingConvWorkBytes(rt, shape));
     out.view().fill(NaN); // every output must be written, on either path
-    const count = ops.propagateSpikesConv(s, shape, wT, out, events);
-    expect(count).toBe(spikes.filter((x) => x !== 0).length);
+    const operations = ops.propagateSpikesConv(s, shape, wT, out, events);
     const actual = out.toArray();
+    let reached = 0; // the reference's (output, spike) pairs with a nonzero spike: one synaptic operation each
     for (let b = 0; b < B; b++) for (let oy = 0; oy < OH; oy++) for (let ox = 0; ox < OW; ox++) for (let o = 0; o < O; o++) {
       let sum = 0, abs = 0, terms = 0;
       for (let c = 0; c < C; c++) for (let ky = 0; ky < K; ky++) for (let kx = 0; kx < K; kx++) {
@@ -55,12 +56,15 @@ describe("event-driven convolution, and its dense path for busy images", () => {
           sum += term;
           abs += Math.abs(term);
           terms++;
+          if (spikes[b * n + i] !== 0) reached++;
         }
       }
       const got = actual[((b * OH + oy) * OW + ox) * O + o];
       const bound = ((terms + 2) * U * (abs + Math.abs(sum))) / (1 - (terms + 2) * U);
       if (!(Math.abs(got - sum) <= bound)) throw new Error(`output (${b}, ${oy}, ${ox}, ${o}) = ${got}, reference ${sum} (bound ${bound})`);
     }
+    expect(reached).toBeGreaterThan(0);
+    expect(operations, "synaptic operations: each spike once per output it reaches").toBe(reached);
     for (const m of [wT, s, out]) m.free();
     events.free();
   });

@@ -61,6 +61,14 @@ function spiking(accuracy: number, byTime: Record<string, number>, rates: number
     poisson_period: 0.002,
     accuracy_by_time_ms: byTime,
     accuracy,
+    unresolved_by_time_ms: Object.fromEntries(Object.keys(byTime).map((ms) => [ms, 2 / Number(ms)])),
+    // Made-up figures of a 784-256-256-10 network: operations grow with the presentation time.
+    synaptic_operations_by_time_ms: Object.fromEntries(Object.keys(byTime).map((ms) => [ms, [2560, 1280, 100].map((v) => v * Number(ms))])),
+    rate_multiply_accumulates: [200704, 65536, 2560],
+    energy_nj: {
+      source: "Horowitz, ISSCC 2014: 45 nm, 32-bit float", add_pj: 0.9, mac_pj: 4.6,
+      spiking_by_time_ms: Object.fromEntries(Object.keys(byTime).map((ms) => [ms, 3.546 * Number(ms)])), rate: 1256.5,
+    },
     firing_rates_hz: rates,
     events: 123456789,
     seconds: 42.5,

@@ -58,6 +58,23 @@ describe("renderReport", () => {
     expect(html).not.toMatch(/\b20\d\d-\d\d-\d\d/);
   });
 
+  test("accuracy against presentation time has a panel of what the answers cost, when the records count it", async () => {
+    const { html } = await render(smallResults());
+    const figure = section(html, "spiking-accuracy");
+    expect(figure).toContain("operations per digit (log scale)");
+    expect(figure).toContain("The lower panel is the price");
+    // A record written before synaptic operations were counted: the accuracy panel alone.
+    const old = smallResults();
+    for (const row of old.rows) {
+      if (!row.spiking) continue;
+      const { synaptic_operations_by_time_ms: _o, rate_multiply_accumulates: _m, energy_nj: _e, ...rest } = row.spiking;
+      row.spiking = rest as typeof row.spiking;
+    }
+    const older = section((await render(old)).html, "spiking-accuracy");
+    expect(older).toContain("presentation time (ms, log scale)");
+    expect(older).not.toContain("operations per digit");
+  });
+
   test("the results table has one row per result with its figures", async () => {
     const results = smallResults();
     const { html } = await render(results);
@@ -72,7 +89,9 @@ describe("renderReport", () => {
     expect(table).toMatch(/<th scope="col">10 ms<\/th><th scope="col">50 ms<\/th><th scope="col">100 ms<\/th>/);
     expect(rows[2]).toMatch(/40\.00 %<\/td><td>80\.00 %<\/td><td>86\.00 %/);
     expect(rows[2]).toContain("0.0 · 30.5 · 12.3");
-    expect(count(rows[0], /class="na[ "]/g)).toBe(4); // three times and the firing rates
+    // What an answer costs at the last time (100 ms): the fixture's (2560 + 1280 + 100)·100 operations and 3.546·100 nJ.
+    expect(rows[2]).toContain("3.94e+5 ops, 355 nJ; 2.69e+5 MACs, 1260 nJ");
+    expect(count(rows[0], /class="na[ "]/g)).toBe(5); // three times, the firing rates and the cost
   });
 
   test("escapes every string from the results", async () => {

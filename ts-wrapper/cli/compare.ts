@@ -7,6 +7,8 @@ import { readFile, mkdir } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { runComparison, type FinishedRow } from "../experiment/compare.js";
+import { answerCost } from "../evaluation/energy.js";
+import { compact } from "../report/format.js";
 import { jobBytes } from "../job/run.js";
 import { decodeSafetensors, encodeSafetensors } from "../safetensors.js";
 import type { Checkpoint } from "../training/checkpoint.js";
@@ -202,16 +204,23 @@ function isResults(raw: unknown): raw is CompareResults {
   return typeof raw === "object" && raw !== null && (raw as { command?: unknown }).command === "compare" && Array.isArray((raw as { rows?: unknown }).rows);
 }
 
-/** The results table, one row per method; spiking rows add accuracy by presentation time. */
+/** Synaptic operations per sample at the full presentation time, and their energy. */
+function costCell(spiking: RowResult["spiking"]): string {
+  const cost = spiking && answerCost(spiking);
+  return cost ? `${compact(cost.synapticOperations)} (${compact(cost.energyNj)})` : "";
+}
+
+/** The results table, one row per method; spiking rows add accuracy by presentation time and what an answer costs. */
 export function table(results: CompareResults): string {
   const times = [...new Set(results.rows.flatMap((r) => Object.keys(r.spiking?.accuracy_by_time_ms ?? {})))].sort((a, b) => Number(a) - Number(b));
   const validated = results.rows.some((r) => r.validation_accuracy !== undefined);
-  const header = ["method", "test acc", ...(validated ? ["val acc"] : []), "train time", "s/epoch", ...times.map((t) => `spike ${t} ms`), "rates (Hz)"];
+  const header = ["method", "test acc", ...(validated ? ["val acc"] : []), "train time", "s/epoch", ...times.map((t) => `spike ${t} ms`), "rates (Hz)", "synops (nJ)"];
   const line = (r: RowResult) => [
     r.label, percent(r.test_accuracy), ...(validated ? [r.validation_accuracy !== undefined ? percent(r.validation_accuracy) : ""] : []),
     formatDuration(r.seconds), r.seconds_per_epoch.toFixed(1),
     ...times.map((t) => (r.spiking?.accuracy_by_time_ms[t] !== undefined ? percent(r.spiking.accuracy_by_time_ms[t]) : "")),
     r.spiking ? r.spiking.firing_rates_hz.map((x) => x.toFixed(0)).join("/") : "",
+    costCell(r.spiking),
   ];
   const cells = [header, ...results.rows.map(line)];
   const widths = header.map((_, c) => Math.max(...cells.map((row) => row[c].length)));

@@ -2,16 +2,28 @@
 // network with a progress bar, and how its result reads in one line.
 
 import type { Dataset } from "../datasets/dataset.js";
+import { answerCost } from "../evaluation/energy.js";
 import { evaluateSpiking, type SpikingRecord } from "../evaluation/spiking.js";
+import { compact } from "../report/format.js";
 import type { MLP } from "../models/mlp.js";
 import type { Simulation } from "../models/snn.js";
 import { Progress } from "./progress.js";
 import { info, percent } from "./report.js";
 
-/** One line: the accuracy at the full presentation time, then at every readout time. */
+/**
+ * The accuracy at the full presentation time, then at every readout time (with the share left
+ * unresolved where there is one); then what an answer costs at the full time against the rate network.
+ */
 export function describeSpiking(s: SpikingRecord): string {
-  const byTime = Object.entries(s.accuracy_by_time_ms).map(([ms, a]) => `${ms} ms ${percent(a)}`).join(", ");
-  return `spiking ${percent(s.accuracy)} at ${s.time * 1000} ms (${byTime})`;
+  const byTime = Object.entries(s.accuracy_by_time_ms).map(([ms, a]) => {
+    const tied = s.unresolved_by_time_ms?.[ms];
+    return `${ms} ms ${percent(a)}${tied ? ` (${percent(tied)} unresolved)` : ""}`;
+  }).join(", ");
+  const cost = answerCost(s);
+  const spent = cost
+    ? `; per sample ${compact(cost.synapticOperations)} synaptic operations ≈ ${compact(cost.energyNj)} nJ, the rate network ${compact(cost.rateMacs)} multiply-accumulates ≈ ${compact(cost.rateEnergyNj)} nJ (${s.energy_nj.source})`
+    : "";
+  return `spiking ${percent(s.accuracy)} at ${s.time * 1000} ms (${byTime})${spent}`;
 }
 
 /** What a simulation is, in one line. */

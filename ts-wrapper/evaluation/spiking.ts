@@ -1,9 +1,11 @@
 // Spiking evaluation of a soft-LIF rate network: convert it, simulate a data set, and measure the
-// accuracy at each presentation time with the layers' firing rates.
+// accuracy at each presentation time with the layers' firing rates, the readout's unresolved ties,
+// and what the answer costs (energy.ts) beside the rate network's.
 
 import type { Dataset } from "../datasets/dataset.js";
 import type { MLP } from "../models/mlp.js";
 import { resolveSimulation, SNN, type SimulationOptions } from "../models/snn.js";
+import { energyNj, multiplyAccumulates, OPERATION_ENERGY } from "./energy.js";
 
 /** The spiking evaluation of a converted network, as results record it (snake_case keys). */
 export interface SpikingRecord {
@@ -21,6 +23,18 @@ export interface SpikingRecord {
   accuracy_by_time_ms: Record<string, number>;
   /** Accuracy at the full presentation time. */
   accuracy: number;
+  /** The share of samples the readout left tied at each readout time (counted as wrong), keyed as accuracy_by_time_ms. */
+  unresolved_by_time_ms: Record<string, number>;
+  /** Synaptic operations per sample into each weight layer up to each readout time (energy.ts). */
+  synaptic_operations_by_time_ms: Record<string, number[]>;
+  /** The rate network's multiply-accumulates per sample, per weight layer. */
+  rate_multiply_accumulates: number[];
+  /**
+   * Estimated arithmetic energy per sample in nJ (energy.ts): the spiking network's at each readout
+   * time (an add per synaptic operation; with current input, the first layer's W·x as multiply-
+   * accumulates once), and the rate network's.
+   */
+  energy_nj: { source: string; add_pj: number; mac_pj: number; spiking_by_time_ms: Record<string, number>; rate: number };
   /** Mean firing rate (Hz) per layer, input first (0 for current input). */
   firing_rates_hz: number[];
   events: number;
@@ -42,16 +56,32 @@ export function evaluateSpiking(mlp: MLP, data: Dataset, options: SimulationOpti
     const started = performance.now();
     const run = snn.simulate(data.images, data.count, sim, onBatch);
     const seconds = (performance.now() - started) / 1000;
+    const perSample = (v: number) => (data.count ? v / data.count : 0);
+    const macs = multiplyAccumulates(mlp);
+    const inputMacs = sim.encoding === "current" ? macs[0] : 0;
     const accuracy_by_time_ms: Record<string, number> = {};
+    const unresolved_by_time_ms: Record<string, number> = {};
+    const synaptic_operations_by_time_ms: Record<string, number[]> = {};
+    const spiking_by_time_ms: Record<string, number> = {};
     run.readoutTimes.forEach((t, k) => {
+      const key = millisecondsKey(t);
       let correct = 0;
       run.predictions[k].forEach((c, i) => (correct += c === data.labels[i] ? 1 : 0));
-      accuracy_by_time_ms[millisecondsKey(t)] = data.count ? correct / data.count : 0;
+      accuracy_by_time_ms[key] = perSample(correct);
+      unresolved_by_time_ms[key] = perSample(run.unresolved[k]);
+      synaptic_operations_by_time_ms[key] = run.synapticOperations[k].map(perSample);
+      spiking_by_time_ms[key] = energyNj(synaptic_operations_by_time_ms[key].reduce((a, b) => a + b, 0), inputMacs);
     });
     return {
       time: sim.time, dt: sim.dt, encoding: sim.encoding, readout: sim.readout, synapse: sim.synapse, tau_s: sim.tauS, spike_seed: sim.seed,
       poisson_period: sim.poissonPeriod,
-      accuracy_by_time_ms, accuracy: accuracy_by_time_ms[millisecondsKey(sim.time)] ?? 0, firing_rates_hz: run.firingRates,
+      accuracy_by_time_ms, accuracy: accuracy_by_time_ms[millisecondsKey(sim.time)] ?? 0, unresolved_by_time_ms,
+      synaptic_operations_by_time_ms, rate_multiply_accumulates: macs,
+      energy_nj: {
+        source: OPERATION_ENERGY.source, add_pj: OPERATION_ENERGY.addPj, mac_pj: OPERATION_ENERGY.macPj,
+        spiking_by_time_ms, rate: energyNj(0, macs.reduce((a, b) => a + b, 0)),
+      },
+      firing_rates_hz: run.firingRates,
       events: run.events, seconds, images_per_s: seconds > 0 ? data.count / seconds : 0, count: data.count,
     };
   } finally {

@@ -7,8 +7,12 @@
 // A spike is an impulse of area `amplitude`, so a neuron firing at rate r passes on amplitude·r on
 // average — the rate network's activation. Input pixels in [0, 1] either fire as Poisson trains
 // at rate x/t_ref with spikes of area t_ref (mean x), or feed the first layer as constant current
-// W·x. The output layer is LIF too: the class is the neuron with the most spikes (ties go to the
-// one that received the most current), or the first to spike.
+// W·x. The output layer is LIF too, and the readout (READOUTS) names the class from what a spiking
+// device has: the most spikes, ties to the earliest first spike (`count`), or the first spike, ties
+// to the most spikes (`first-spike`); a tie left after that is unresolved (class −1, never right)
+// and counted. Two readouts use the output's summed input current, an analogue signal: `integrate`
+// (argmax of the current integrated over the presentation, the usual readout of converted
+// networks) and `count-current` (most spikes, ties to the most current).
 
 import { OptionError } from "../errors.js";
 import { fill } from "../ops/elementwise.js";
@@ -27,13 +31,13 @@ import type { NeuronParams } from "./neuron.js";
 
 export const ENCODINGS = ["poisson", "current"] as const;
 export type Encoding = (typeof ENCODINGS)[number];
-export const READOUTS = ["count", "first-spike"] as const;
+export const READOUTS = ["count", "first-spike", "integrate", "count-current"] as const;
 export type Readout = (typeof READOUTS)[number];
 export const SYNAPSES = ["lowpass", "alpha", "none"] as const;
 export type Synapse = (typeof SYNAPSES)[number];
 
 /** Presentation times (s) at which the class is read out by default, up to the presentation time. */
-export const READOUT_TIMES = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1];
+export const READOUT_TIMES = [0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1];
 
 export interface SimulationOptions {
   /** Presentation time per sample in seconds (default 1, as the thesis). */
@@ -68,14 +72,22 @@ export const SIMULATION_DEFAULTS = {
 
 export interface SpikingRun {
   readoutTimes: number[];
-  /** predictions[k][i]: the class of sample i read out at readoutTimes[k]. */
+  /** predictions[k][i]: the class of sample i read out at readoutTimes[k], −1 where the readout left a tie. */
   predictions: Int32Array[];
+  /** unresolved[k]: how many samples the readout left tied at readoutTimes[k]. */
+  unresolved: number[];
   /** Output spike counts at the end, samples × outputs. */
   counts: Float32Array;
   /** Mean firing rate (Hz) of each layer: the input (Poisson only, else 0), hidden layers, output. */
   firingRates: number[];
   /** Spikes propagated through weights, summed over samples and steps. */
   events: number;
+  /**
+   * synapticOperations[k][l]: the synaptic operations delivered into weight layer l up to
+   * readoutTimes[k], summed over samples — each spike times the neurons it reaches, as the
+   * event-driven kernels deliver them (layer 0 has none with current input: its W·x is computed once).
+   */
+  synapticOperations: number[][];
   steps: number;
 }
 
@@ -262,17 +274,21 @@ export class SNN {
     const steps = Math.round(sim.time / sim.dt);
     const readoutSteps = sim.readoutTimes.map((t) => Math.max(1, Math.round(t / sim.dt)));
     const predictions = sim.readoutTimes.map(() => new Int32Array(count));
+    const unresolved = sim.readoutTimes.map(() => 0);
+    const synapticOperations = sim.readoutTimes.map(() => new Array<number>(this.weights.length).fill(0));
     const counts = new Float32Array(count * this.outputs);
     const spikeTotals = new Array<number>(this.layers.length).fill(0);
-    let events = 0;
     const B = Math.min(sim.batchSize, Math.max(count, 1));
     const arena = new Arena(this.runtime.heap);
     try {
       const ws = this.workspace(arena, B, sim);
       for (let start = 0; start < count; start += B) {
         const n = Math.min(B, count - start);
-        events += this.simulateBatch(ws, x.subarray(start * this.inputs, (start + n) * this.inputs), start, n, sim, steps, readoutSteps,
-          (k, classes) => predictions[k].set(classes, start), spikeTotals, onStep);
+        this.simulateBatch(ws, x.subarray(start * this.inputs, (start + n) * this.inputs), start, n, sim, steps, readoutSteps, (k, classes, operations) => {
+          predictions[k].set(classes, start);
+          for (const c of classes) unresolved[k] += c < 0 ? 1 : 0;
+          operations.forEach((v, l) => (synapticOperations[k][l] += v));
+        }, spikeTotals, onStep);
         counts.set(ws.counts.head(n).view(), start * this.outputs);
         onBatch?.(start + n);
       }
@@ -281,7 +297,9 @@ export class SNN {
     }
     const seconds = steps * sim.dt;
     const firingRates = spikeTotals.map((s, l) => (count ? s / (count * this.layers[l] * seconds) : 0));
-    return { readoutTimes: sim.readoutTimes, predictions, counts, firingRates, events, steps };
+    // Every spike but the output's goes through weights (the input's only when it spikes).
+    const events = spikeTotals.slice(0, -1).reduce((sum, n) => sum + n, 0);
+    return { readoutTimes: sim.readoutTimes, predictions, unresolved, counts, firingRates, events, synapticOperations, steps };
   }
 
   /** Release the network's wasm memory. */
@@ -319,8 +337,8 @@ export class SNN {
 
   private simulateBatch(
     full: Workspace, x: Float32Array, first: number, B: number, sim: Simulation, steps: number,
-    readoutSteps: number[], emit: (readout: number, classes: Int32Array) => void, spikeTotals: number[], onStep?: StepObserver,
-  ): number {
+    readoutSteps: number[], emit: (readout: number, classes: Int32Array, synapticOperations: number[]) => void, spikeTotals: number[], onStep?: StepObserver,
+  ): void {
     const { gain } = this.neuron;
     const { encoding } = sim;
     // This batch's rows of every buffer.
@@ -348,38 +366,46 @@ export class SNN {
     const inputSpikes = rows(full.inputSpikes);
     // One kernel call per stretch up to the next readout (per step when someone watches the spikes).
     let readout = 0;
+    const operations = new Array<number>(layers.length).fill(0);
     for (let step = 1; step <= steps;) {
       const end = onStep ? step : Math.min(steps, Math.max(step, readoutSteps[readout] ?? steps));
       full.table.run(B, step, end - step + 1);
+      const totals = full.table.takeTotals();
+      totals.spikes.forEach((n, l) => (spikeTotals[l] += n));
+      totals.synapticOperations.forEach((n, l) => (operations[l] += n));
       if (onStep) onStep(step, first, B, encoding === "poisson" ? inputSpikes.view() : undefined, layers.map((layer) => layer.spikes.view()));
       while (readout < readoutSteps.length && readoutSteps[readout] === end) {
-        emit(readout++, this.readout(counts, firstSpike, drive, B, sim.readout));
+        emit(readout++, this.readout(counts, firstSpike, drive, B, sim.readout), operations);
       }
       step = end + 1;
     }
-    const totals = full.table.takeTotals();
-    totals.spikes.forEach((n, l) => (spikeTotals[l] += n));
-    return totals.events;
   }
 
-  /** Classes from the output counts (ties: most total current) or first spikes (ties: counts). */
+  /** Each row's class by the readout (its keys in order, each deciding only ties of the one before), −1 for a tie left. */
   private readout(countsM: Matrix, firstM: Matrix, driveM: Matrix, B: number, readout: Readout): Int32Array {
+    const counts = countsM.view(), first = firstM.view(), drive = driveM.view();
+    // Larger is better for every key: an earlier first spike is a larger −time.
+    const early = (i: number) => -first[i];
+    const keys = {
+      count: [(i: number) => counts[i], early],
+      "first-spike": [early, (i: number) => counts[i]],
+      integrate: [(i: number) => drive[i]],
+      "count-current": [(i: number) => counts[i], (i: number) => drive[i]],
+    }[readout];
+    const compare = (i: number, j: number) => {
+      for (const key of keys) if (key(i) !== key(j)) return key(i) > key(j) ? 1 : -1;
+      return 0;
+    };
     const k = this.outputs;
-    const counts = countsM.view();
-    const first = firstM.view();
-    const drive = driveM.view();
     const classes = new Int32Array(B);
     for (let b = 0; b < B; b++) {
-      let best = 0;
-      for (let c = 1; c < k; c++) {
-        const i = b * k + c;
-        const j = b * k + best;
-        const better = readout === "first-spike"
-          ? first[i] < first[j] || (first[i] === first[j] && (counts[i] > counts[j] || (counts[i] === counts[j] && drive[i] > drive[j])))
-          : counts[i] > counts[j] || (counts[i] === counts[j] && drive[i] > drive[j]);
-        if (better) best = c;
+      let best = b * k, tied = false;
+      for (let i = b * k + 1; i < (b + 1) * k; i++) {
+        const order = compare(i, best);
+        if (order > 0) [best, tied] = [i, false];
+        else if (order === 0) tied = true;
       }
-      classes[b] = best;
+      classes[b] = tied ? -1 : best - b * k;
     }
     return classes;
   }

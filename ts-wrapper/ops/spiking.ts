@@ -6,6 +6,7 @@ import type { Arena } from "../wasm/heap.js";
 import type { NeuronParams } from "./activation.js";
 import type { RowRngs } from "./rng.js";
 import type { Runtime } from "../wasm/load.js";
+import { snnTotals } from "../wasm/split.js";
 
 /**
  * One step of Poisson rate coding of x (B × n, values in [0, 1]): input i fires with probability
@@ -18,7 +19,8 @@ export function poissonEncode(generators: RowRngs, x: Matrix, dt: number, period
 
 /**
  * out = spikes·Wᵀ, event by event: each nonzero of `spikes` (B × in) adds its row of wT (in × out)
- * times its value. `events` is scratch for one row's event list. Returns the spikes propagated.
+ * times its value. `events` is scratch for one row's event list. Returns the synaptic operations
+ * delivered (each spike reaches every output: spikes × out).
  */
 export function propagateSpikes(spikes: Matrix, wT: Matrix, out: Matrix, events: Bytes): number {
   return spikes.runtime.kernels.propagateSpikes(spikes.rows, wT.rows, wT.cols, spikes.ptr, wT.ptr, out.ptr, events.ptr);
@@ -41,8 +43,8 @@ export interface SpikingConvShape {
 /**
  * out (B × OH·OW·O, NHWC) = conv(avgpool(spikes)), event by event: each nonzero spike adds its
  * kernel column (wT: [C·K·K, O]) to the outputs it reaches — or, for an image with many active
- * inputs, as one dense product. `work` holds spikingConvWorkBytes(shape). Returns the spikes
- * propagated.
+ * inputs, as one dense product. `work` holds spikingConvWorkBytes(shape). Returns the synaptic
+ * operations delivered: for each spike, O times the output positions its pooled input reaches.
  */
 export function propagateSpikesConv(spikes: Matrix, s: SpikingConvShape, wT: Matrix, out: Matrix, work: Bytes): number {
   return spikes.runtime.kernels.propagateSpikesConv(spikes.rows, s.channels, s.height, s.width, s.channelsLast ? 1 : 0, s.pool,
@@ -132,7 +134,7 @@ export class SimulationTable {
     const { header: h, layer: f } = runtime.layout.snn;
     this.block = new Bytes(runtime, h.bytes + f.words * 4 * layers.length, arena);
     this.parts = runtime.threads;
-    this.totals = new Bytes(runtime, this.parts * (layers.length + 2) * 8, arena);
+    this.totals = new Bytes(runtime, this.parts * snnTotals(layers.length) * 8, arena);
     const scalars = runtime.heap.f64(this.block.ptr, h.bytes >> 3);
     const words = this.block.u32();
     const { dt, tauS, alpha, tauRc, tRef, amplitude, gain, poissonPeriod } = settings;
@@ -178,15 +180,17 @@ export class SimulationTable {
   }
 
   /**
-   * The spikes counted since the last call — the input's, then each layer's — and the events
-   * propagated; the counts start again from 0. (Each thread counts apart; integers, so exact.)
+   * The spikes counted since the last call — the input's, then each layer's — and the synaptic
+   * operations delivered into each layer; the counts start again from 0. (Each thread counts
+   * apart; integers, so exact.)
    */
-  takeTotals(): { spikes: number[]; events: number } {
-    const width = this.layers.length + 2;
+  takeTotals(): { spikes: number[]; synapticOperations: number[] } {
+    const L = this.layers.length;
+    const width = snnTotals(L);
     const all = this.totals.f64();
     const sums = new Array<number>(width).fill(0);
     for (let p = 0; p < this.parts; p++) for (let i = 0; i < width; i++) sums[i] += all[p * width + i];
     all.fill(0);
-    return { spikes: sums.slice(0, -1), events: sums[width - 1] };
+    return { spikes: sums.slice(0, L + 1), synapticOperations: sums.slice(L + 1) };
   }
 }

@@ -2,7 +2,8 @@
 // resource). Every string taken from the results is escaped here.
 
 import type { CompareResults, RowResult } from "../experiment/results.js";
-import { escapeHtml, isFiniteNumber, percent, seconds, shortHash } from "./format.js";
+import { answerCost } from "../evaluation/energy.js";
+import { compact, escapeHtml, isFiniteNumber, percent, seconds, shortHash } from "./format.js";
 import type { FigurePlan } from "./plots.js";
 import { FONT } from "./plots.js";
 
@@ -68,10 +69,17 @@ function spikingTimes(rows: readonly RowResult[]): string[] {
   return [...times].sort((a, b) => Number(a) - Number(b));
 }
 
+function costText(cost: ReturnType<typeof answerCost>): string {
+  if (!cost) return "—";
+  return escapeHtml(`${compact(cost.synapticOperations)} ops, ${compact(cost.energyNj)} nJ; ${compact(cost.rateMacs)} MACs, ${compact(cost.rateEnergyNj)} nJ`);
+}
+
 function resultsTable(rows: readonly RowResult[], names: readonly string[]): string {
   if (rows.length === 0) return `<p class="omitted">The results hold no rows.</p>`;
   const times = spikingTimes(rows);
   const anyRates = rows.some((r) => Array.isArray(r.spiking?.firing_rates_hz) && r.spiking.firing_rates_hz.length > 0);
+  const costs = rows.map((r) => (r.spiking ? answerCost(r.spiking) : undefined));
+  const anyCost = costs.some((c) => c !== undefined);
   const rs = times.length > 0 ? ` rowspan="2"` : "";
   const firstRow = [
     `<th class="text" scope="col"${rs}>Row</th>`,
@@ -81,6 +89,7 @@ function resultsTable(rows: readonly RowResult[], names: readonly string[]): str
     `<th scope="col"${rs}>s / epoch</th>`,
     ...(times.length > 0 ? [`<th scope="colgroup" colspan="${times.length}" class="group">Spiking accuracy when shown for</th>`] : []),
     ...(anyRates ? [`<th scope="col"${rs} class="text">Mean firing rates (Hz),<br>input first</th>`] : []),
+    ...(anyCost ? [`<th scope="col"${rs} class="text">Per sample at the full time:<br>synaptic operations, energy;<br>the rate network's</th>`] : []),
     `<th scope="col"${rs} class="text">params_sha256</th>`,
   ];
   const secondRow = times.map((t) => `<th scope="col">${escapeHtml(t)} ms</th>`);
@@ -100,6 +109,7 @@ function resultsTable(rows: readonly RowResult[], names: readonly string[]): str
       cell(escapeHtml(seconds(row.seconds_per_epoch))),
       ...times.map((t) => cell(escapeHtml(percent(byTime[t])))),
       ...(anyRates ? [cell(Array.isArray(firing) && firing.length > 0 ? escapeHtml(firing.map((r) => (isFiniteNumber(r) ? r.toFixed(1) : "—")).join(" · ")) : "—", "rates")] : []),
+      ...(anyCost ? [cell(costText(costs[i]), "rates")] : []),
       cell(hash, "text"),
       `</tr>`,
     ].join("");

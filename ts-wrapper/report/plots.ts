@@ -312,7 +312,7 @@ export function spikeRaster(results: CompareResults, styles: RowStyles): FigureP
       $schema: SCHEMA,
       config: CONFIG,
       title: {
-        text: `Digit ${raster.label}: predicted ${raster.prediction} (${correct ? "correct" : "wrong"})`,
+        text: raster.prediction === -1 ? `Digit ${raster.label}: no answer (the readout was left with a tie)` : `Digit ${raster.label}: predicted ${raster.prediction} (${correct ? "correct" : "wrong"})`,
         subtitle: `test sample ${raster.sample} \u00B7 ${rowName} \u00B7 ${compact(timeMs)} ms at dt ${compact(isFiniteNumber(raster.dt) ? raster.dt * 1000 : NaN)} ms`,
       },
       vconcat: panels,
@@ -329,6 +329,8 @@ export function spikingAccuracy(results: CompareResults, styles: RowStyles): Fig
   const title = "Spiking accuracy against presentation time";
   const points: { row: string; ms: number; accuracy: number }[] = [];
   const rates: { row: string; accuracy: number }[] = [];
+  const operations: { row: string; ms: number; operations: number }[] = [];
+  const macs: { row: string; operations: number }[] = [];
   const present: number[] = [];
   results.rows.forEach((row, i) => {
     const byTime = row.spiking?.accuracy_by_time_ms;
@@ -341,6 +343,13 @@ export function spikingAccuracy(results: CompareResults, styles: RowStyles): Fig
     present.push(i);
     for (const e of entries) points.push({ row: styles.names[i], ms: e.ms, accuracy: e.a as number });
     if (isFiniteNumber(row.test_accuracy)) rates.push({ row: styles.names[i], accuracy: row.test_accuracy });
+    // What the answers cost (records older than these counts have none).
+    for (const [ms, perLayer] of Object.entries(row.spiking?.synaptic_operations_by_time_ms ?? {})) {
+      const total = Array.isArray(perLayer) ? perLayer.reduce((a, b) => a + b, 0) : NaN;
+      if (isFiniteNumber(Number(ms)) && isFiniteNumber(total) && total > 0) operations.push({ row: styles.names[i], ms: Number(ms), operations: total });
+    }
+    const rateMacs = row.spiking?.rate_multiply_accumulates;
+    if (Array.isArray(rateMacs) && rateMacs.length > 0) macs.push({ row: styles.names[i], operations: rateMacs.reduce((a, b) => a + b, 0) });
   });
   if (points.length === 0) {
     return { id, title, caption: "", omitted: "No row was run as a spiking network, so there is no accuracy against presentation time to draw." };
@@ -360,16 +369,33 @@ export function spikingAccuracy(results: CompareResults, styles: RowStyles): Fig
     },
   ];
   if (rates.length > 0) layers.push({ data: { values: rates }, mark: { type: "rule", strokeDash: [5, 4], strokeWidth: 1.2, opacity: 0.8 }, encoding: { y, color: colour } });
+  const x = { field: "ms", type: "quantitative", title: "presentation time (ms, log scale)", scale: { type: "log", nice: false }, axis: { values: ticks, format: "~g" } } as const;
+  const accuracyPanel = { width: 560, height: 280, layer: layers };
+  const reading = "A spiking network answers by counting output spikes, so the longer a digit is shown the more spikes there are to " +
+    "count and the more reliable the answer. Each solid line is one converted row, with one point per presentation " +
+    "time (on a logarithmic axis); the dashed line of the same colour is the accuracy of the same weights run as a " +
+    "rate (non-spiking) network, the level the spiking accuracy should approach. Look at how long each row needs to " +
+    "get close to its dashed line.";
+  if (operations.length === 0) {
+    return { id, title, caption: reading, spec: { $schema: SCHEMA, config: CONFIG, ...accuracyPanel } as TopLevelSpec };
+  }
+  // Below, on its own axis: what the answers cost by then, against the rate network's one pass.
+  const ops = { field: "operations", type: "quantitative", title: "operations per digit (log scale)", scale: { type: "log" }, axis: { format: "~s" } } as const;
+  const costPanel = {
+    width: 560, height: 200,
+    layer: [
+      { data: { values: operations }, mark: { type: "line", strokeWidth: 2, point: { size: 30, filled: true } }, encoding: { x, y: ops, color: colour } },
+      ...(macs.length > 0 ? [{ data: { values: macs }, mark: { type: "rule", strokeDash: [5, 4], strokeWidth: 1.2, opacity: 0.8 }, encoding: { y: ops, color: colour } }] : []),
+    ],
+  };
   return {
     id,
     title,
-    caption:
-      "A spiking network answers by counting output spikes, so the longer a digit is shown the more spikes there are to " +
-      "count and the more reliable the answer. Each solid line is one converted row, with one point per presentation " +
-      "time (on a logarithmic axis); the dashed line of the same colour is the accuracy of the same weights run as a " +
-      "rate (non-spiking) network, the level the spiking accuracy should approach. Look at how long each row needs to " +
-      "get close to its dashed line.",
-    spec: { $schema: SCHEMA, config: CONFIG, width: 560, height: 280, layer: layers } as TopLevelSpec,
+    caption: `${reading} The lower panel is the price: the synaptic operations per digit (each spike times the neurons it ` +
+      "reaches, an addition each) spent by each presentation time, and dashed, the rate network's multiply-accumulates " +
+      "for one pass (each costs about five additions' energy: 4.6 pJ against 0.9 pJ, Horowitz 2014). Together they are " +
+      "the trade-off between answering soon and answering well.",
+    spec: { $schema: SCHEMA, config: CONFIG, vconcat: [accuracyPanel, costPanel], resolve: { scale: { color: "shared" } } } as TopLevelSpec,
   };
 }
 

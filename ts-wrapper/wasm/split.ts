@@ -222,8 +222,8 @@ const RULES: Partial<Record<keyof Kernels, Rule>> = {
     });
   },
   // snnSteps(table, L, row0, rows, step0, steps, work, workBytes, totals): by rows, each part with
-  // its own event scratch and its own totals (L + 2 float64 after the previous part's), which the
-  // caller sums.
+  // its own event scratch and its own totals (snnTotals(L) float64 after the previous part's), which
+  // the caller sums.
   snnSteps(args, c) {
     const [, L, row0, rows, , , , bytes] = args;
     if (rows < 2) return undefined;
@@ -233,7 +233,7 @@ const RULES: Partial<Record<keyof Kernels, Rule>> = {
       p[3] = size;
       if (part > 0) {
         p[6] = c.work(part, bytes);
-        p[8] = args[8] + part * (L + 2) * 8;
+        p[8] = args[8] + part * snnTotals(L) * 8;
       }
       return p;
     });
@@ -266,6 +266,9 @@ function pooling(inPtr: number, outPtr: number, forward: boolean, indexPtr?: num
 
 /** The kernels with a rule, by name. */
 export const SPLIT_KERNELS = Object.keys(RULES) as (keyof Kernels)[];
+
+/** The float64 totals one snnSteps call adds to for an L-layer network: input spikes, each layer's spikes, each layer's synaptic operations. */
+export const snnTotals = (L: number) => 2 * L + 1;
 
 /** Kernels whose result is a count: a split call returns the sum of its parts' counts. */
 export const COUNTING_KERNELS: ReadonlySet<keyof Kernels> = new Set(["lifStep", "poissonSpikesRows", "propagateSpikes", "propagateSpikesConv"]);
