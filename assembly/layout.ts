@@ -82,6 +82,7 @@ export const SNN_GENERATORS: i32 = 76; //  one PCG32 generator per row (RNG_BYTE
 export const SNN_COUNTS: i32 = 80; //      the output layer's spike counts, rows × n_L
 export const SNN_FIRST: i32 = 84; //       its first spike times (+Inf until one)
 export const SNN_DRIVE: i32 = 88; //       its summed input current (the readout's tie-break)
+export const SNN_FLOOR: i32 = 92; //       u32: 1 when voltages are floored at 0, 0 for none (NIR's neurons)
 export const SNN_HEADER_BYTES: i32 = 96;
 
 // Layer words (rows × outputs buffers, as one batch of the simulation holds them):

@@ -37,7 +37,7 @@ import { threadScratch } from "./thread";
 // @ts-ignore: decorator
 @inline
 function integrate4(
-  o: usize, current: usize, voltage: usize, refractory: usize, spikes: usize, dt: v128, fullStep: v128,
+  o: usize, current: usize, voltage: usize, refractory: usize, spikes: usize, dt: v128, fullStep: v128, floor: v128,
 ): i32 {
   const zero = f32x4.splat(0);
   const j = v128.load(current + o);
@@ -54,8 +54,8 @@ function integrate4(
   const e = v128.andnot(fullStep, notFull);
   const v = f32x4.sub(v0, f32x4.mul(f32x4.sub(j, v0), e));
   const flagged = v128.or(f32x4.gt(v, f32x4.splat(1)), partial);
-  // A lane that fired keeps v > 1: the floor does not touch it.
-  v128.store(voltage + o, v128.bitselect(v0, f32x4.pmax(v, zero), partial));
+  // A lane that fired keeps v > 1: the floor (≤ 0) does not touch it; pmax(v, −Inf) is v.
+  v128.store(voltage + o, v128.bitselect(v0, f32x4.pmax(v, floor), partial));
   v128.store(refractory + o, f32x4.pmax(f32x4.sub(ref, dt), zero));
   v128.store(spikes + o, v128.and(delta, flagged));
   return i32x4.bitmask(flagged);
@@ -110,7 +110,7 @@ function scatter4(base: usize, offsets: v128, x: v128): void {
 @inline
 function integratePartial4(
   p: usize, valid: i32, k: i32, current: usize, voltage: usize, spikes: usize,
-  dt: v128, negInvTau: v128, reduce: bool,
+  dt: v128, negInvTau: v128, reduce: bool, floor: v128,
 ): i32 {
   const offsets = v128.load(p);
   const j = gather4(current, offsets);
@@ -121,7 +121,7 @@ function integratePartial4(
   const e = reduce ? expm1Neg4(x) : f32x4.add(expm1Reduced4(x), f32x4.splat(0));
   const v = f32x4.sub(v0, f32x4.mul(f32x4.sub(j, v0), e));
   const fired = f32x4.gt(v, f32x4.splat(1));
-  scatter4(voltage, offsets, f32x4.pmax(v, f32x4.splat(0)));
+  scatter4(voltage, offsets, f32x4.pmax(v, floor));
   scatter4(spikes, offsets, v128.and(delta, fired));
   return packLanes4(FIRED() + (<usize>k << 2), offsets, i32x4.bitmask(fired) & ((1 << min(valid, 4)) - 1));
 }
@@ -168,14 +168,14 @@ function fire4(
 @inline
 function stepChunk(
   begin: usize, end: usize, current: usize, voltage: usize, refractory: usize, spikes: usize,
-  dt: v128, fullStep: v128, negInvTau: v128, reduce: bool, negTau: v128, tRef: v128, spikeValue: v128,
+  dt: v128, fullStep: v128, negInvTau: v128, reduce: bool, negTau: v128, tRef: v128, spikeValue: v128, floor: v128,
 ): i32 {
   // A flag byte per vector, read back 64 at a time as bit sets: cheaper in the loop than a test.
   const words = (end - begin + 1023) >> 10;
   for (let p = FLAGS(); p < FLAGS() + (words << 6); p += 16) v128.store(p, i8x16.splat(0));
   let flag = FLAGS();
   for (let o = begin; o < end; o += 16) {
-    store<u8>(flag++, integrate4(o, current, voltage, refractory, spikes, dt, fullStep));
+    store<u8>(flag++, integrate4(o, current, voltage, refractory, spikes, dt, fullStep, floor));
   }
   let np = 0, nf = 0;
   for (let w: usize = 0; w < words; w++) {
@@ -196,7 +196,7 @@ function stepChunk(
     pad(PARTIAL(), np);
     for (let q = 0; q < np; q += 4) {
       const p = PARTIAL() + (<usize>q << 2);
-      nf += integratePartial4(p, np - q, nf, current, voltage, spikes, dt, negInvTau, reduce);
+      nf += integratePartial4(p, np - q, nf, current, voltage, spikes, dt, negInvTau, reduce, floor);
     }
   }
   if (nf != 0) {
@@ -238,14 +238,18 @@ export const LIF_SCRATCH_BYTES: i32 = <i32>(CHUNK + LIST * 2 + 64);
  * refractory period starts at the crossing time interpolated inside the step, so the next step may
  * integrate for part of its length: without this, rates at dt = 1 ms fall tens of Hz short.
  *
- * Voltages are floored at 0 (nengo's default min_voltage): with negative current the membrane
- * would otherwise charge negative, and a neuron driven below rest for a while would then need
- * longer than 1/r(j) to fire once the current turns positive, unlike the rate model the network
- * was trained with. With current ≥ 0 the floor never acts (v stays between its start and j).
+ * Voltages are floored at `floor`, 0 for converted networks (nengo's default min_voltage): with
+ * negative current the membrane would otherwise charge negative, and a neuron driven below rest for
+ * a while would then need longer than 1/r(j) to fire once the current turns positive, unlike the
+ * rate model the network was trained with. With current ≥ 0 the floor never acts (v stays between
+ * its start and j). −Infinity is no floor, as NIR's neurons have none; a floor must be ≤ 0.
+ *
+ * t_ref = 0 (NIR's neurons, which have no refractory period) is allowed: a neuron then fires at
+ * most once per step, and starts the next from 0.
  */
 export function lifStep(
   n: i32, dt: f32, tauRc: f32, tRef: f32,
-  current: usize, voltage: usize, refractory: usize, spikes: usize, amplitude: f32,
+  current: usize, voltage: usize, refractory: usize, spikes: usize, amplitude: f32, floor: f32,
 ): i32 {
   const negInvTau: f32 = -(1 / tauRc);
   const dtV = f32x4.splat(dt);
@@ -256,12 +260,13 @@ export function lifStep(
   const negTau = f32x4.splat(-tauRc);
   const tRefV = f32x4.splat(tRef);
   const spikeV = f32x4.splat(amplitude / dt);
+  const floorV = f32x4.splat(floor);
   let count = 0;
   const full = <usize>(n & ~3) << 2;
   for (let begin: usize = 0; begin < full; begin += CHUNK << 4) {
     const end = min<usize>(begin + (CHUNK << 4), full);
     count += stepChunk(
-      begin, end, current, voltage, refractory, spikes, dtV, fullStep, negInvTauV, reduce, negTau, tRefV, spikeV,
+      begin, end, current, voltage, refractory, spikes, dtV, fullStep, negInvTauV, reduce, negTau, tRefV, spikeV, floorV,
     );
   }
   const tail = (<usize>n << 2) - full;
@@ -277,7 +282,7 @@ export function lifStep(
       store<f32>(TAIL() + 32 + o, load<f32>(refractory + full + o));
     }
     count += stepChunk(
-      0, 16, TAIL(), TAIL() + 16, TAIL() + 32, TAIL() + 48, dtV, fullStep, negInvTauV, reduce, negTau, tRefV, spikeV,
+      0, 16, TAIL(), TAIL() + 16, TAIL() + 32, TAIL() + 48, dtV, fullStep, negInvTauV, reduce, negTau, tRefV, spikeV, floorV,
     );
     for (let o: usize = 0; o < tail; o += 4) {
       store<f32>(voltage + full + o, load<f32>(TAIL() + 16 + o));

@@ -11,7 +11,7 @@ import { poissonSpikesRows } from "./encode";
 import {
   RNG_BYTES, SNN_ALPHA, SNN_AMPLITUDE, SNN_BIAS, SNN_CONV, SNN_CONV_CHANNELS, SNN_CONV_CHANNELS_LAST, SNN_CONV_HEIGHT,
   SNN_CONV_KERNEL, SNN_CONV_OUT_CHANNELS, SNN_CONV_PAD, SNN_CONV_POOL, SNN_CONV_STRIDE, SNN_CONV_WIDTH, SNN_COUNTS,
-  SNN_CURRENT, SNN_DRIVE, SNN_DT, SNN_FIRST, SNN_GAIN, SNN_GENERATORS, SNN_HEADER_BYTES, SNN_INPUTS, SNN_INPUT_SPIKES,
+  SNN_CURRENT, SNN_DRIVE, SNN_DT, SNN_FLOOR, SNN_FIRST, SNN_GAIN, SNN_GENERATORS, SNN_HEADER_BYTES, SNN_INPUTS, SNN_INPUT_SPIKES,
   SNN_LAYER_WORDS, SNN_OUTPUTS, SNN_PERIOD, SNN_POISSON, SNN_REFRACTORY, SNN_SPIKES, SNN_T_REF, SNN_TAU_RC, SNN_TAU_S,
   SNN_U, SNN_VOLTAGE, SNN_WEIGHT_T, SNN_X, SNN_Y, SNN_Z,
 } from "./layout";
@@ -46,6 +46,7 @@ export function snnSteps(table: usize, L: i32, row0: i32, rows: i32, step0: i32,
   const gain = <f32>load<f64>(table + SNN_GAIN);
   const period = <f32>load<f64>(table + SNN_PERIOD);
   const alpha = load<i32>(table + SNN_ALPHA) != 0;
+  const floor: f32 = load<i32>(table + SNN_FLOOR) != 0 ? 0 : -Infinity;
   const poisson = load<i32>(table + SNN_POISSON) != 0;
   const n0 = load<i32>(table + SNN_INPUTS);
   const r0 = <usize>row0;
@@ -85,7 +86,7 @@ export function snnSteps(table: usize, L: i32, row0: i32, rows: i32, step0: i32,
         else lowpassStep(n, dt, tauS, u, y);
         neuronCurrent(rows, nOut, y, ptr(layer, SNN_BIAS), gain, current);
       }
-      const fired = lifStep(n, dt, tauRc, tRef, current, ptr(layer, SNN_VOLTAGE) + rowBytes, ptr(layer, SNN_REFRACTORY) + rowBytes, out, amplitude);
+      const fired = lifStep(n, dt, tauRc, tRef, current, ptr(layer, SNN_VOLTAGE) + rowBytes, ptr(layer, SNN_REFRACTORY) + rowBytes, out, amplitude, floor);
       const at = totals + (<usize>(l + 1) << 3);
       store<f64>(at, load<f64>(at) + <f64>fired);
       spikes = out;

@@ -26,8 +26,8 @@ const TAU_MNIST: f32 = 0.022, TREF_MNIST: f32 = 0.002;
 
 // ---- lifStep: one step ---------------------------------------------------------------------------
 
-function checkOneStep(n: i32, dt: f32, tau: f32): void {
-  const name = "lifStep one step n=" + n.toString() + " dt=" + dt.toString() + " tau=" + tau.toString();
+function checkOneStep(n: i32, dt: f32, tau: f32, floor: f32): void {
+  const name = "lifStep one step n=" + n.toString() + " dt=" + dt.toString() + " tau=" + tau.toString() + " floor=" + floor.toString();
   seedData(<u64>(n * 7919) + <u64>(dt * 1e6));
   const J = allocF32(n), V = allocF32(n), R = allocF32(n), S = allocF32(n);
   const v0 = new Array<f64>(n), r0 = new Array<f64>(n);
@@ -39,15 +39,15 @@ function checkOneStep(n: i32, dt: f32, tau: f32): void {
     setF(R, i, refr[i % refr.length]);
     v0[i] = getD(V, i); r0[i] = getD(R, i);
   }
-  const count = lifStep(n, dt, tau, 0.004, J, V, R, S, 0.05);
+  const count = lifStep(n, dt, tau, 0.004, J, V, R, S, 0.05, floor);
   expect<i32>(count).toBe(0, name + ": spike count");
   for (let i = 0; i < n; i++) {
     const j = getD(J, i);
     const delta = Math.min(Math.max(<f64>dt - r0[i], 0), <f64>dt);
     let v = j + (v0[i] - j) * Math.exp(-delta / <f64>tau);
-    if (v < 0) v = 0; // the documented floor at 0 (negative current)
+    if (v < <f64>floor) v = <f64>floor; // the documented floor (negative current): 0, or none at −Inf
     if (!expectClose(getD(V, i), v, 8 * U * (Math.abs(v0[i]) + Math.abs(j - v0[i])) + MIN_NORMAL, name + " voltage", i)) return;
-    expect<bool>(getF(V, i) >= 0).toBe(true, name + ": negative voltage");
+    expect<bool>(getF(V, i) >= floor).toBe(true, name + ": voltage below the floor");
     const rNew = Math.max(r0[i] - <f64>dt, 0);
     if (!expectClose(getD(R, i), rNew, U * (r0[i] + <f64>dt), name + " refractory", i)) return;
     expect<u32>(getBits(S, i)).toBe(0, name + ": spike output not +0");
@@ -62,13 +62,42 @@ describe("lifStep: one step is the exact exponential", () => {
     const dts: f32[] = [1e-4, 1e-3, 2e-3, 0.01, 0.05, 0.2, 2.0];
     const sizes: i32[] = [1, 3, 4, 5, 13, 67];
     for (let a = 0; a < dts.length; a++) {
-      for (let b = 0; b < sizes.length; b++) checkOneStep(sizes[b], dts[a], 0.02);
+      for (let b = 0; b < sizes.length; b++) checkOneStep(sizes[b], dts[a], 0.02, 0);
     }
+  });
+
+  it("without a floor (−Inf, NIR's neurons) a negative current charges the membrane negative, exactly", () => {
+    const dts: f32[] = [1e-3, 0.01, 0.2];
+    const sizes: i32[] = [1, 5, 67];
+    for (let a = 0; a < dts.length; a++) {
+      for (let b = 0; b < sizes.length; b++) checkOneStep(sizes[b], dts[a], 0.02, -Infinity);
+    }
+  });
+
+  it("t_ref = 0: a neuron fires at most once a step, resets to 0 and integrates the whole next step", () => {
+    // j = 100 would cross 1 several times within dt = 1 ms at τ = 0.02 (from 0: after ~0.2 ms);
+    // with no refractory period the step fires once and ends at 0, and the next does the same.
+    const n = 5;
+    const J = allocF32(n), V = allocF32(n), R = allocF32(n), S = allocF32(n);
+    fillValue(J, n, 100); fillValue(V, n, 0); fillValue(R, n, 0);
+    setF(J, 1, 0.5);
+    for (let k = 0; k < 3; k++) {
+      expect<i32>(lifStep(n, 0.001, 0.02, 0, J, V, R, S, 1, -Infinity)).toBe(4, "one spike per firing neuron, step " + k.toString());
+      for (let i = 0; i < n; i++) {
+        expect<f32>(getF(R, i)).toBe(0, "no refractory time");
+        if (i == 1) continue;
+        expect<f32>(getF(S, i)).toBe(<f32>1 / <f32>0.001, "spike value");
+        expect<f32>(getF(V, i)).toBe(0, "reset");
+      }
+    }
+    // The non-firing one followed the exponential for the three whole steps.
+    expectClose(getD(V, 1), 0.5 - 0.5 * Math.exp(-0.15), 16 * U, "non-firing voltage", 1);
+    free(J); free(V); free(R); free(S);
   });
 
   it("n = 0 returns 0 and touches nothing", () => {
     const J = allocF32(4), V = allocF32(4), R = allocF32(4), S = allocF32(4);
-    expect<i32>(lifStep(0, 0.001, 0.02, 0.004, J, V, R, S, 1)).toBe(0);
+    expect<i32>(lifStep(0, 0.001, 0.02, 0.004, J, V, R, S, 1, 0)).toBe(0);
     expectAllBits(V, 4, GUARD, "V"); expectAllBits(R, 4, GUARD, "R"); expectAllBits(S, 4, GUARD, "S");
     free(J); free(V); free(R); free(S);
   });
@@ -81,7 +110,7 @@ describe("lifStep: one step is the exact exponential", () => {
     const J = allocF32(n), V = allocF32(n), R = allocF32(n), S = allocF32(n);
     fillValue(J, n, 3); fillValue(V, n, 0.9); fillValue(R, n, 0);
     setF(J, 2, 0.5); // this one does not fire
-    const count = lifStep(n, 0.001, 0.02, 0.004, J, V, R, S, 0.063);
+    const count = lifStep(n, 0.001, 0.02, 0.004, J, V, R, S, 0.063, 0);
     expect<i32>(count).toBe(4);
     const v1 = 3 - 2.1 * Math.exp(-0.05);
     const s = -0.02 * Math.log((3 - v1) / 2);
@@ -124,7 +153,7 @@ function simulate(tau: f32, tRef: f32, dt: f32, seconds: f64): void {
   const spikeValue = amplitude / dt;
   const steps = <i32>Math.round(seconds / <f64>dt);
   for (let k = 1; k <= steps; k++) {
-    const fired = lifStep(n, dt, tau, tRef, J, V, R, S, amplitude);
+    const fired = lifStep(n, dt, tau, tRef, J, V, R, S, amplitude, 0);
     let seen = 0;
     const t = <f64>k * <f64>dt;
     for (let i = 0; i < n; i++) {
@@ -171,7 +200,7 @@ describe("lifStep: determinism across lanes", () => {
     setF(J, 6, getF(J, 1)); setF(J, 12, getF(J, 1)); setF(J, 11, getF(J, 3));
     fillValue(V, n, 0); fillValue(R, n, 0);
     for (let k = 0; k < 3000; k++) {
-      lifStep(n, 0.001, 0.02, 0.004, J, V, R, S, 1);
+      lifStep(n, 0.001, 0.02, 0.004, J, V, R, S, 1, 0);
       const pairs: i32[] = [1, 6, 1, 12, 3, 11];
       for (let p = 0; p < pairs.length; p += 2) {
         const a = pairs[p], b = pairs[p + 1];
@@ -263,7 +292,7 @@ function checkAgainstReference(n: i32, dt: f32, tau: f32, tRef: f32, steps: i32)
   fillState(n, dt, J, V, R);
   copyF32(V, V2, n); copyF32(R, R2, n);
   for (let k = 0; k < steps; k++) {
-    const count = lifStep(n, dt, tau, tRef, J, V, R, S, 0.05);
+    const count = lifStep(n, dt, tau, tRef, J, V, R, S, 0.05, 0);
     const expected = refStep(n, dt, tau, tRef, J, V2, R2, S2, 0.05);
     if (count != expected) { expect<i32>(count).toBe(expected, name + ": count at step " + k.toString()); return; }
     for (let i = 0; i < n; i++) {

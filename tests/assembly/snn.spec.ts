@@ -393,7 +393,7 @@ describe("recordSpikes", () => {
     }
     const steps = 500;
     for (let step = 1; step <= steps; step++) {
-      lifStep(n, dt, tau, tRef, J, V, R, S, 0.05);
+      lifStep(n, dt, tau, tRef, J, V, R, S, 0.05, 0);
       recordSpikes(n, <f32>step * dt, dt, tRef, S, R, C, F);
     }
     const T = <f64>steps * <f64>dt;

@@ -82,7 +82,7 @@ describe("resolveNeuron presets (SCIENCE.md §2)", () => {
 });
 
 describe("resolveNeuron rejects bad values, naming the field", () => {
-  const positive = ["tauRc", "tRef", "amplitude", "gain"] as const;
+  const positive = ["tauRc", "amplitude", "gain"] as const;
   const bad = [0, -0.01, NaN, Infinity, -Infinity];
   for (const field of positive) {
     it.each(bad)(`${field} = %s`, (value) => {
@@ -90,9 +90,16 @@ describe("resolveNeuron rejects bad values, naming the field", () => {
       expect(() => resolveNeuron({ [field]: value })).toThrow(field);
     });
   }
-  it.each([-1e-9, -0.02, NaN, Infinity])("smoothing = %s", (value) => {
-    expect(() => resolveNeuron({ smoothing: value })).toThrow(RangeError);
-    expect(() => resolveNeuron({ smoothing: value })).toThrow("smoothing");
+  // 0 is allowed for these: γ_s = 0 is the LIF rate itself, t_ref = 0 NIR's neuron.
+  for (const field of ["smoothing", "tRef"] as const) {
+    it.each([-1e-9, -0.02, NaN, Infinity])(`${field} = %s`, (value) => {
+      expect(() => resolveNeuron({ [field]: value })).toThrow(RangeError);
+      expect(() => resolveNeuron({ [field]: value })).toThrow(field);
+    });
+  }
+  it("t_ref = 0 and voltageFloor false (NIR's neuron) are accepted; a voltageFloor that is no boolean is not", () => {
+    expect(resolveNeuron({ tRef: 0, voltageFloor: false })).toEqual({ ...THESIS, tRef: 0, voltageFloor: false });
+    expect(() => resolveNeuron({ voltageFloor: "no" as unknown as boolean })).toThrow("neuron.voltageFloor");
   });
 
   it("a non-number value", () => {

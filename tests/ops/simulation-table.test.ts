@@ -89,7 +89,7 @@ function oneByOne(net: ReturnType<typeof build>, setup: Setup): number[] {
 
 function fused(rt: Runtime, net: ReturnType<typeof build>, setup: Setup): number[] {
   const table = new ops.SimulationTable(rt, net.layers, net.io, {
-    dt: DT, tauS: setup.synapse === "none" ? 0 : TAU_S, alpha: setup.synapse === "alpha", ...NEURON, ...(setup.poisson ? { poissonPeriod: PERIOD } : {}),
+    dt: DT, tauS: setup.synapse === "none" ? 0 : TAU_S, alpha: setup.synapse === "alpha", ...NEURON, floor: true, ...(setup.poisson ? { poissonPeriod: PERIOD } : {}),
   }, net.events);
   // In uneven stretches, as readouts divide a presentation.
   for (const [step0, steps] of [[1, 1], [2, 19], [21, 30], [51, 10]]) table.run(B, step0, steps);

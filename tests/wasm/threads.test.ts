@@ -146,7 +146,7 @@ const CASES: Case[] = [
   { name: "alpha synapse", kernel: "alphaStep", buffers: { u: [140_003, "signed"], y: [140_003, "signed"], z: [140_003, "signed"] },
     call: (k, p) => k.alphaStep(140_003, 0.001, 0.005, p.u, p.y, p.z) },
   { name: "LIF step", kernel: "lifStep", buffers: { j: [9_003, "positive"], v: [9_003, "positive"], r: [9_003, "positive"], s: [9_003, "zero"] },
-    call: (k, p) => k.lifStep(9_003, 0.001, 0.02, 0.002, p.j, p.v, p.r, p.s, 0.05) },
+    call: (k, p) => k.lifStep(9_003, 0.001, 0.02, 0.002, p.j, p.v, p.r, p.s, 0.05, 0) },
   { name: "Poisson encoding, a generator per image", kernel: "poissonSpikesRows", buffers: { g: [23 * 4, "zero"], x: [23 * 1_001, "positive"], out: [23 * 1_001, "zero"] },
     call: (k, p, rt) => {
       for (let b = 0; b < 23; b++) k.rngSeed(p.g + b * rt.layout.rngBytes, 7, b);

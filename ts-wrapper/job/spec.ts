@@ -131,7 +131,7 @@ export const SETTINGS: readonly Setting[] = [
     help: "training samples held out (a draw from the seed) and evaluated after every epoch, to choose settings by without reading the test set" },
   { key: "neuron.preset", flag: "preset", type: "string", choices: PRESET_NAMES, defaultText: "thesis", group: "neuron", when: onlySoftLif, help: "soft-LIF neuron parameters: thesis, mnist or cifar (Hunsberger's)" },
   { key: "neuron.tauRc", flag: "tau-rc", type: "number", min: 0, minExclusive: true, defaultText: "thesis 0.02", group: "neuron", when: onlySoftLif, help: "membrane time constant τ_RC in s" },
-  { key: "neuron.tRef", flag: "t-ref", type: "number", min: 0, minExclusive: true, defaultText: "thesis 0.004", group: "neuron", when: onlySoftLif, help: "refractory period in s" },
+  { key: "neuron.tRef", flag: "t-ref", type: "number", min: 0, defaultText: "thesis 0.004", group: "neuron", when: onlySoftLif, help: "refractory period in s (0: none, as NIR's neurons; at most one spike a step)" },
   { key: "neuron.amplitude", flag: "amplitude", type: "number", min: 0, minExclusive: true, defaultText: "thesis 0.05", group: "neuron", when: onlySoftLif, help: "spike area; the rate activation is amplitude·r(gain·z)" },
   { key: "neuron.gain", flag: "gain", type: "number", min: 0, minExclusive: true, defaultText: "1", group: "neuron", when: onlySoftLif, help: "input gain of the neurons" },
   { key: "neuron.smoothing", flag: "smoothing", type: "number", min: 0, defaultText: "0.02; 0 is the LIF rate itself", group: "neuron", when: onlySoftLif, help: "soft-LIF smoothing γ_s" },

@@ -39,12 +39,18 @@ export function resolveNeuron(options: NeuronOptions = {}): NeuronParams {
     const value = options[field];
     if (value !== undefined) params[field] = value;
   }
+  if (options.voltageFloor !== undefined) params.voltageFloor = options.voltageFloor;
   for (const field of FIELDS) {
     const value = params[field];
-    const ok = field === "smoothing" ? value >= 0 : value > 0;
+    // t_ref = 0 is NIR's neuron (at most one spike a step); γ_s = 0 the LIF rate itself.
+    const zeroOk = field === "smoothing" || field === "tRef";
+    const ok = zeroOk ? value >= 0 : value > 0;
     if (typeof value !== "number" || !Number.isFinite(value) || !ok) {
-      throw new OptionError(`neuron.${field}`, `must be a finite number ${field === "smoothing" ? "≥ 0" : "> 0"}, got ${value}`);
+      throw new OptionError(`neuron.${field}`, `must be a finite number ${zeroOk ? "≥ 0" : "> 0"}, got ${value}`);
     }
+  }
+  if (params.voltageFloor !== undefined && typeof params.voltageFloor !== "boolean") {
+    throw new OptionError("neuron.voltageFloor", `must be true or false, got ${JSON.stringify(params.voltageFloor)}`);
   }
   return params;
 }

@@ -324,9 +324,9 @@ export class SNN {
     const io = { x: scratch(this.inputs), inputSpikes: scratch(this.inputs), generators: new RowRngs(rt, B, arena), counts: scratch(this.outputs), first: scratch(this.outputs), drive: scratch(this.outputs) };
     // Event indices for the widest layer, or a convolution's scratch if that is larger.
     const events = new Bytes(rt, Math.max(4 * Math.max(...this.layers), ...this.weights.map(({ conv }) => (conv ? spikingConvWorkBytes(rt, conv) : 0))), arena);
-    const { tauRc, tRef, amplitude, gain } = this.neuron;
+    const { tauRc, tRef, amplitude, gain, voltageFloor } = this.neuron;
     const table = new SimulationTable(rt, layers, io, {
-      dt: sim.dt, tauS: sim.synapse === "none" ? 0 : sim.tauS, alpha: sim.synapse === "alpha", tauRc, tRef, amplitude, gain,
+      dt: sim.dt, tauS: sim.synapse === "none" ? 0 : sim.tauS, alpha: sim.synapse === "alpha", tauRc, tRef, amplitude, gain, floor: voltageFloor !== false,
       ...(sim.encoding === "poisson" ? { poissonPeriod: sim.poissonPeriod } : {}),
     }, events, arena);
     return {
@@ -483,13 +483,15 @@ function spikingLayers(mlp: MLP): { widths: number[]; weights: SynapseWeights[] 
 export function resolveSimulation(options: SimulationOptions, neuron: NeuronParams): Simulation {
   // An option given as undefined takes its default, as everywhere else in the API.
   const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
-  const sim = { ...SIMULATION_DEFAULTS, poissonPeriod: neuron.tRef, ...defined } as Simulation;
+  const dt = (defined.dt as number | undefined) ?? SIMULATION_DEFAULTS.dt;
+  // Without a refractory period a pixel of value 1 fires every step.
+  const sim = { ...SIMULATION_DEFAULTS, poissonPeriod: neuron.tRef > 0 ? neuron.tRef : dt, ...defined } as Simulation;
   const positive = (name: string, v: number) => {
     if (typeof v !== "number" || !Number.isFinite(v) || v <= 0) throw new OptionError(name, `must be a finite number > 0, got ${v}`);
   };
   positive("time", sim.time);
   positive("dt", sim.dt);
-  if (sim.dt >= neuron.tRef) {
+  if (neuron.tRef > 0 && sim.dt >= neuron.tRef) {
     throw new OptionError("dt", `must be below the refractory period t_ref = ${neuron.tRef} s (got ${sim.dt} s): a neuron could then fire twice in one step`);
   }
   if (sim.time < sim.dt) throw new OptionError("time", `the presentation time ${sim.time} s is shorter than one step (dt = ${sim.dt} s)`);

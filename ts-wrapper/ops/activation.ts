@@ -20,6 +20,11 @@ export interface NeuronParams {
   gain: number;
   /** Soft-LIF smoothing γ_s; 0 is the LIF rate itself (not differentiable at threshold). */
   smoothing: number;
+  /**
+   * Whether a spiking neuron's voltage is floored at 0 (default true, nengo's min_voltage, as the
+   * rate model assumes); false for NIR's neurons, which have no floor. The rate curve ignores it.
+   */
+  voltageFloor?: boolean;
 }
 
 const NEURON_FIELDS = ["tauRc", "tRef", "amplitude", "gain", "smoothing"] as const;

@@ -71,10 +71,14 @@ export function neuronCurrent(y: Matrix, bias: Matrix, gain: number, out: Matrix
   y.runtime.kernels.neuronCurrent(y.rows, y.cols, y.ptr, bias.ptr, gain, out.ptr);
 }
 
-/** One exact step of LIF neurons; spikes get the value amplitude/dt. Returns the spikes fired. */
-export function lifStep(neuron: Pick<NeuronParams, "tauRc" | "tRef">, dt: number, amplitude: number, state: { current: Matrix; voltage: Matrix; refractory: Matrix; spikes: Matrix }): number {
+/**
+ * One exact step of LIF neurons; spikes get the value amplitude/dt. Returns the spikes fired.
+ * Voltages are floored at 0 unless the neuron says `voltageFloor: false` (NIR's neurons).
+ */
+export function lifStep(neuron: Pick<NeuronParams, "tauRc" | "tRef" | "voltageFloor">, dt: number, amplitude: number, state: { current: Matrix; voltage: Matrix; refractory: Matrix; spikes: Matrix }): number {
   const { current, voltage, refractory, spikes } = state;
-  return current.runtime.kernels.lifStep(current.size, dt, neuron.tauRc, neuron.tRef, current.ptr, voltage.ptr, refractory.ptr, spikes.ptr, amplitude);
+  const floor = neuron.voltageFloor === false ? -Infinity : 0;
+  return current.runtime.kernels.lifStep(current.size, dt, neuron.tauRc, neuron.tRef, current.ptr, voltage.ptr, refractory.ptr, spikes.ptr, amplitude, floor);
 }
 
 /** Adds this step's spikes to `counts` and records each neuron's first spike time in `first`. */
@@ -111,6 +115,8 @@ export interface SimulationSettings {
   tRef: number;
   amplitude: number;
   gain: number;
+  /** Whether voltages are floored at 0 (converted networks); NIR's neurons have no floor. */
+  floor: boolean;
   /** Poisson input of this period (and spike area), or none: layer 0's current is set already. */
   poissonPeriod?: number;
 }
@@ -137,12 +143,13 @@ export class SimulationTable {
     this.totals = new Bytes(runtime, this.parts * snnTotals(layers.length) * 8, arena);
     const scalars = runtime.heap.f64(this.block.ptr, h.bytes >> 3);
     const words = this.block.u32();
-    const { dt, tauS, alpha, tauRc, tRef, amplitude, gain, poissonPeriod } = settings;
+    const { dt, tauS, alpha, tauRc, tRef, amplitude, gain, floor, poissonPeriod } = settings;
     scalars.fill(0);
     words.fill(0, h.bytes >> 2);
     Object.entries({ dt, tauS, tauRc, tRef, amplitude, gain, period: poissonPeriod ?? 0 }).forEach(([k, v]) => (scalars[h[k as keyof typeof h] >> 3] = v));
     const set = (offset: number, value: number) => (words[offset >> 2] = value);
     set(h.alpha, alpha ? 1 : 0);
+    set(h.floor, floor ? 1 : 0);
     set(h.poisson, poissonPeriod === undefined ? 0 : 1);
     set(h.inputs, io.x.cols);
     set(h.x, io.x.ptr);

@@ -42,7 +42,7 @@ export interface Kernels {
   pcResidual(n: number, y: Ptr, u: Ptr, e: Ptr): number;
   pcHalfSquares(n: number, e: Ptr): number;
   pcMove(n: number, gamma: number, g: Ptr, e: Ptr): void;
-  lifStep(n: number, dt: number, tauRc: number, tRef: number, current: Ptr, voltage: Ptr, refractory: Ptr, spikes: Ptr, amplitude: number): number;
+  lifStep(n: number, dt: number, tauRc: number, tRef: number, current: Ptr, voltage: Ptr, refractory: Ptr, spikes: Ptr, amplitude: number, floor: number): number;
   lifRate(n: number, tauRc: number, tRef: number, j: Ptr, out: Ptr): void;
   poissonSpikesRows(g: Ptr, B: number, n: number, x: Ptr, dt: number, period: number, amplitude: number, out: Ptr): number;
   lowpassStep(n: number, dt: number, tauS: number, u: Ptr, y: Ptr): void;

@@ -26,7 +26,7 @@ export interface Layout {
   snn: {
     header: {
       dt: number; tauS: number; tauRc: number; tRef: number; amplitude: number; gain: number; period: number; alpha: number; poisson: number;
-      inputs: number; x: number; inputSpikes: number; generators: number; counts: number; first: number; drive: number; bytes: number;
+      inputs: number; x: number; inputSpikes: number; generators: number; counts: number; first: number; drive: number; floor: number; bytes: number;
     };
     layer: {
       outputs: number; weightT: number; bias: number; u: number; y: number; z: number; current: number; voltage: number; refractory: number;
@@ -59,7 +59,7 @@ export const LAYOUT_EXPORTS = {
     header: {
       dt: "SNN_DT", tauS: "SNN_TAU_S", tauRc: "SNN_TAU_RC", tRef: "SNN_T_REF", amplitude: "SNN_AMPLITUDE", gain: "SNN_GAIN", period: "SNN_PERIOD",
       alpha: "SNN_ALPHA", poisson: "SNN_POISSON", inputs: "SNN_INPUTS", x: "SNN_X", inputSpikes: "SNN_INPUT_SPIKES", generators: "SNN_GENERATORS",
-      counts: "SNN_COUNTS", first: "SNN_FIRST", drive: "SNN_DRIVE", bytes: "SNN_HEADER_BYTES",
+      counts: "SNN_COUNTS", first: "SNN_FIRST", drive: "SNN_DRIVE", floor: "SNN_FLOOR", bytes: "SNN_HEADER_BYTES",
     },
     layer: {
       outputs: "SNN_OUTPUTS", weightT: "SNN_WEIGHT_T", bias: "SNN_BIAS", u: "SNN_U", y: "SNN_Y", z: "SNN_Z", current: "SNN_CURRENT", voltage: "SNN_VOLTAGE",

@@ -160,7 +160,7 @@ const RULES: Partial<Record<keyof Kernels, Rule>> = {
   adamStep: elementwise(0, [1, 2, 3, 4], MIN_ELEMENTS),
   lowpassStep: elementwise(0, [3, 4], MIN_CHEAP_ELEMENTS),
   alphaStep: elementwise(0, [3, 4, 5], MIN_CHEAP_ELEMENTS),
-  // lifStep(n, dt, tauRc, tRef, current, voltage, refractory, spikes, amplitude) → spikes fired: a
+  // lifStep(n, dt, tauRc, tRef, current, voltage, refractory, spikes, amplitude, floor) → spikes fired: a
   // neuron's step is the same in any lane; the counts add up exactly.
   lifStep: elementwise(0, [4, 5, 6, 7], MIN_ELEMENTS / 4, 1024),
   // poissonSpikesRows(g, B, n, x, dt, period, amplitude, out) → spikes: by image, each of which
