@@ -54,8 +54,8 @@ const copyWasm = {
 // chunks in dist/ (and in the published package).
 rmSync("dist", { recursive: true, force: true });
 
-// vega and vega-lite (the report's plots) stay imports, loaded only when a report is drawn.
-const external = (id) => id.startsWith("node:") || ["vega", "vega-lite", "bullmq", "ioredis"].includes(id);
+// vega and vega-lite (the report's plots) and h5wasm (NIR files) stay imports, loaded only when used.
+const external = (id) => id.startsWith("node:") || ["vega", "vega-lite", "bullmq", "ioredis", "h5wasm"].includes(id);
 const ts = () => typescript({ tsconfig: "./tsconfig.json", compilerOptions: { outDir: "dist", declaration: false, rootDir: "ts-wrapper" }, exclude: ["tests/**"] });
 
 /** A one-file bundle of the library for a runtime without node: builtins. */
