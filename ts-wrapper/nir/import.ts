@@ -44,6 +44,15 @@ interface Layer {
 
 /** The spiking network a NIR graph declares; `file` names it in every error. */
 export function fromNir(graph: NirGraph, file: string, runtime?: Runtime): NirImport {
+  try {
+    return importGraph(graph, file, runtime);
+  } catch (error) {
+    if (error instanceof Error && !error.message.startsWith(`${file}: `)) throw new Error(`${file}: ${error.message}`, { cause: error });
+    throw error;
+  }
+}
+
+function importGraph(graph: NirGraph, file: string, runtime?: Runtime): NirImport {
   const where = (name: string) => `${file}: node "${name}" (${graph.nodes[name]?.type})`;
   const chain = walk(graph, file);
   const meta = metadataOf(graph, file);
