@@ -36,5 +36,5 @@ export { evaluateSpiking } from "./evaluation/spiking.js";
 export { OPERATION_ENERGY, multiplyAccumulates } from "./evaluation/energy.js";
 export { toNir, type NirExport, type NirMetadata } from "./nir/export.js";
 export { fromNir, IF_TAU, type NirImport } from "./nir/import.js";
-export { readNir, writeNir } from "./nir/hdf5.js";
+export { isHdf5, readNir, writeNir } from "./nir/hdf5.js";
 export { NIR_VERSION, type NirGraph, type NirNode, type NirTensor, type NirValue } from "./nir/graph.js";

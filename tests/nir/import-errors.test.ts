@@ -114,3 +114,16 @@ describe("fromNir says which mappings are approximate", () => {
     }
   });
 });
+
+describe("readNir refuses what is no whole HDF5 file, before libhdf5 sees it", () => {
+  it("no signature, a truncated file", async () => {
+    const { readNir, writeNir } = await import("../../ts-wrapper/index.js");
+    await expect(readNir(new TextEncoder().encode("{\"not\": \"hdf5\"}"), "x.nir")).rejects.toThrow(/^x\.nir: not an HDF5 file/);
+    const bytes = await writeNir(chain([4], ["fc", affine(3, 4)], ["a", lif(3)]));
+    await expect(readNir(bytes.subarray(0, bytes.length - 100), "cut.nir")).rejects.toThrow(new RegExp(`^cut\\.nir: a truncated HDF5 file: ${bytes.length - 100} bytes, its superblock says ${bytes.length}$`));
+    await expect(readNir(bytes.subarray(0, 20), "cut.nir")).rejects.toThrow(/^cut\.nir: a truncated HDF5 file \(20 bytes/);
+    const flipped = bytes.slice();
+    flipped[0] = 0x88;
+    await expect(readNir(flipped, "y.nir")).rejects.toThrow(/^y\.nir: not an HDF5 file/);
+  });
+});

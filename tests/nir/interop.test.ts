@@ -54,7 +54,7 @@ describe.skipIf(skip)("our export read by h5py against NIR's schema", () => {
       expect(checked.version).toBe("1.0.0");
       const chain = checked.edges.map(([, to]) => checked.nodes[to].type);
       const neurons = sim.synapse === "lowpass" ? "CubaLIF" : "LIF";
-      if (arch.arch) expect(chain).toEqual(["Conv2d", "LIF", "AvgPool2d", "Flatten", "Linear", neurons, "Output"]);
+      if ("arch" in arch) expect(chain).toEqual(["Conv2d", "LIF", "AvgPool2d", "Flatten", "Linear", neurons, "Output"]);
       else expect(chain).toEqual(["Linear", neurons, "Linear", neurons, "Output"]);
       expect(checked.nodes.output.output_shape).toEqual([mlp.outputs]);
       // Each weight node's sum is the sum of our weights times the area of the spikes it takes.

@@ -1,11 +1,15 @@
 // bioplausible eval: a saved model's accuracy, loss and confusion matrix on a data set; with
 // --spiking, a soft-LIF model converted to spiking neurons, its accuracy against presentation time.
+// A NIR file (HDF5) is read as the spiking model file its import would give (bioplausible import).
 
 import { readFile } from "node:fs/promises";
 import { subset } from "../datasets/dataset.js";
 import { evaluate } from "../evaluation/metrics.js";
 import { checkEncoding, checkSettings, simulationOf } from "../job/spec.js";
-import { decodeModelFile } from "../models/file.js";
+import { decodeModelFile, type FileKind } from "../models/file.js";
+import type { MLP } from "../models/mlp.js";
+import { isHdf5, readNir } from "../nir/hdf5.js";
+import { fromNir } from "../nir/import.js";
 import { OUTPUT_LOSSES } from "../ops/loss.js";
 import { helpText, parseFlags, UsageError, type FlagSpec } from "./args.js";
 import { dataFlags, loadSplit } from "./data.js";
@@ -26,7 +30,7 @@ export const evalFlags = {
   ...jsonFlag,
 } satisfies Record<string, FlagSpec>;
 
-export const evalHelp = helpText("eval", "Evaluate a saved model on a data set.", evalFlags, "<model.safetensors>");
+export const evalHelp = helpText("eval", "Evaluate a saved model on a data set.", evalFlags, "<model.safetensors|net.nir>");
 
 export async function evalCommand(argv: string[]): Promise<void> {
   const f = parseFlags(argv, evalFlags, "eval", { positionals: 1, minPositionals: 1 });
@@ -41,7 +45,18 @@ export async function evalCommand(argv: string[]): Promise<void> {
   const given = givenSettings(f, ["simulation"]);
   withFlags(() => checkSettings(given, { activation: "softlif" }));
   const rt = await startRuntime(f.threads);
-  const decoded = decodeModelFile(bytes, file);
+  const nir = isHdf5(bytes);
+  let decoded: { model: MLP } & FileKind;
+  let approximations: string[] = [];
+  if (nir) {
+    // A NIR graph is a spiking network: its simulation is the file's recorded one.
+    const imported = fromNir(await readNir(bytes, file), file, rt);
+    approximations = imported.approximations;
+    for (const line of approximations) info(`approximation: ${line}`);
+    decoded = { model: imported.model, kind: "snn", simulation: imported.simulation };
+  } else {
+    decoded = decodeModelFile(bytes, file);
+  }
   const { model } = decoded;
   const { neuron, activations } = model.config;
   const spikingOn = (f as unknown as { spiking: boolean }).spiking;
@@ -65,7 +80,7 @@ export async function evalCommand(argv: string[]): Promise<void> {
   const rate = `${f.split} accuracy ${percent(result.accuracy)} (${Math.round(result.accuracy * result.count)}/${result.count}), loss ${result.loss.toFixed(4)}`;
   const spiking = simulation ? runSpiking(model, data, simulation) : undefined;
   emitResult(f.json, {
-    command: "eval", model: file, kind: decoded.kind, dataset: f.dataset, split: f.split, accuracy: result.accuracy,
+    command: "eval", model: file, kind: decoded.kind, ...(nir ? { format: "nir", approximations } : {}), dataset: f.dataset, split: f.split, accuracy: result.accuracy,
     loss: result.loss, count: result.count, confusion: result.confusion, seconds, params_sha256: await model.params.sha256(),
     ...(spiking ? { spiking } : {}), config: model.config, ...provenance(rt.threads),
   }, spiking

@@ -6,6 +6,8 @@ import { UsageError } from "./args.js";
 import { benchCommand, benchHelp } from "./bench.js";
 import { compareCommand, compareHelp } from "./compare.js";
 import { evalCommand, evalHelp } from "./eval.js";
+import { exportCommand, exportHelp } from "./export.js";
+import { importCommand, importHelp } from "./import.js";
 import { sweepCommand, sweepHelp } from "./sweep.js";
 import { trainCommand, trainHelp } from "./train.js";
 import { workerCommand, workerHelp } from "./worker.js";
@@ -15,6 +17,8 @@ import { asUsageError, flagNamer } from "./settings.js";
 const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
   train: trainCommand,
   eval: evalCommand,
+  export: exportCommand,
+  import: importCommand,
   bench: benchCommand,
   compare: compareCommand,
   sweep: sweepCommand,
@@ -25,7 +29,9 @@ const USAGE = `usage: bioplausible <command> [flags]
 
 commands:
   train   train a model and report its test accuracy
-  eval    evaluate a saved model on a data set
+  eval    evaluate a saved model (or a NIR file) on a data set
+  export  write a soft-LIF model as the spiking network it converts to, in NIR (Neuromorphic Intermediate Representation)
+  import  read a NIR file as a spiking model file
   bench   time the kernels and training steps
   compare train and evaluate every method of an experiment; write results.json and report.html
   sweep   tune every method with the same budget on a validation split, then run the best from several seeds
@@ -37,6 +43,10 @@ bioplausible --version prints the version.
 ${trainHelp}
 
 ${evalHelp}
+
+${exportHelp}
+
+${importHelp}
 
 ${benchHelp}
 
@@ -70,11 +80,14 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** Library options that are no job setting, as the flags that give them (toNir's, through export). */
+const LIBRARY_OPTIONS: Record<string, string> = { dropRefractory: "--drop-refractory" };
+
 /** A library error in the command line's words: an option as its flag, a divergence with what to lower. */
 function worded(error: unknown): unknown {
   if (error instanceof OptionError) {
     try {
-      return asUsageError(error);
+      return asUsageError(error, flagNamer(LIBRARY_OPTIONS));
     } catch {
       return error; // an option that is no setting of the command line (a library argument)
     }

@@ -53,11 +53,11 @@ export function toNir(mlp: MLP, sim: Simulation, options: { dropRefractory?: boo
     if (a !== "softlif") throw new OptionError("activation", `hidden layer ${i + 1} has activation "${a}"; only a network whose hidden activations are all "softlif" exports as spiking neurons`);
   });
   if (!neuron) throw new OptionError("neuron", "the network has no neuron parameters: nothing spikes");
-  if (sim.synapse === "alpha") throw new OptionError("synapse", "NIR has no alpha synapse; export with --synapse lowpass (CubaLIF) or none (LIF)");
+  if (sim.synapse === "alpha") throw new OptionError("synapse", "NIR has no alpha synapse; export with the lowpass synapse (CubaLIF) or none (LIF)");
   const warnings: string[] = [];
   if (neuron.tRef > 0) {
     if (!options.dropRefractory) {
-      throw new OptionError("dropRefractory", `NIR's LIF has no refractory period and this network's is ${neuron.tRef} s: export with --drop-refractory to drop it (the network then fires faster; evaluate the .nir file to see its accuracy under NIR's semantics), or train with --t-ref 0`);
+      throw new OptionError("dropRefractory", `NIR's LIF has no refractory period and this network's is ${neuron.tRef} s: drop it to export (the network then fires faster; simulate the NIR file to see its accuracy under NIR's semantics), or train with t_ref = 0`);
     }
     warnings.push(`the refractory period (${neuron.tRef} s) is dropped: NIR's neurons have none, so they fire at most once a step instead`);
   }

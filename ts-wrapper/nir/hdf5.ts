@@ -23,15 +23,18 @@ async function h5(): Promise<H5> {
 
 /** The graph in a NIR file's bytes; `file` names it in every error. */
 export async function readNir(bytes: Uint8Array, file: string): Promise<NirGraph> {
+  checkHdf5(bytes, file);
   const m = await h5();
   const fs = (await m.ready).FS;
-  // HDF5's signature: \x89HDF\r\n\x1a\n.
-  if (bytes.length < 8 || bytes[1] !== 0x48 || bytes[2] !== 0x44 || bytes[3] !== 0x46) throw new Error(`${file}: not an HDF5 file, so not a NIR graph`);
   const path = `/nir-read-${files++}.h5`;
   fs.writeFile(path, bytes);
   let f: InstanceType<H5["File"]> | undefined;
   try {
     f = new m.File(path, "r");
+    if (f.file_id < 0n) {
+      f = undefined;
+      throw new Error(`${file}: a damaged HDF5 file (libhdf5 cannot open it)`);
+    }
     const root = f.get("node");
     if (!(root instanceof m.Group)) throw new Error(`${file}: no group "node" at the root: not a NIR file`);
     const type = stringAt(m, root, "type", `${file}: node`);
@@ -41,6 +44,40 @@ export async function readNir(bytes: Uint8Array, file: string): Promise<NirGraph
     f?.close();
     fs.unlink(path);
   }
+}
+
+const SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
+
+/** Whether `bytes` hold HDF5's signature where a superblock can start: 0, 512, 1024, 2048, … */
+export function isHdf5(bytes: Uint8Array): boolean {
+  return superblockAt(bytes) >= 0;
+}
+
+function superblockAt(bytes: Uint8Array): number {
+  for (let at = 0; at + 8 <= bytes.length; at = at === 0 ? 512 : at * 2) {
+    if (SIGNATURE.every((b, i) => bytes[at + i] === b)) return at;
+  }
+  return -1;
+}
+
+/**
+ * Refuse what is not HDF5, and a truncated file, before libhdf5 sees it (it would print its error
+ * stack to stderr): the superblock states the file's length (its end-of-file address).
+ */
+function checkHdf5(bytes: Uint8Array, file: string): void {
+  const at = superblockAt(bytes);
+  if (at < 0) throw new Error(`${file}: not an HDF5 file (no HDF5 signature), so not a NIR graph`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const version = bytes[at + 8];
+  const sizeAt = version <= 1 ? at + 13 : at + 9;
+  const offsets = bytes[sizeAt];
+  if (![2, 4, 8].includes(offsets)) throw new Error(`${file}: a damaged HDF5 superblock (offsets of ${offsets} bytes)`);
+  // Base address, then (v0/v1) the free-space and (v2/v3) the extension address, then the end of file.
+  const base = version <= 1 ? at + (version === 0 ? 24 : 28) : at + 12;
+  const read = (p: number) => (p + offsets > bytes.length ? NaN : offsets === 8 ? Number(view.getBigUint64(p, true)) : offsets === 4 ? view.getUint32(p, true) : view.getUint16(p, true));
+  const start = read(base), end = read(base + 2 * offsets);
+  if (!Number.isFinite(start) || !Number.isFinite(end)) throw new Error(`${file}: a truncated HDF5 file (${bytes.length} bytes, its superblock is cut)`);
+  if (start + end > bytes.length) throw new Error(`${file}: a truncated HDF5 file: ${bytes.length} bytes, its superblock says ${start + end}`);
 }
 
 function readGraph(m: H5, group: Group, file: string): NirGraph {
