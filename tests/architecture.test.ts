@@ -17,6 +17,7 @@ const LAYERS: string[][] = [
   ["params.ts", "batch.ts"],
   ["layers"],
   ["models"],
+  ["nir"],
   ["evaluation"],
   ["training"],
   ["bench.ts", "job"],
@@ -90,7 +91,7 @@ describe("the layers of ts-wrapper/", () => {
     // String and template literals holding "--word", outside comments. The run spec's help texts
     // are exempt: they are the CLI's --help by design (its errors name setting keys).
     const literal = /(["`])(?:(?!\1)[^\\\n]|\\.)*?--[a-z][a-z-]*(?:(?!\1)[^\\\n]|\\.)*\1/g;
-    const offenders = SOURCES.filter((f) => /^(models|training|datasets|evaluation|layers|ops|job|experiment)\//.test(f)).flatMap((f) =>
+    const offenders = SOURCES.filter((f) => /^(models|nir|training|datasets|evaluation|layers|ops|job|experiment)\//.test(f)).flatMap((f) =>
       readFileSync(join(ROOT, f), "utf8").replace(/\/\*[\s\S]*?\*\//g, "").split("\n")
         .filter((line) => !/^\s*\/\//.test(line) && !/^\s*(help|defaultText):|\b(help|defaultText): ["`]/.test(line))
         .flatMap((line) => [...line.matchAll(literal)].map((m) => `${f}: ${m[0]}`)));

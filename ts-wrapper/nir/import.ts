@@ -197,7 +197,7 @@ function importGraph(graph: NirGraph, file: string, runtime?: Runtime): NirImpor
   const readout: Readout = meta?.simulation.readout ?? (lastType === "LI" || lastType === "CubaLI" ? "integrate" : "count");
   if ((lastType === "LI" || lastType === "CubaLI") && readout !== "integrate") throw new Error(`${where(out.neuron!.name)}: a non-spiking output needs the integrate readout`);
   if (lastType === "LI" || lastType === "CubaLI") {
-    approximations.push(`node "${out.neuron!.name}" (${lastType}): read out as the argmax of its input current integrated over the presentation (--readout integrate), not of its leaky membrane`);
+    approximations.push(`node "${out.neuron!.name}" (${lastType}): read out as the argmax of its input current integrated over the presentation (the integrate readout), not of its leaky membrane`);
   }
   let simulation: Simulation;
   try {
