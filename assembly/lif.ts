@@ -134,12 +134,16 @@ function integratePartial4(
  * was above threshold already when integration began (a caller-set voltage, or v rounded to j): the
  * crossing is taken at that start, s = Δt. s never exceeds Δt, and a refractory period shorter than
  * s (only possible with dt > t_ref) leaves 0.
+ *
+ * Without a refractory period (`restart`, t_ref = 0) the neuron integrates again from 0 for those
+ * s seconds: v = j·(1 − e^{−s/τ}) = −j·expm1(−s/τ), floored; a second crossing within them fires at
+ * the start of the next step. Otherwise the voltage is 0.
  */
 // @ts-ignore: decorator
 @inline
 function fire4(
   p: usize, current: usize, voltage: usize, refractory: usize, spikes: usize,
-  negTau: v128, tRef: v128, spikeValue: v128,
+  negTau: v128, tRef: v128, spikeValue: v128, restart: bool, negInvTau: v128, reduce: bool, floor: v128,
 ): void {
   const one = f32x4.splat(1);
   const offsets = v128.load(p);
@@ -154,7 +158,13 @@ function fire4(
   // (−τ)·log1p(x) ≥ +0 and Δt ≥ +0 are never NaN here, so pmin is min.
   const s = v128.bitselect(f32x4.pmin(f32x4.mul(negTau, l), delta), delta, f32x4.gt(j, v));
   scatter4(refractory, offsets, f32x4.pmax(f32x4.sub(tRef, s), f32x4.splat(0)));
-  scatter4(voltage, offsets, f32x4.splat(0));
+  if (restart) {
+    const x = f32x4.mul(s, negInvTau);
+    const e = reduce ? expm1Neg4(x) : f32x4.add(expm1Reduced4(x), f32x4.splat(0));
+    scatter4(voltage, offsets, f32x4.pmax(f32x4.neg(f32x4.mul(j, e)), floor));
+  } else {
+    scatter4(voltage, offsets, f32x4.splat(0));
+  }
   scatter4(spikes, offsets, spikeValue);
 }
 
@@ -168,7 +178,7 @@ function fire4(
 @inline
 function stepChunk(
   begin: usize, end: usize, current: usize, voltage: usize, refractory: usize, spikes: usize,
-  dt: v128, fullStep: v128, negInvTau: v128, reduce: bool, negTau: v128, tRef: v128, spikeValue: v128, floor: v128,
+  dt: v128, fullStep: v128, negInvTau: v128, reduce: bool, negTau: v128, tRef: v128, spikeValue: v128, floor: v128, restart: bool,
 ): i32 {
   // A flag byte per vector, read back 64 at a time as bit sets: cheaper in the loop than a test.
   const words = (end - begin + 1023) >> 10;
@@ -202,7 +212,7 @@ function stepChunk(
   if (nf != 0) {
     pad(FIRED(), nf);
     for (let q = 0; q < nf; q += 4) {
-      fire4(FIRED() + (<usize>q << 2), current, voltage, refractory, spikes, negTau, tRef, spikeValue);
+      fire4(FIRED() + (<usize>q << 2), current, voltage, refractory, spikes, negTau, tRef, spikeValue, restart, negInvTau, reduce, floor);
     }
   }
   return nf;
@@ -245,7 +255,7 @@ export const LIF_SCRATCH_BYTES: i32 = <i32>(CHUNK + LIST * 2 + 64);
  * its start and j). −Infinity is no floor, as NIR's neurons have none; a floor must be ≤ 0.
  *
  * t_ref = 0 (NIR's neurons, which have no refractory period) is allowed: a neuron then fires at
- * most once per step, and starts the next from 0.
+ * most once per step, and integrates again from 0 for the rest of the step after its crossing.
  */
 export function lifStep(
   n: i32, dt: f32, tauRc: f32, tRef: f32,
@@ -261,12 +271,13 @@ export function lifStep(
   const tRefV = f32x4.splat(tRef);
   const spikeV = f32x4.splat(amplitude / dt);
   const floorV = f32x4.splat(floor);
+  const restart = tRef == 0;
   let count = 0;
   const full = <usize>(n & ~3) << 2;
   for (let begin: usize = 0; begin < full; begin += CHUNK << 4) {
     const end = min<usize>(begin + (CHUNK << 4), full);
     count += stepChunk(
-      begin, end, current, voltage, refractory, spikes, dtV, fullStep, negInvTauV, reduce, negTau, tRefV, spikeV, floorV,
+      begin, end, current, voltage, refractory, spikes, dtV, fullStep, negInvTauV, reduce, negTau, tRefV, spikeV, floorV, restart,
     );
   }
   const tail = (<usize>n << 2) - full;
@@ -282,7 +293,7 @@ export function lifStep(
       store<f32>(TAIL() + 32 + o, load<f32>(refractory + full + o));
     }
     count += stepChunk(
-      0, 16, TAIL(), TAIL() + 16, TAIL() + 32, TAIL() + 48, dtV, fullStep, negInvTauV, reduce, negTau, tRefV, spikeV, floorV,
+      0, 16, TAIL(), TAIL() + 16, TAIL() + 32, TAIL() + 48, dtV, fullStep, negInvTauV, reduce, negTau, tRefV, spikeV, floorV, restart,
     );
     for (let o: usize = 0; o < tail; o += 4) {
       store<f32>(voltage + full + o, load<f32>(TAIL() + 16 + o));

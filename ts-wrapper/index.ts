@@ -24,7 +24,7 @@ export { VERSION } from "./version.js";
 export { PCN, PC_ALGORITHMS, PC_DEFAULTS, type PCAlgorithm, type PCNOptions } from "./models/pcn.js";
 export { BatchBuffer } from "./batch.js";
 export { SNN, ENCODINGS, READOUTS, SYNAPSES, READOUT_TIMES, SIMULATION_DEFAULTS, resolveSimulation, type Encoding, type Readout, type Synapse, type SimulationOptions, type Simulation, type SpikingRun, type RasterBand, type SpikeRaster } from "./models/snn.js";
-export { NEURON_PRESETS, PRESET_NAMES, resolveNeuron, type NeuronParams, type NeuronOptions, type NeuronPreset } from "./models/neuron.js";
+export { NEURON_PRESETS, PRESET_NAMES, IF_TAU, resolveNeuron, type NeuronParams, type NeuronOptions, type NeuronPreset } from "./models/neuron.js";
 export { fuseBatchNorm, fusedLinearLayers, type LinearWeights } from "./models/fuse.js";
 export { SETTINGS, resolveJob, recordJob, defaultLearningRate, type JobSpec, type Setting, type GivenSettings } from "./job/spec.js";
 export { runJob, buildModel, type JobHooks, type JobRun } from "./job/run.js";
@@ -35,6 +35,7 @@ export type { CompareResults, RowResult, SpikingRecord, EpochRecord, RateCurves,
 export { evaluateSpiking } from "./evaluation/spiking.js";
 export { OPERATION_ENERGY, multiplyAccumulates } from "./evaluation/energy.js";
 export { toNir, type NirExport, type NirMetadata } from "./nir/export.js";
-export { fromNir, IF_TAU, type NirImport } from "./nir/import.js";
+export { fromNir, type NirImport } from "./nir/import.js";
+export { normalizeForSpiking, type NormalizeOptions, type Normalized } from "./models/normalize.js";
 export { isHdf5, readNir, writeNir } from "./nir/hdf5.js";
 export { NIR_VERSION, type NirGraph, type NirNode, type NirTensor, type NirValue } from "./nir/graph.js";

@@ -74,20 +74,24 @@ describe("lifStep: one step is the exact exponential", () => {
     }
   });
 
-  it("t_ref = 0: a neuron fires at most once a step, resets to 0 and integrates the whole next step", () => {
-    // j = 100 would cross 1 several times within dt = 1 ms at τ = 0.02 (from 0: after ~0.2 ms);
-    // with no refractory period the step fires once and ends at 0, and the next does the same.
+  it("t_ref = 0: a neuron fires at most once a step and integrates from 0 for the rest of it", () => {
+    // j = 100 from v = 0 at τ = 0.02 crosses 1 after t* = τ·ln(100/99) ≈ 0.2 ms; with no refractory
+    // period it integrates again from 0 for s = dt − t*: v = 100·(1 − e^{−s/τ}) ≈ 3.9, above
+    // threshold, so the next step fires at its start (s = dt) and ends at 100·(1 − e^{−dt/τ}).
     const n = 5;
     const J = allocF32(n), V = allocF32(n), R = allocF32(n), S = allocF32(n);
     fillValue(J, n, 100); fillValue(V, n, 0); fillValue(R, n, 0);
     setF(J, 1, 0.5);
+    const s1 = 0.001 - 0.02 * Math.log(100 / 99);
     for (let k = 0; k < 3; k++) {
       expect<i32>(lifStep(n, 0.001, 0.02, 0, J, V, R, S, 1, -Infinity)).toBe(4, "one spike per firing neuron, step " + k.toString());
+      const v = 100 * (1 - Math.exp(-(k == 0 ? s1 : 0.001) / 0.02));
       for (let i = 0; i < n; i++) {
         expect<f32>(getF(R, i)).toBe(0, "no refractory time");
         if (i == 1) continue;
         expect<f32>(getF(S, i)).toBe(<f32>1 / <f32>0.001, "spike value");
-        expect<f32>(getF(V, i)).toBe(0, "reset");
+        // s is ill-conditioned in v at the crossing (ds/dv = τ/(j − 1)): a few ulp of 100 in v.
+        expectClose(getD(V, i), v, 1e-4, "integrated from 0 after the crossing", i);
       }
     }
     // The non-firing one followed the exponential for the three whole steps.

@@ -9,7 +9,8 @@
 //   - CubaLIF: I ← a·I + (1 − a)·w_in·u with a = e^{−dt/tau_syn} (the first layer's I is its constant
 //     input from the start: a current needs no filter); LIF: I = u;
 //   - the membrane in units of the threshold: v ← j + (v − j)·e^{−dt/τ} with
-//     j = (r·I + v_leak)/v_threshold; v > 1 fires (once a step at most), resets to 0; no floor.
+//     j = (r·I + v_leak)/v_threshold; v > 1 fires (once a step at most), resets to 0 at the
+//     crossing and integrates from there to the step's end; no floor.
 //
 // Returns the last layer's spike counts per sample.
 
@@ -104,7 +105,10 @@ export function simulateNir64(
             const j = (R[o] * st.I[o] + leak[o]) / theta[o];
             const v = j + (st.v[o] - j) * Math.exp(-dt / tau[o]);
             if (v > 1) {
-              st.v[o] = 0;
+              // The crossing was s before the step's end (at its start if v began above 1); from
+              // there the neuron integrates again from 0.
+              const s = j > v ? Math.min(dt, tau[o] * Math.log((j - 1) / (j - v))) : dt;
+              st.v[o] = j * (1 - Math.exp(-s / tau[o]));
               spikes[o] = 1 / dt;
             } else {
               st.v[o] = v;

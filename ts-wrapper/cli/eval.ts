@@ -64,7 +64,11 @@ export async function evalCommand(argv: string[]): Promise<void> {
     throw new UsageError(`--spiking: ${file} has ${activations.join(", ") || "no"} hidden activations; a spiking network converts from softlif ones (train with --model snn)`);
   }
   // The simulation a spiking model file was evaluated with, then the flags.
-  const recorded = decoded.kind === "snn" ? Object.fromEntries(Object.entries(decoded.simulation).map(([k, v]) => [`simulation.${k}`, v])) : {};
+  // A new --time takes its own default readout times, not those recorded for the file's time.
+  const ownTimes = given["simulation.time"] !== undefined;
+  const recorded = decoded.kind === "snn"
+    ? Object.fromEntries(Object.entries(decoded.simulation).filter(([k]) => !(ownTimes && k === "readoutTimes")).map(([k, v]) => [`simulation.${k}`, v]))
+    : {};
   const simulation = spikingOn ? withFlags(() => simulationOf({ ...recorded, ...given }, neuron!)) : undefined;
   if (simulation) withFlags(() => checkEncoding(simulation, f.dataset));
   const all = await loadSplit(f.dataset, f.dataDir, f.split as "train" | "test");

@@ -6,6 +6,7 @@ import { UsageError } from "./args.js";
 import { benchCommand, benchHelp } from "./bench.js";
 import { compareCommand, compareHelp } from "./compare.js";
 import { evalCommand, evalHelp } from "./eval.js";
+import { convertCommand, convertHelp } from "./convert.js";
 import { exportCommand, exportHelp } from "./export.js";
 import { importCommand, importHelp } from "./import.js";
 import { sweepCommand, sweepHelp } from "./sweep.js";
@@ -17,6 +18,7 @@ import { asUsageError, flagNamer } from "./settings.js";
 const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
   train: trainCommand,
   eval: evalCommand,
+  convert: convertCommand,
   export: exportCommand,
   import: importCommand,
   bench: benchCommand,
@@ -30,6 +32,7 @@ const USAGE = `usage: bioplausible <command> [flags]
 commands:
   train   train a model and report its test accuracy
   eval    evaluate a saved model (or a NIR file) on a data set
+  convert turn a ReLU model into integrate-and-fire neurons, normalised on training data
   export  write a soft-LIF model as the spiking network it converts to, in NIR (Neuromorphic Intermediate Representation)
   import  read a NIR file as a spiking model file
   bench   time the kernels and training steps
@@ -43,6 +46,8 @@ bioplausible --version prints the version.
 ${trainHelp}
 
 ${evalHelp}
+
+${convertHelp}
 
 ${exportHelp}
 

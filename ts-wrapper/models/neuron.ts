@@ -19,6 +19,12 @@ export const NEURON_PRESETS = {
 } as const satisfies Record<string, NeuronParams>;
 
 export type NeuronPreset = keyof typeof NEURON_PRESETS;
+
+/**
+ * τ (s) that makes our LIF an integrate-and-fire neuron: with gain multiplied by it,
+ * τ dv/dt = τ·j − v is dv/dt = j up to a leak of dt/τ = 10⁻⁶ of the voltage a 1 ms step.
+ */
+export const IF_TAU = 1000;
 export const PRESET_NAMES = Object.keys(NEURON_PRESETS) as NeuronPreset[];
 
 /** A preset (default "thesis") with some fields overridden. */

@@ -11,7 +11,7 @@
 import { OptionError } from "../errors.js";
 import { MLP } from "../models/mlp.js";
 import { resolveSimulation, type Readout, type Simulation } from "../models/snn.js";
-import type { NeuronParams } from "../models/neuron.js";
+import { IF_TAU, type NeuronParams } from "../models/neuron.js";
 import type { Runtime } from "../wasm/load.js";
 import type { NirMetadata } from "./export.js";
 import { elements, METADATA_KEY, pair, param, type NirGraph, type NirNode, type NirTensor } from "./graph.js";
@@ -23,9 +23,6 @@ export interface NirImport {
   /** Mappings that are not exact, one sentence each, naming the node. */
   approximations: string[];
 }
-
-/** τ for an IF neuron (no leak): a leak of dt/τ = 10⁻⁶ of the voltage a 1 ms step. */
-export const IF_TAU = 1000;
 
 const SYNAPSES = new Set(["Affine", "Linear", "Conv2d"]);
 const NEURONS = new Set(["LIF", "CubaLIF", "IF", "LI", "CubaLI"]);
