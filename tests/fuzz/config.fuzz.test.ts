@@ -40,9 +40,14 @@ function check(raw: unknown): void {
     if (o.pc) expect(Number.isInteger(o.pc.T) && o.pc.T >= 1 && o.pc.gamma > 0 && o.pc.tolerance >= 0).toBe(true);
     if (o.spiking) {
       expect(o.activation).toBe("softlif");
-      expect(o.spiking.dt > 0 && o.spiking.time > 0 && o.spiking.dt < o.neuron!.tRef).toBe(true);
+      // t_ref = 0 (NIR's neuron) fires at most once a step at any dt; else dt must be below t_ref.
+      expect(o.spiking.dt > 0 && o.spiking.time > 0 && (o.neuron!.tRef === 0 || o.spiking.dt < o.neuron!.tRef)).toBe(true);
     }
-    if (o.activation === "softlif") expect(Object.values(o.neuron!).every((v) => Number.isFinite(v))).toBe(true);
+    if (o.activation === "softlif") {
+      const { voltageFloor, ...numbers } = o.neuron!;
+      expect(Object.values(numbers).every((v) => Number.isFinite(v)) && numbers.tRef >= 0).toBe(true);
+      expect(voltageFloor === undefined || typeof voltageFloor === "boolean").toBe(true);
+    }
   }
 }
 
