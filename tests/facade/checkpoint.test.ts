@@ -32,6 +32,7 @@ const CASES: Case[] = [
   { name: "pcn ipc with adam (T optimiser steps per batch)", build: pcn({ algo: "ipc", activation: "tanh", T: 4, gamma: 0.05 }), options: { ...base, optimizer: "adam", lr: 0.005 } },
   { name: "batch norm skipping a last batch of one", build: mlp({ batchNorm: true }), options: { ...base, lr: 0.05, momentum: 0.9, lrSchedule: "cosine" }, data: odd },
   { name: "soft-LIF", build: mlp({ activation: "softlif" }), options: { ...base, lr: 0.1, momentum: 0.9 } },
+  { name: "soft-LIF with noise-aware training (the noise generator's state)", build: mlp({ activation: "softlif", noise: 0.3 }), options: { ...base, lr: 0.1, momentum: 0.9 } },
 ];
 
 const withoutSeconds = (history: EpochResult[]) => history.map(({ seconds: _, ...e }) => e);

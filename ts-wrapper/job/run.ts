@@ -45,9 +45,9 @@ export interface JobRun {
 }
 
 export function buildModel(options: JobSpec, runtime?: Runtime): MLP | PCN {
-  const { activation, neuron, seed, feedbackAlignment, directFeedbackAlignment } = options;
+  const { activation, neuron, seed, feedbackAlignment, directFeedbackAlignment, noise } = options;
   const common = { ...layerOptions(options), activation, neuron, seed, runtime, ...(feedbackAlignment ? { feedbackAlignment } : {}), ...(directFeedbackAlignment ? { directFeedbackAlignment } : {}) };
-  return options.pc ? new PCN({ ...common, ...options.pc }) : new MLP({ ...common, batchNorm: options.batchNorm });
+  return options.pc ? new PCN({ ...common, ...options.pc }) : new MLP({ ...common, batchNorm: options.batchNorm, ...(noise ? { noise } : {}) });
 }
 
 /**

@@ -41,6 +41,8 @@ export interface JobSpec {
   activation: ActivationName;
   /** The soft-LIF neurons' parameters (soft-LIF activations only). */
   neuron?: NeuronParams;
+  /** Noise-aware training's standard deviation on the soft-LIF activations (present when > 0; backprop only). */
+  noise?: number;
   batchNorm: boolean;
   feedbackAlignment: boolean;
   /** Direct feedback alignment (Nøkland 2016): the output error straight to every hidden layer (backprop; PC relaxation with il or ipc). */
@@ -134,6 +136,9 @@ export const SETTINGS: readonly Setting[] = [
   { key: "neuron.tRef", flag: "t-ref", type: "number", min: 0, defaultText: "thesis 0.004", group: "neuron", when: onlySoftLif, help: "refractory period in s (0: none, as NIR's neurons; at most one spike a step)" },
   { key: "neuron.amplitude", flag: "amplitude", type: "number", min: 0, minExclusive: true, defaultText: "thesis 0.05", group: "neuron", when: onlySoftLif, help: "spike area; the rate activation is amplitude·r(gain·z)" },
   { key: "neuron.gain", flag: "gain", type: "number", min: 0, minExclusive: true, defaultText: "1", group: "neuron", when: onlySoftLif, help: "input gain of the neurons" },
+  { key: "noise", flag: "noise", type: "number", min: 0, default: 0, group: "neuron",
+    when: (s, name) => onlySoftLif(s, name) ?? (s.model === "pcn" ? `noise-aware training is backprop's: not with ${name("model")} pcn` : undefined),
+    help: "noise-aware training: the standard deviation of Gaussian noise added to every soft-LIF activation in training (Hunsberger & Eliasmith 2015)" },
   { key: "neuron.smoothing", flag: "smoothing", type: "number", min: 0, defaultText: "0.02; 0 is the LIF rate itself", group: "neuron", when: onlySoftLif, help: "soft-LIF smoothing γ_s" },
   { key: "spiking", flag: "spiking", type: "boolean", default: false, group: "simulation", help: "convert the trained soft-LIF network to spiking LIF neurons and evaluate them",
     when: (s, name) => (activationOf(s) === "softlif" ? undefined : `a spiking network converts from softlif neurons, but ${name("activation")} is ${activationOf(s)}`) },
@@ -252,8 +257,9 @@ export function resolveJob(raw: GivenSettings, data: { inputShape?: readonly num
   }
   const algo = model === "pcn" ? get<PCAlgorithm>("algo") : undefined;
   const neuron = activation === "softlif" ? resolveNeuron(group(given, "neuron") as NeuronOptions) : undefined;
+  const noise = get<number>("noise");
   const spec: JobSpec = {
-    model, ...layers, activation, ...(neuron ? { neuron } : {}), batchNorm, feedbackAlignment: get("feedbackAlignment"),
+    model, ...layers, activation, ...(neuron ? { neuron } : {}), ...(noise > 0 ? { noise } : {}), batchNorm, feedbackAlignment: get("feedbackAlignment"),
     directFeedbackAlignment: get("directFeedbackAlignment"),
     ...(algo ? { pc: { algo, T: get("T"), gamma: get("gamma"), tolerance: get("tolerance") } } : {}),
     epochs: get("epochs"), batchSize, lr: get("lr", defaultLearningRate(model, optimizer, algo)), lrSchedule: get("lrSchedule"),

@@ -58,7 +58,13 @@ export interface MLPOptions {
   feedbackAlignment?: boolean;
   /** Direct feedback alignment: the output error goes to every hidden layer through fixed random matrices (default false). */
   directFeedbackAlignment?: boolean;
-  /** Seed for He initialisation (and for the feedback matrices with feedback alignment). */
+  /**
+   * Noise-aware training (Hunsberger & Eliasmith 2015): the standard deviation of Gaussian noise
+   * added to every soft-LIF activation in training, standing in for the variability of spike
+   * trains (default 0, none). Drawn from the model's own stream of the seed.
+   */
+  noise?: number;
+  /** Seed for He initialisation (and for the feedback matrices with feedback alignment, and the noise). */
   seed?: number;
   runtime?: Runtime;
 }
@@ -80,6 +86,8 @@ export interface MLPConfig {
   directFeedbackAlignment?: boolean;
   /** With (direct) feedback alignment: the seed the feedback matrices are drawn from (the model's seed). */
   feedbackSeed?: number;
+  /** Present (> 0) with noise-aware training: the noise's standard deviation. */
+  noise?: number;
 }
 
 /** What a training step reads of a staged batch: B rows of inputs and targets, and room for a gradient. */
@@ -118,6 +126,8 @@ export class MLP {
   private directWork?: Bytes;
   /** The neuron block soft-LIF layers read (without soft-LIF, none). */
   private readonly neuron?: Bytes;
+  /** Noise-aware training's generator, shared by the soft-LIF layers in order. */
+  private readonly noiseRng?: Rng;
 
   constructor(options: MLPOptions) {
     this.config = resolveConfig(options);
@@ -158,6 +168,10 @@ export class MLP {
       this.weightLayerList.push(weightLayer);
     }
     this.layers = layers;
+    if (this.config.noise) {
+      this.noiseRng = new Rng(this.runtime, seed, STREAMS.noise);
+      for (const { activation } of this.weightLayerList) if (activation?.name === "softlif") activation.setNoise(this.config.noise, this.noiseRng);
+    }
     this.params = new ParameterSet(this.runtime, layers.flatMap((layer) => layer.tensors()));
     for (const layer of layers) layer.bind(this.params);
     if (this.config.feedbackAlignment || this.config.directFeedbackAlignment) this.drawFeedback(seed);
@@ -327,12 +341,25 @@ export class MLP {
   }
 
   /** Release the model's wasm memory. */
+  /** With noise-aware training, a checkpoint keeps the noise generator's state, so a resumed run draws on. */
+  checkpointState(): unknown {
+    return this.noiseRng ? { noise: this.noiseRng.save() } : undefined;
+  }
+
+  restoreCheckpointState(state: unknown, source: string): void {
+    if (!this.noiseRng) return;
+    const hex = (state as { noise?: unknown } | undefined)?.noise;
+    if (typeof hex !== "string") throw new Error(`${source}: the checkpoint has no noise generator state, which this noise-aware run needs`);
+    this.noiseRng.restore(hex);
+  }
+
   free(): void {
     this.arena?.release();
     this.arena = undefined;
     this.capacity = 0;
     this.params.free();
     this.neuron?.free();
+    this.noiseRng?.free();
     for (const { linear } of this.weightLayerList) {
       linear.feedback?.free();
       linear.directFeedback?.free();
@@ -410,5 +437,11 @@ function resolveConfig(options: MLPOptions): MLPConfig {
   if (fa) config.feedbackAlignment = true;
   if (dfa) config.directFeedbackAlignment = true;
   if (fa || dfa) config.feedbackSeed = seed;
+  const noise = options.noise ?? 0;
+  if (typeof noise !== "number" || !Number.isFinite(noise) || noise < 0) throw new OptionError("noise", `must be a finite number ≥ 0, got ${noise}`);
+  if (noise > 0) {
+    if (!activations.includes("softlif")) throw new OptionError("noise", "noise-aware training adds noise to soft-LIF activations; this network has none");
+    config.noise = noise;
+  }
   return config;
 }

@@ -6,7 +6,7 @@ import type { Arena } from "../wasm/heap.js";
 import type { Runtime } from "../wasm/load.js";
 
 /** Streams by purpose. Poisson spike trains use SPIKES + the sample's index, one stream per sample; a sweep's draws SWEEP + the row's index. */
-export const STREAMS = { init: 1, shuffle: 2, feedback: 3, validation: 4, spikes: 0x10000, sweep: 0x20000 } as const;
+export const STREAMS = { init: 1, shuffle: 2, feedback: 3, validation: 4, noise: 5, spikes: 0x10000, sweep: 0x20000 } as const;
 
 export class Rng {
   readonly state: Bytes;
