@@ -5,7 +5,6 @@
 // it; its recorded simulation is the IF conversion's usual one (the image as a current, no synaptic
 // filter), which their flags override.
 
-import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { subset } from "../datasets/dataset.js";
 import { decodeModelFile, encodeModel } from "../models/file.js";
@@ -13,7 +12,7 @@ import { normalizeForSpiking } from "../models/normalize.js";
 import { resolveSimulation } from "../models/snn.js";
 import { helpText, parseFlags, UsageError, type FlagSpec } from "./args.js";
 import { dataFlags, loadSplit } from "./data.js";
-import { checkWritable, writeFileAtomic } from "./files.js";
+import { checkWritable, readInput, writeFileAtomic } from "./files.js";
 import { emitResult, info, jsonFlag, provenance } from "./report.js";
 import { startRuntime, threadsFlag } from "./threads.js";
 
@@ -43,12 +42,7 @@ export async function convertCommand(argv: string[]): Promise<void> {
   if (!(f.percentile > 0 && f.percentile <= 100)) throw new UsageError(`--percentile: must be in (0, 100], got ${f.percentile}`);
   if (!(f.dt > 0 && f.dt < 1)) throw new UsageError(`--dt: must be a step in (0, 1) s, got ${f.dt}`);
   await checkWritable(f.out, "--out");
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(file);
-  } catch (error) {
-    throw new UsageError(`cannot read model file ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
+  const bytes = await readInput(file, "model file");
   const rt = await startRuntime(f.threads);
   const { model } = decodeModelFile(bytes, file);
   if (model.config.activations.some((a) => a !== "relu")) {

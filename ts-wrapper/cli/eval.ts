@@ -2,7 +2,6 @@
 // --spiking, a soft-LIF model converted to spiking neurons, its accuracy against presentation time.
 // A NIR file (HDF5) is read as the spiking model file its import would give (bioplausible import).
 
-import { readFile } from "node:fs/promises";
 import { subset } from "../datasets/dataset.js";
 import { evaluate } from "../evaluation/metrics.js";
 import { checkEncoding, checkSettings, simulationOf } from "../job/spec.js";
@@ -11,6 +10,7 @@ import type { MLP } from "../models/mlp.js";
 import { isHdf5, readNir } from "../nir/hdf5.js";
 import { fromNir } from "../nir/import.js";
 import { OUTPUT_LOSSES } from "../ops/loss.js";
+import { readInput } from "./files.js";
 import { helpText, parseFlags, UsageError, type FlagSpec } from "./args.js";
 import { dataFlags, loadSplit } from "./data.js";
 import { emitResult, info, percent, provenance, jsonFlag } from "./report.js";
@@ -36,12 +36,7 @@ export async function evalCommand(argv: string[]): Promise<void> {
   const f = parseFlags(argv, evalFlags, "eval", { positionals: 1, minPositionals: 1 });
   if (f.help) return void process.stdout.write(`${evalHelp}\n`);
   const file = f._[0];
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(file);
-  } catch (error) {
-    throw new UsageError(`cannot read model file ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
+  const bytes = await readInput(file, "model file");
   const given = givenSettings(f, ["simulation"]);
   withFlags(() => checkSettings(given, { activation: "softlif" }));
   const rt = await startRuntime(f.threads);

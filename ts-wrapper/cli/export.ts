@@ -2,14 +2,13 @@
 // Representation, an HDF5 file), the spiking network it converts to under the simulation it was
 // evaluated with, overridden by the simulation flags. docs/nir.md has the mapping and what it loses.
 
-import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { checkSettings, findSetting, simulationOf, type Namer } from "../job/spec.js";
 import { decodeModelFile } from "../models/file.js";
 import { toNir } from "../nir/export.js";
 import { writeNir } from "../nir/hdf5.js";
 import { helpText, parseFlags, UsageError, type FlagSpec } from "./args.js";
-import { checkWritable, writeFileAtomic } from "./files.js";
+import { checkWritable, readInput, writeFileAtomic } from "./files.js";
 import { emitResult, info, jsonFlag, provenance } from "./report.js";
 import { givenSettings, settingFlags, withFlags } from "./settings.js";
 import { startRuntime, threadsFlag } from "./threads.js";
@@ -44,12 +43,7 @@ export async function exportCommand(argv: string[]): Promise<void> {
   const out = f.out;
   if (resolve(out) === resolve(file)) throw new UsageError(`--out: ${out} is the model file being exported; give another file`);
   await checkWritable(out, "--out");
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(file);
-  } catch (error) {
-    throw new UsageError(`cannot read model file ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
+  const bytes = await readInput(file, "model file");
   // Only simulation settings are flags here, and they all apply: the network spikes.
   const given = givenSettings(f, ["simulation"]);
   withFlags(() => checkSettings(given, { activation: "softlif", spiking: true }));

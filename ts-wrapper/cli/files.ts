@@ -2,10 +2,19 @@
 // when the output cannot be written or will not fit.
 
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
-import { access, constants, stat, statfs } from "node:fs/promises";
+import { access, constants, readFile, stat, statfs } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { UsageError } from "./args.js";
 import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from "../training/checkpoint.js";
+
+/** A file the command reads (`what`: "model file", "NIR file"), or a usage error naming it. */
+export async function readInput(file: string, what: string): Promise<Uint8Array> {
+  try {
+    return await readFile(file);
+  } catch (error) {
+    throw new UsageError(`cannot read ${what} ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+}
 
 /** Fail early (before any training) when `file`'s directory cannot take it. */
 export async function checkWritable(file: string, flag: string): Promise<void> {

@@ -2,13 +2,12 @@
 // network whose conversion it is and the simulation that runs it, which `eval --spiking` then
 // takes as its defaults. docs/nir.md has the mapping; what is only approximate is reported.
 
-import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { encodeModel } from "../models/file.js";
 import { readNir } from "../nir/hdf5.js";
 import { fromNir } from "../nir/import.js";
 import { helpText, parseFlags, UsageError, type FlagSpec } from "./args.js";
-import { checkWritable, writeFileAtomic } from "./files.js";
+import { checkWritable, readInput, writeFileAtomic } from "./files.js";
 import { emitResult, info, jsonFlag, provenance } from "./report.js";
 import { startRuntime, threadsFlag } from "./threads.js";
 
@@ -27,12 +26,7 @@ export async function importCommand(argv: string[]): Promise<void> {
   const file = f._[0];
   if (resolve(f.out) === resolve(file)) throw new UsageError(`--out: ${f.out} is the NIR file being imported; give another file`);
   await checkWritable(f.out, "--out");
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(file);
-  } catch (error) {
-    throw new UsageError(`cannot read NIR file ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
+  const bytes = await readInput(file, "NIR file");
   const rt = await startRuntime(f.threads);
   const { model, simulation, approximations } = fromNir(await readNir(bytes, file), file, rt);
   for (const line of approximations) info(`approximation: ${line}`);
