@@ -37,6 +37,7 @@ export { poissonSpikesRows } from "./encode";
 export { lowpassStep, alphaStep } from "./synapse";
 export { propagateSpikes, propagateSpikesConv, spikingConvWorkBytes, neuronCurrent, recordSpikes } from "./snn";
 export { snnSteps } from "./simulate";
+export { fixedPointInput, fixedPointStep } from "./fixed";
 export { rngSeed, rngNextU32, rngUniform, rngNormal, rngPermutation } from "./rng";
 
 export { setThreadScratch } from "./thread";

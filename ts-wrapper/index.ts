@@ -39,3 +39,4 @@ export { fromNir, type NirImport } from "./nir/import.js";
 export { normalizeForSpiking, type NormalizeOptions, type Normalized } from "./models/normalize.js";
 export { isHdf5, readNir, writeNir } from "./nir/hdf5.js";
 export { NIR_VERSION, type NirGraph, type NirNode, type NirTensor, type NirValue } from "./nir/graph.js";
+export { FixedPointSNN, QUANTIZATIONS, FIXED_THRESHOLD, type Quantization } from "./models/fixed-point.js";

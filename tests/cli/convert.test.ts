@@ -44,6 +44,25 @@ describe("convert", () => {
     expect(exported.stderr).not.toMatch(/refractory/);
   }, 60_000);
 
+  it("eval --spiking --quantize runs a soft-LIF network in fixed point, refuses the IF network and --quantize alone", async () => {
+    const snn = join(fx.tmp, "snn-q.safetensors");
+    const trained = await runCli(["train", "--model", "snn", "--data-dir", fx.data, "--layers", "64,24,10", "--batch-size", "16", "--optimizer", "adam", "--lr", "0.01", "--epochs", "6", "--validation", "0", "--time", "0.1", "--out", snn]);
+    expect(trained.code, trained.stderr).toBe(0);
+    const float = lastJson(await runCli(["eval", snn, "--data-dir", fx.data, "--spiking", "--time", "0.2", "--json"]));
+    const fixed = lastJson(await runCli(["eval", snn, "--data-dir", fx.data, "--spiking", "--time", "0.2", "--quantize", "int8-channel", "--json"]));
+    expect(fixed.spiking.quantization).toBe("int8-channel");
+    expect(float.spiking.quantization).toBeUndefined();
+    expect(fixed.spiking.accuracy).toBeGreaterThan(float.spiking.accuracy - 0.1);
+    const out = join(fx.tmp, "if-q.safetensors");
+    expect((await runCli(["convert", relu, "--data-dir", fx.data, "--out", out])).code).toBe(0);
+    const ifq = await runCli(["eval", out, "--data-dir", fx.data, "--spiking", "--quantize", "int8"]);
+    expect(ifq.code).toBe(2);
+    expect(why(ifq)).toMatch(/^bioplausible: --quantize: fixed point steps the membrane by a 16-bit fraction .* τ_RC is too long/);
+    const alone = await runCli(["eval", snn, "--data-dir", fx.data, "--quantize", "int8"]);
+    expect(alone.code).toBe(2);
+    expect(why(alone)).toMatch(/^bioplausible: --quantize: only with --spiking/);
+  }, 90_000);
+
   it("refuses what is no ReLU network, and bad flags, naming them", async () => {
     const out = join(fx.tmp, "no.safetensors");
     const t = await runCli(["convert", tanh, "--data-dir", fx.data, "--out", out]);

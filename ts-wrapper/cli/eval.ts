@@ -9,6 +9,7 @@ import { decodeModelFile, type FileKind } from "../models/file.js";
 import type { MLP } from "../models/mlp.js";
 import { isHdf5, readNir } from "../nir/hdf5.js";
 import { fromNir } from "../nir/import.js";
+import { QUANTIZATIONS, type Quantization } from "../models/fixed-point.js";
 import { OUTPUT_LOSSES } from "../ops/loss.js";
 import { readInput } from "./files.js";
 import { helpText, parseFlags, UsageError, type FlagSpec } from "./args.js";
@@ -25,6 +26,7 @@ export const evalFlags = {
   "batch-size": { type: "int", min: 1, default: 1000, help: "samples per forward pass" },
   "output-loss": { type: "string", choices: OUTPUT_LOSSES, default: "ce", help: "loss to report" },
   limit: { type: "int", min: 1, help: "evaluate the first N samples only" },
+  quantize: { type: "string", choices: QUANTIZATIONS, help: "with --spiking: simulate in fixed point, int8 weights (one scale per layer, or per output neuron with int8-channel) and integer currents and membranes" },
   ...settingFlags(["simulation"], { spiking: "simulate the model as a spiking LIF network (its hidden activations must be softlif); a spiking model file's own simulation settings are the defaults" }),
   ...threadsFlag,
   ...jsonFlag,
@@ -77,7 +79,8 @@ export async function evalCommand(argv: string[]): Promise<void> {
   const result = evaluate(model, data, { batchSize: f.batchSize, outputLoss: f.outputLoss });
   const seconds = (performance.now() - started) / 1000;
   const rate = `${f.split} accuracy ${percent(result.accuracy)} (${Math.round(result.accuracy * result.count)}/${result.count}), loss ${result.loss.toFixed(4)}`;
-  const spiking = simulation ? runSpiking(model, data, simulation) : undefined;
+  if (f.quantize && !simulation) throw new UsageError("--quantize: only with --spiking (it simulates the spiking network in fixed point)");
+  const spiking = simulation ? runSpiking(model, data, simulation, f.quantize as Quantization | undefined) : undefined;
   emitResult(f.json, {
     command: "eval", model: file, kind: decoded.kind, ...(nir ? { format: "nir", approximations } : {}), dataset: f.dataset, split: f.split, accuracy: result.accuracy,
     loss: result.loss, count: result.count, confusion: result.confusion, seconds, params_sha256: await model.params.sha256(),

@@ -86,7 +86,7 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 /** Library options that are no job setting, as the flags that give them (toNir's, through export). */
-const LIBRARY_OPTIONS: Record<string, string> = { dropRefractory: "--drop-refractory" };
+const LIBRARY_OPTIONS: Record<string, string> = { dropRefractory: "--drop-refractory", quantize: "--quantize" };
 
 /** A library error in the command line's words: an option as its flag, a divergence with what to lower. */
 function worded(error: unknown): unknown {

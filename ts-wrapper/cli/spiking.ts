@@ -6,6 +6,7 @@ import { answerCost } from "../evaluation/energy.js";
 import { evaluateSpiking, type SpikingRecord } from "../evaluation/spiking.js";
 import { compact } from "../report/format.js";
 import type { MLP } from "../models/mlp.js";
+import type { Quantization } from "../models/fixed-point.js";
 import type { Simulation } from "../models/snn.js";
 import { Progress } from "./progress.js";
 import { info, percent } from "./report.js";
@@ -32,14 +33,14 @@ export function describeSimulation(count: number, sim: Simulation): string {
 }
 
 /** Convert a soft-LIF network, simulate `data` with a progress bar, report as it goes. */
-export function runSpiking(mlp: MLP, data: Dataset, sim: Simulation): SpikingRecord {
-  info(describeSimulation(data.count, sim));
+export function runSpiking(mlp: MLP, data: Dataset, sim: Simulation, quantization?: Quantization): SpikingRecord {
+  info(`${describeSimulation(data.count, sim)}${quantization ? `, fixed point (${quantization} weights, integer state)` : ""}`);
   const progress = new Progress({ label: "spiking", total: data.count, unit: "samples" });
   let done = 0;
   const record = evaluateSpiking(mlp, data, sim, (n) => {
     progress.tick(n - done);
     done = n;
-  });
+  }, quantization);
   progress.done();
   info(`firing rates (Hz, input first): ${record.firing_rates_hz.map((r) => r.toFixed(1)).join(", ")}`);
   return record;

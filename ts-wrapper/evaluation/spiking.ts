@@ -4,6 +4,7 @@
 
 import type { Dataset } from "../datasets/dataset.js";
 import type { MLP } from "../models/mlp.js";
+import { FixedPointSNN, type Quantization } from "../models/fixed-point.js";
 import { resolveSimulation, SNN, type SimulationOptions } from "../models/snn.js";
 import { energyNj, multiplyAccumulates, OPERATION_ENERGY } from "./energy.js";
 
@@ -42,6 +43,8 @@ export interface SpikingRecord {
   images_per_s: number;
   /** Test samples simulated. */
   count: number;
+  /** Present when the network ran in fixed point (models/fixed-point.ts): int8 or int8-channel. */
+  quantization?: Quantization;
 }
 
 /** Milliseconds as a key: 0.2 s → "200", 0.0005 s → "0.5". */
@@ -49,12 +52,15 @@ export function millisecondsKey(seconds: number): string {
   return String(Math.round(seconds * 1e6) / 1e3);
 }
 
-export function evaluateSpiking(mlp: MLP, data: Dataset, options: SimulationOptions, onBatch?: (done: number) => void): SpikingRecord {
-  const snn = SNN.fromMLP(mlp);
+/** `quantization`: simulate the network in fixed point instead (int8 weights, integer state). */
+export function evaluateSpiking(mlp: MLP, data: Dataset, options: SimulationOptions, onBatch?: (done: number) => void, quantization?: Quantization): SpikingRecord {
+  const snn = quantization ? new FixedPointSNN(mlp, quantization, options) : SNN.fromMLP(mlp);
   try {
-    const sim = resolveSimulation(options, snn.neuron);
+    const sim = resolveSimulation(options, mlp.config.neuron!);
     const started = performance.now();
-    const run = snn.simulate(data.images, data.count, sim, onBatch);
+    const run = snn instanceof FixedPointSNN
+      ? snn.simulate(data.images, data.count, { readoutTimes: sim.readoutTimes, seed: sim.seed, batchSize: sim.batchSize, time: sim.time }, onBatch)
+      : snn.simulate(data.images, data.count, sim, onBatch);
     const seconds = (performance.now() - started) / 1000;
     const perSample = (v: number) => (data.count ? v / data.count : 0);
     const macs = multiplyAccumulates(mlp);
@@ -83,6 +89,7 @@ export function evaluateSpiking(mlp: MLP, data: Dataset, options: SimulationOpti
       },
       firing_rates_hz: run.firingRates,
       events: run.events, seconds, images_per_s: seconds > 0 ? data.count / seconds : 0, count: data.count,
+      ...(quantization ? { quantization } : {}),
     };
   } finally {
     snn.free();

@@ -381,34 +381,39 @@ export class SNN {
     }
   }
 
-  /** Each row's class by the readout (its keys in order, each deciding only ties of the one before), −1 for a tie left. */
   private readout(countsM: Matrix, firstM: Matrix, driveM: Matrix, B: number, readout: Readout): Int32Array {
-    const counts = countsM.view(), first = firstM.view(), drive = driveM.view();
-    // Larger is better for every key: an earlier first spike is a larger −time.
-    const early = (i: number) => -first[i];
-    const keys = {
-      count: [(i: number) => counts[i], early],
-      "first-spike": [early, (i: number) => counts[i]],
-      integrate: [(i: number) => drive[i]],
-      "count-current": [(i: number) => counts[i], (i: number) => drive[i]],
-    }[readout];
-    const compare = (i: number, j: number) => {
-      for (const key of keys) if (key(i) !== key(j)) return key(i) > key(j) ? 1 : -1;
-      return 0;
-    };
-    const k = this.outputs;
-    const classes = new Int32Array(B);
-    for (let b = 0; b < B; b++) {
-      let best = b * k, tied = false;
-      for (let i = b * k + 1; i < (b + 1) * k; i++) {
-        const order = compare(i, best);
-        if (order > 0) [best, tied] = [i, false];
-        else if (order === 0) tied = true;
-      }
-      classes[b] = tied ? -1 : best - b * k;
-    }
-    return classes;
+    return classesOf(countsM.view(), firstM.view(), driveM.view(), B, this.outputs, readout);
   }
+}
+
+/**
+ * Each of B rows' class by the readout from its k outputs' spike counts, first spike times and
+ * summed current (its keys in order, each deciding only ties of the one before), −1 for a tie left.
+ */
+export function classesOf(counts: Float32Array, first: Float32Array, drive: Float32Array, B: number, k: number, readout: Readout): Int32Array {
+  // Larger is better for every key: an earlier first spike is a larger −time.
+  const early = (i: number) => -first[i];
+  const keys = {
+    count: [(i: number) => counts[i], early],
+    "first-spike": [early, (i: number) => counts[i]],
+    integrate: [(i: number) => drive[i]],
+    "count-current": [(i: number) => counts[i], (i: number) => drive[i]],
+  }[readout];
+  const compare = (i: number, j: number) => {
+    for (const key of keys) if (key(i) !== key(j)) return key(i) > key(j) ? 1 : -1;
+    return 0;
+  };
+  const classes = new Int32Array(B);
+  for (let b = 0; b < B; b++) {
+    let best = b * k, tied = false;
+    for (let i = b * k + 1; i < (b + 1) * k; i++) {
+      const order = compare(i, best);
+      if (order > 0) [best, tied] = [i, false];
+      else if (order === 0) tied = true;
+    }
+    classes[b] = tied ? -1 : best - b * k;
+  }
+  return classes;
 }
 
 // A convolution's weights for the event kernel: W [O, C·K²] transposed to [C·K², O], and the bias

@@ -201,3 +201,20 @@ export class SimulationTable {
     return { spikes: sums.slice(0, L + 1), synapticOperations: sums.slice(L + 1) };
   }
 }
+
+/**
+ * A fixed-point layer's input sums (assembly/fixed.ts): acc = Σ x_i·q[i, :] per row, over the
+ * inputs that fired (`events`: x holds spikes, f32) or every input (x holds i32 pixels). Returns
+ * the inputs that fired.
+ */
+export function fixedPointInput(rows: number, nIn: number, nOut: number, x: Matrix | Bytes, events: boolean, q: Bytes, acc: Bytes): number {
+  return q.runtime.kernels.fixedPointInput(rows, nIn, nOut, x.ptr, events ? 1 : 0, q.ptr, acc.ptr);
+}
+
+/** One integer step of a fixed-point layer's rows from acc; spikes gets 1 where a neuron fired. Returns the spikes fired. */
+export function fixedPointStep(
+  rows: number, nOut: number, acc: Bytes, layer: { mult: Bytes; bias: Bytes; synK: number; memK: number; refSteps: number; floor: boolean },
+  state: { y: Bytes; v: Bytes; refractory: Bytes }, spikes: Matrix,
+): number {
+  return acc.runtime.kernels.fixedPointStep(rows, nOut, acc.ptr, layer.mult.ptr, layer.bias.ptr, layer.synK, layer.memK, layer.refSteps, layer.floor ? 1 : 0, state.y.ptr, state.v.ptr, state.refractory.ptr, spikes.ptr);
+}

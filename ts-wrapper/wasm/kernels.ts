@@ -42,6 +42,8 @@ export interface Kernels {
   pcResidual(n: number, y: Ptr, u: Ptr, e: Ptr): number;
   pcHalfSquares(n: number, e: Ptr): number;
   pcMove(n: number, gamma: number, g: Ptr, e: Ptr): void;
+  fixedPointInput(B: number, nIn: number, nOut: number, x: Ptr, events: number, q: Ptr, acc: Ptr): number;
+  fixedPointStep(B: number, nOut: number, acc: Ptr, mult: Ptr, bias: Ptr, synK: number, memK: number, refSteps: number, floor: number, y: Ptr, v: Ptr, refractory: Ptr, spikes: Ptr): number;
   lifStep(n: number, dt: number, tauRc: number, tRef: number, current: Ptr, voltage: Ptr, refractory: Ptr, spikes: Ptr, amplitude: number, floor: number): number;
   lifRate(n: number, tauRc: number, tRef: number, j: Ptr, out: Ptr): void;
   poissonSpikesRows(g: Ptr, B: number, n: number, x: Ptr, dt: number, period: number, amplitude: number, out: Ptr): number;
@@ -70,7 +72,7 @@ export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
   "batchNorm2dTrain", "batchNorm2dInfer", "batchNorm2dBackward", "conv2dWorkBytes", "conv2dForward", "conv2dInputGrad", "conv2dWeightGrad",
   "avgPoolForward", "avgPoolBackward", "maxPoolForward", "maxPoolBackward",
   "sgdStep", "adamStep", "pcStep", "pcValues", "pcRepredict", "pcResidual", "pcHalfSquares", "pcMove", "lifStep", "lifRate", "poissonSpikesRows", "lowpassStep", "alphaStep",
-  "propagateSpikes", "propagateSpikesConv", "spikingConvWorkBytes", "neuronCurrent", "recordSpikes", "snnSteps", "rngSeed", "rngNextU32", "rngUniform", "rngNormal", "rngPermutation",
+  "propagateSpikes", "propagateSpikesConv", "spikingConvWorkBytes", "neuronCurrent", "recordSpikes", "snnSteps", "fixedPointInput", "fixedPointStep", "rngSeed", "rngNextU32", "rngUniform", "rngNormal", "rngPermutation",
   "threadScratchBytes", "setThreadScratch", "heapBase",
 ];
 
