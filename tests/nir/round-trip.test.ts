@@ -107,3 +107,32 @@ describe("export → NIR file → import", () => {
     }
   });
 });
+
+describe("a quantised export", () => {
+  it.each(["int8", "int8-channel"] as const)("%s: the weights are scale·q, the scales in the metadata, and they come back as such", async (quantize) => {
+    const { FixedPointSNN } = await import("../../ts-wrapper/index.js");
+    const mlp = network({ layers: [12, 8, 4] }, NIR_NEURON, 3);
+    const fixed = new FixedPointSNN(mlp, quantize);
+    try {
+      const simulation = resolveSimulation({}, NIR_NEURON);
+      const { graph, warnings } = toNir(mlp, simulation, { quantize });
+      expect(warnings.join(" ")).toMatch(/int8 .* scale·q/);
+      const meta = JSON.parse(graph.metadata.bioplausible);
+      expect(meta.quantization.kind).toBe(quantize);
+      const back = fromNir(await readNir(await writeNir(graph), "q.nir"), "q.nir", rt);
+      try {
+        back.model.linearLayers.forEach((layer, l) => {
+          const { q, scale } = fixed.weights(l);
+          expect(meta.quantization.scales[l]).toEqual(quantize === "int8" ? [scale[0]] : Array.from(scale));
+          const cols = q.length / scale.length;
+          expect(Array.from(back.model.params.view(layer.weight))).toEqual(Array.from(q, (v, i) => Math.fround(v * scale[Math.floor(i / cols)])));
+        });
+      } finally {
+        back.model.free();
+      }
+    } finally {
+      fixed.free();
+      mlp.free();
+    }
+  });
+});

@@ -5,6 +5,7 @@
 import { resolve } from "node:path";
 import { checkSettings, findSetting, simulationOf, type Namer } from "../job/spec.js";
 import { decodeModelFile } from "../models/file.js";
+import { QUANTIZATIONS, type Quantization } from "../models/fixed-point.js";
 import { toNir } from "../nir/export.js";
 import { writeNir } from "../nir/hdf5.js";
 import { helpText, parseFlags, UsageError, type FlagSpec } from "./args.js";
@@ -23,6 +24,7 @@ const simulationFlags = Object.fromEntries(Object.entries(settingFlags(["simulat
 export const exportFlags = {
   format: { type: "string", choices: ["nir"], default: "nir", help: "file format: nir, the Neuromorphic Intermediate Representation (HDF5)" },
   out: { type: "string", required: true, help: "write the exported network to this file (.nir)" },
+  quantize: { type: "string", choices: QUANTIZATIONS, help: "export int8 weights (one scale per layer, or per output neuron with int8-channel), written as scale·q with the scales in the graph's metadata" },
   "drop-refractory": { type: "boolean", help: "export a network with a refractory period without it (NIR's neurons have none; the network then fires faster)" },
   ...simulationFlags,
   ...threadsFlag,
@@ -61,9 +63,9 @@ export async function exportCommand(argv: string[]): Promise<void> {
     : {};
   const simulation = withFlags(() => simulationOf({ ...recorded, ...given }, neuron));
   // toNir's options as flags; what it refuses of the network itself (max pooling), as the file's.
-  const names: Record<string, string> = { dropRefractory: "--drop-refractory", synapse: "--synapse" };
+  const names: Record<string, string> = { dropRefractory: "--drop-refractory", synapse: "--synapse", quantize: "--quantize", readout: "--readout" };
   const namer: Namer = (key) => names[key] ?? (findSetting(key) ? `--${findSetting(key)!.flag}` : file);
-  const { graph, warnings } = withFlags(() => toNir(model, simulation, { dropRefractory: f.dropRefractory }), namer);
+  const { graph, warnings } = withFlags(() => toNir(model, simulation, { dropRefractory: f.dropRefractory, ...(f.quantize ? { quantize: f.quantize as Quantization } : {}) }), namer);
   for (const warning of warnings) info(`warning: ${warning}`);
   const nir = await writeNir(graph);
   writeFileAtomic(out, nir);

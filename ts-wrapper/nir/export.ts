@@ -13,6 +13,7 @@
 
 import { OptionError } from "../errors.js";
 import { Conv2d, Linear, Pool2d } from "../layers/index.js";
+import { FixedPointSNN, type Quantization } from "../models/fixed-point.js";
 import { fusedLinearLayers } from "../models/fuse.js";
 import type { MLP } from "../models/mlp.js";
 import type { Simulation } from "../models/snn.js";
@@ -34,6 +35,11 @@ export interface NirMetadata {
   /** The refractory period the network was trained with (NIR's neurons have none). */
   trainedTRef: number;
   simulation: Pick<Simulation, "encoding" | "poissonPeriod" | "readout" | "time" | "dt">;
+  /**
+   * With a quantised export: the weights written are s·q, and here are the int8 q's scales, one
+   * per weight layer (one value, or one per output neuron with int8-channel).
+   */
+  quantization?: { kind: Quantization; scales: number[][] };
 }
 
 export interface NirExport {
@@ -47,7 +53,7 @@ export interface NirExport {
  * refractory period and no voltage floor: a network with t_ref > 0 is refused unless
  * `dropRefractory`, and the warnings say what changed.
  */
-export function toNir(mlp: MLP, sim: Simulation, options: { dropRefractory?: boolean } = {}): NirExport {
+export function toNir(mlp: MLP, sim: Simulation, options: { dropRefractory?: boolean; quantize?: Quantization } = {}): NirExport {
   const { neuron, activations } = mlp.config;
   activations.forEach((a, i) => {
     if (a !== "softlif") throw new OptionError("activation", `hidden layer ${i + 1} has activation "${a}"; only a network whose hidden activations are all "softlif" exports as spiking neurons`);
@@ -64,6 +70,22 @@ export function toNir(mlp: MLP, sim: Simulation, options: { dropRefractory?: boo
   if (neuron.voltageFloor !== false) warnings.push("the voltage floor at 0 is dropped: NIR's neurons charge negative under negative current");
 
   const fused = fusedLinearLayers(mlp);
+  let scales: number[][] | undefined;
+  if (options.quantize) {
+    // The int8 weights as the fixed-point network has them, written as s·q.
+    const fixed = new FixedPointSNN(mlp, options.quantize, sim);
+    try {
+      scales = fused.map((layer, l) => {
+        const { q, scale } = fixed.weights(l);
+        const cols = q.length / scale.length;
+        layer.weight = Float32Array.from(q, (v, i) => v * scale[Math.floor(i / cols)]);
+        return options.quantize === "int8" ? [scale[0]] : Array.from(scale);
+      });
+    } finally {
+      fixed.free();
+    }
+    warnings.push(`the weights are int8 (${options.quantize}): written as scale·q, the scales in the graph's metadata; a reader simulates them in float`);
+  }
   const nodes: Record<string, NirNode> = { input: { type: "Input", params: { shape: tensor(mlp.inputShape) } } };
   const edges: [string, string][] = [];
   let last = "input";
@@ -124,6 +146,7 @@ export function toNir(mlp: MLP, sim: Simulation, options: { dropRefractory?: boo
   const metadata: NirMetadata = {
     format: "bioplausible", version: VERSION, amplitude: neuron.amplitude, gain: neuron.gain, smoothing: neuron.smoothing, trainedTRef: neuron.tRef,
     simulation: { encoding: sim.encoding, poissonPeriod: sim.poissonPeriod, readout: sim.readout, time: sim.time, dt: sim.dt },
+    ...(options.quantize ? { quantization: { kind: options.quantize, scales: scales! } } : {}),
   };
   return { graph: { nodes, edges, metadata: { [METADATA_KEY]: JSON.stringify(metadata) } }, warnings };
 }
