@@ -33,7 +33,7 @@ export { runComparison } from "./experiment/compare.js";
 export { summarize, pairedDifference, type SeedSummary } from "./experiment/stats.js";
 export type { CompareResults, RowResult, SpikingRecord, EpochRecord, RateCurves, Raster, WeightDifference } from "./experiment/results.js";
 export { evaluateSpiking } from "./evaluation/spiking.js";
-export { OPERATION_ENERGY, multiplyAccumulates } from "./evaluation/energy.js";
+export { OPERATION_ENERGY, INTEGER_ENERGY, multiplyAccumulates } from "./evaluation/energy.js";
 export { toNir, type NirExport, type NirMetadata } from "./nir/export.js";
 export { fromNir, type NirImport } from "./nir/import.js";
 export { normalizeForSpiking, type NormalizeOptions, type Normalized } from "./models/normalize.js";

@@ -76,3 +76,29 @@ describe("the spiking record's costs", () => {
     }
   });
 });
+
+describe("a fixed-point run's costs", () => {
+  it("counts its operations at Horowitz's integer energies: 0.1 pJ an int32 add, 0.3 pJ an int8 product and its add", async () => {
+    const { FixedPointSNN, INTEGER_ENERGY } = await import("../../ts-wrapper/index.js");
+    const layers = [12, 16, 5];
+    const mlp = new MLP({ layers, activation: "softlif", seed: 4, runtime: rt });
+    const set = data(30, 12, 5, 9);
+    const options = { time: 0.05, encoding: "current" as const, readoutTimes: [0.02, 0.05] };
+    const fixed = new FixedPointSNN(mlp, "int8", options);
+    try {
+      const record = evaluateSpiking(mlp, set, options, undefined, "int8");
+      const run = fixed.simulate(set.images, set.count, options);
+      expect(record.quantization).toBe("int8");
+      expect([record.energy_nj.add_pj, record.energy_nj.mac_pj, record.energy_nj.source]).toEqual([0.1, 0.3, INTEGER_ENERGY.source]);
+      // The rate network stays at 32-bit float's energies.
+      expect(record.energy_nj.rate).toBeCloseTo((12 * 16 + 16 * 5) * 4.6 / 1000, 12);
+      run.readoutTimes.forEach((t, k) => {
+        const ops = run.synapticOperations[k].reduce((a, b) => a + b, 0) / set.count;
+        expect(record.energy_nj.spiking_by_time_ms[String(t * 1000)]).toBeCloseTo((ops * 0.1 + 12 * 16 * 0.3) / 1000, 12);
+      });
+    } finally {
+      fixed.free();
+      mlp.free();
+    }
+  });
+});

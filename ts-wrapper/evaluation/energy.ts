@@ -11,14 +11,23 @@ import type { MLP } from "../models/mlp.js";
 /** Energy per operation in picojoules, and where the figures come from. */
 export const OPERATION_ENERGY = { source: "Horowitz, ISSCC 2014: 45 nm, 32-bit float", addPj: 0.9, macPj: 4.6 } as const;
 
+/**
+ * The same source's integer figures, for a fixed-point network (models/fixed-point.ts): a synaptic
+ * operation adds an int8 weight into an int32 sum, a 32-bit integer add (0.1 pJ); with current
+ * input the first layer's int8 × 8-bit pixel products are 8-bit multiplies (0.2 pJ) and 32-bit adds.
+ */
+export const INTEGER_ENERGY = { source: "Horowitz, ISSCC 2014: 45 nm, int8 weights into 32-bit integer sums", addPj: 0.1, macPj: 0.3 } as const;
+
+export type OperationEnergy = { source: string; addPj: number; macPj: number };
+
 /** The rate network's multiply-accumulates per sample, per weight layer (Linear or Conv2d: outputs × fan-in). */
 export function multiplyAccumulates(mlp: MLP): number[] {
   return mlp.linearLayers.map((layer) => layer.outputs * layer.fanIn);
 }
 
-/** Nanojoules for `accumulates` adds and `macs` multiply-accumulates. */
-export function energyNj(accumulates: number, macs: number): number {
-  return (accumulates * OPERATION_ENERGY.addPj + macs * OPERATION_ENERGY.macPj) / 1000;
+/** Nanojoules for `accumulates` adds and `macs` multiply-accumulates (by default at 32-bit float's energies). */
+export function energyNj(accumulates: number, macs: number, energy: OperationEnergy = OPERATION_ENERGY): number {
+  return (accumulates * energy.addPj + macs * energy.macPj) / 1000;
 }
 
 /** The figures of a spiking record (evaluation/spiking.ts) that answerCost reads; absent in records older than them. */

@@ -6,7 +6,7 @@ import type { Dataset } from "../datasets/dataset.js";
 import type { MLP } from "../models/mlp.js";
 import { FixedPointSNN, type Quantization } from "../models/fixed-point.js";
 import { resolveSimulation, SNN, type SimulationOptions } from "../models/snn.js";
-import { energyNj, multiplyAccumulates, OPERATION_ENERGY } from "./energy.js";
+import { energyNj, INTEGER_ENERGY, multiplyAccumulates, OPERATION_ENERGY } from "./energy.js";
 
 /** The spiking evaluation of a converted network, as results record it (snake_case keys). */
 export interface SpikingRecord {
@@ -33,7 +33,8 @@ export interface SpikingRecord {
   /**
    * Estimated arithmetic energy per sample in nJ (energy.ts): the spiking network's at each readout
    * time (an add per synaptic operation; with current input, the first layer's W·x as multiply-
-   * accumulates once), and the rate network's.
+   * accumulates once), and the rate network's (always 32-bit float). A fixed-point run counts its
+   * own operations at integer energies (INTEGER_ENERGY), as `source`, `add_pj` and `mac_pj` say.
    */
   energy_nj: { source: string; add_pj: number; mac_pj: number; spiking_by_time_ms: Record<string, number>; rate: number };
   /** Mean firing rate (Hz) per layer, input first (0 for current input). */
@@ -65,6 +66,7 @@ export function evaluateSpiking(mlp: MLP, data: Dataset, options: SimulationOpti
     const perSample = (v: number) => (data.count ? v / data.count : 0);
     const macs = multiplyAccumulates(mlp);
     const inputMacs = sim.encoding === "current" ? macs[0] : 0;
+    const ops = quantization ? INTEGER_ENERGY : OPERATION_ENERGY;
     const accuracy_by_time_ms: Record<string, number> = {};
     const unresolved_by_time_ms: Record<string, number> = {};
     const synaptic_operations_by_time_ms: Record<string, number[]> = {};
@@ -76,7 +78,7 @@ export function evaluateSpiking(mlp: MLP, data: Dataset, options: SimulationOpti
       accuracy_by_time_ms[key] = perSample(correct);
       unresolved_by_time_ms[key] = perSample(run.unresolved[k]);
       synaptic_operations_by_time_ms[key] = run.synapticOperations[k].map(perSample);
-      spiking_by_time_ms[key] = energyNj(synaptic_operations_by_time_ms[key].reduce((a, b) => a + b, 0), inputMacs);
+      spiking_by_time_ms[key] = energyNj(synaptic_operations_by_time_ms[key].reduce((a, b) => a + b, 0), inputMacs, ops);
     });
     return {
       time: sim.time, dt: sim.dt, encoding: sim.encoding, readout: sim.readout, synapse: sim.synapse, tau_s: sim.tauS, spike_seed: sim.seed,
@@ -84,7 +86,7 @@ export function evaluateSpiking(mlp: MLP, data: Dataset, options: SimulationOpti
       accuracy_by_time_ms, accuracy: accuracy_by_time_ms[millisecondsKey(sim.time)] ?? 0, unresolved_by_time_ms,
       synaptic_operations_by_time_ms, rate_multiply_accumulates: macs,
       energy_nj: {
-        source: OPERATION_ENERGY.source, add_pj: OPERATION_ENERGY.addPj, mac_pj: OPERATION_ENERGY.macPj,
+        source: ops.source, add_pj: ops.addPj, mac_pj: ops.macPj,
         spiking_by_time_ms, rate: energyNj(0, macs.reduce((a, b) => a + b, 0)),
       },
       firing_rates_hz: run.firingRates,
