@@ -2,9 +2,10 @@
 // weights, int32 currents and int16 membranes, one simulation step in integer arithmetic only.
 // Voltages are in units of 2^-12 of the threshold (the threshold is 4096; int16 holds ±8
 // thresholds); a current u drives v as v ← v + ⌊(u − v)·K / 2^16⌋ with K = (1 − e^{−dt/τ})·2^16,
-// the exact exponential step of the float model for a current constant over the step, rounded
-// down. A spike resets v to 0 and holds it there for t_ref/dt whole steps. Every shift is an
-// arithmetic (floor) shift of an i64 product, so the result depends on nothing but the integers.
+// the exact exponential step of the float model for a current constant over the step, rounded to
+// nearest (half up: a floor would stall v up to 2^16/K units below its drive). A spike resets v to 0
+// and holds it there for t_ref/dt whole steps. Every product is an i64 and every shift arithmetic,
+// so the result depends on nothing but the integers.
 
 // @ts-ignore: decorator
 @inline const THRESHOLD: i32 = 4096;
@@ -12,6 +13,12 @@
 @inline const INT16_MAX: i64 = 32767;
 // @ts-ignore: decorator
 @inline const INT16_MIN: i64 = -32768;
+
+/** ⌊x/2^16 + 1/2⌋: a 16-bit fraction's product rounded to nearest. */
+@inline
+function round16(x: i64): i64 {
+  return (x + 32768) >> 16;
+}
 
 @inline
 function clamp32(x: i64): i32 {
@@ -52,8 +59,9 @@ export function fixedPointInput(B: i32, nIn: i32, nOut: i32, x: usize, events: b
 
 /**
  * One step of B rows of a fixed-point layer of nOut neurons from acc (fixedPointInput's sums):
- * the current u = ⌊acc·mult[o] / 2^16⌋ (mult: the current one unit of q brings, in 2^-12
- * thresholds, times 2^16), the synapse y ← y + ⌊(u − y)·synK / 2^16⌋ (synK = 65536: none),
+ * the current u = [acc·mult[o] / 2^16] (mult: the current one unit of q brings, in 2^-12
+ * thresholds, times 2^16), the synapse y ← y + [(u − y)·synK / 2^16] (synK = 65536: none; [·]
+ * rounds to nearest),
  * j = y + bias[o], then the membrane as above (floored at 0 when `floor`), saturated to int16.
  * spikes[b, o] becomes 1 where the neuron fired and 0 elsewhere; drive accumulates j (as f32, for
  * the readout's record). State: y, v, refractory (whole steps left). Returns the spikes fired.
@@ -67,9 +75,9 @@ export function fixedPointStep(
   for (let k: usize = 0; k < n; k++) {
     const o = <usize>(<i32>(k % <usize>nOut)) << 2;
     const p = k << 2;
-    const u = clamp32((<i64>load<i32>(acc + p) * <i64>load<i32>(mult + o)) >> 16);
+    const u = clamp32(round16(<i64>load<i32>(acc + p) * <i64>load<i32>(mult + o)));
     const y0 = load<i32>(y + p);
-    const y1 = clamp32(<i64>y0 + (((<i64>u - <i64>y0) * <i64>synK) >> 16));
+    const y1 = clamp32(<i64>y0 + round16((<i64>u - <i64>y0) * <i64>synK));
     store<i32>(y + p, y1);
     const j = <i64>y1 + <i64>load<i32>(bias + o);
     const r = load<i32>(refractory + p);
@@ -78,7 +86,7 @@ export function fixedPointStep(
       store<i32>(refractory + p, r - 1);
     } else {
       const v0 = <i64>load<i32>(v + p);
-      let v1 = v0 + (((j - v0) * <i64>memK) >> 16);
+      let v1 = v0 + round16((j - v0) * <i64>memK);
       if (floor && v1 < 0) v1 = 0;
       v1 = v1 > INT16_MAX ? INT16_MAX : v1 < INT16_MIN ? INT16_MIN : v1;
       if (v1 >= <i64>THRESHOLD) {

@@ -37,7 +37,7 @@ import { threadScratch } from "./thread";
 // @ts-ignore: decorator
 @inline
 function integrate4(
-  o: usize, current: usize, voltage: usize, refractory: usize, spikes: usize, dt: v128, fullStep: v128, floor: v128,
+  o: usize, current: usize, voltage: usize, refractory: usize, spikes: usize, dt: v128, fullStep: v128, floor: v128, restart: bool,
 ): i32 {
   const zero = f32x4.splat(0);
   const j = v128.load(current + o);
@@ -52,7 +52,12 @@ function integrate4(
   const notFull = f32x4.ne(delta, dt);
   const partial = v128.and(notFull, f32x4.ne(delta, zero));
   const e = v128.andnot(fullStep, notFull);
-  const v = f32x4.sub(v0, f32x4.mul(f32x4.sub(j, v0), e));
+  let v = f32x4.sub(v0, f32x4.mul(f32x4.sub(j, v0), e));
+  if (restart) {
+    // A crossing carried from the last step (v0 > 1 after its restart) fires now, whatever the
+    // current does: its voltage is kept above 1 for pass 4, which takes the crossing at the start.
+    v = v128.bitselect(f32x4.pmax(v, v0), v, f32x4.gt(v0, f32x4.splat(1)));
+  }
   const flagged = v128.or(f32x4.gt(v, f32x4.splat(1)), partial);
   // A lane that fired keeps v > 1: the floor (≤ 0) does not touch it; pmax(v, −Inf) is v.
   v128.store(voltage + o, v128.bitselect(v0, f32x4.pmax(v, floor), partial));
@@ -185,7 +190,7 @@ function stepChunk(
   for (let p = FLAGS(); p < FLAGS() + (words << 6); p += 16) v128.store(p, i8x16.splat(0));
   let flag = FLAGS();
   for (let o = begin; o < end; o += 16) {
-    store<u8>(flag++, integrate4(o, current, voltage, refractory, spikes, dt, fullStep, floor));
+    store<u8>(flag++, integrate4(o, current, voltage, refractory, spikes, dt, fullStep, floor, restart));
   }
   let np = 0, nf = 0;
   for (let w: usize = 0; w < words; w++) {

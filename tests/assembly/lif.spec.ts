@@ -96,6 +96,16 @@ describe("lifStep: one step is the exact exponential", () => {
     }
     // The non-firing one followed the exponential for the three whole steps.
     expectClose(getD(V, 1), 0.5 - 0.5 * Math.exp(-0.15), 16 * U, "non-firing voltage", 1);
+    // A crossing carried into a step fires in it even if the current turns negative: j = −1000 now,
+    // the neuron fires at the step's start and integrates from 0 toward −1000 for the whole step.
+    fillValue(J, n, -1000);
+    setF(J, 1, 0.5);
+    expect<i32>(lifStep(n, 0.001, 0.02, 0, J, V, R, S, 1, -Infinity)).toBe(4, "the carried crossings fire");
+    for (let i = 0; i < n; i++) {
+      if (i == 1) continue;
+      expectClose(getD(V, i), -1000 * (1 - Math.exp(-0.05)), 1e-3, "from 0 toward −1000 for dt", i);
+    }
+    expect<i32>(lifStep(n, 0.001, 0.02, 0, J, V, R, S, 1, -Infinity)).toBe(0, "and then none");
     free(J); free(V); free(R); free(S);
   });
 

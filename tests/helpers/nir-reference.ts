@@ -104,10 +104,12 @@ export function simulateNir64(
           for (let o = 0; o < n; o++) {
             const j = (R[o] * st.I[o] + leak[o]) / theta[o];
             const v = j + (st.v[o] - j) * Math.exp(-dt / tau[o]);
-            if (v > 1) {
+            // A crossing carried from the last step (v began above 1) fires at this step's start.
+            const carried = st.v[o] > 1;
+            if (v > 1 || carried) {
               // The crossing was s before the step's end (at its start if v began above 1); from
               // there the neuron integrates again from 0.
-              const s = j > v ? Math.min(dt, tau[o] * Math.log((j - 1) / (j - v))) : dt;
+              const s = !carried && j > v ? Math.min(dt, tau[o] * Math.log((j - 1) / (j - v))) : dt;
               st.v[o] = j * (1 - Math.exp(-s / tau[o]));
               spikes[o] = 1 / dt;
             } else {

@@ -26,10 +26,15 @@ function network(layers: number[], seed: number): MLP {
   return mlp;
 }
 
-/** The integer model of docs/spiking.md "Fixed point", one scalar at a time, with current input. */
-function reference(fp: FixedPointSNN, x: Float32Array, count: number, steps: number): number[] {
+/**
+ * The integer model of docs/spiking.md "Fixed point", one scalar at a time, with current input
+ * (whose first layer is not filtered), its constants from the documented formulas.
+ */
+function reference(fp: FixedPointSNN, x: Float32Array, count: number, steps: number, synapse: "lowpass" | "none"): number[] {
   const L = fp.layers.length - 1;
-  const { synK, memK, refSteps, floor } = fp.constants();
+  const dt = 0.001, fraction = (tau: number) => Math.round((1 - Math.exp(-dt / tau)) * 65536);
+  const memK = fraction(NEURON.tauRc), refSteps = Math.round(NEURON.tRef / dt), floor = true;
+  const synKOf = (l: number) => (synapse === "none" || l === 0 ? 65536 : fraction(0.005));
   const layers = Array.from({ length: L }, (_, l) => {
     const { q, scale } = fp.weights(l);
     const [nIn, nOut] = [fp.layers[l], fp.layers[l + 1]];
@@ -41,7 +46,8 @@ function reference(fp: FixedPointSNN, x: Float32Array, count: number, steps: num
       bias: Array.from(bias, (b) => Math.round(NEURON.gain * b * FIXED_THRESHOLD)),
     };
   });
-  const shift = (a: number) => Math.floor(a / 65536);
+  // Products of 16-bit fractions, rounded to nearest (half up).
+  const shift = (a: number) => Math.floor((a + 32768) / 65536);
   const counts: number[] = [];
   for (let r = 0; r < count; r++) {
     const st = layers.map(({ nOut }) => ({ y: new Array(nOut).fill(0), v: new Array(nOut).fill(0), ref: new Array(nOut).fill(0), s: new Array(nOut).fill(0) }));
@@ -54,7 +60,7 @@ function reference(fp: FixedPointSNN, x: Float32Array, count: number, steps: num
         const acc = l === 0 ? acc0 : Array.from({ length: layer.nOut }, (_, o) => st[l - 1].s.reduce((sum, fired, i) => sum + (fired ? layer.q[o * layer.nIn + i] : 0), 0));
         for (let o = 0; o < layer.nOut; o++) {
           const u = shift(acc[o] * layer.mult[o]);
-          s.y[o] = s.y[o] + shift((u - s.y[o]) * synK);
+          s.y[o] = s.y[o] + shift((u - s.y[o]) * synKOf(l));
           const j = s.y[o] + layer.bias[o];
           s.s[o] = 0;
           if (s.ref[o] > 0) {
@@ -114,7 +120,7 @@ describe("FixedPointSNN", () => {
       const count = 5;
       const x = Float32Array.from({ length: count * 16 }, () => gen.uniform());
       const run = fp.simulate(x, count, { readoutTimes: [0.1] });
-      const ref = reference(fp, x, count, run.steps);
+      const ref = reference(fp, x, count, run.steps, synapse);
       expect(ref.reduce((a, b) => a + b, 0), "the outputs fire").toBeGreaterThan(20);
       expect(Array.from(run.counts)).toEqual(ref);
     } finally {
@@ -160,6 +166,12 @@ describe("FixedPointSNN", () => {
       expect(() => new FixedPointSNN(mlp, "int4" as "int8")).toThrow(/^quantize: must be one of int8, int8-channel/);
       expect(() => new FixedPointSNN(mlp, "int8", { synapse: "alpha" })).toThrow(/^synapse: /);
       expect(() => new FixedPointSNN(mlp, "int8", { readout: "integrate" })).toThrow(/^readout: fixed point reads spikes only/);
+      const slow = new MLP({ layers: [6, 4, 3], activation: "softlif", neuron: { ...NEURON, tauRc: 1000, tRef: 0 }, runtime: rt });
+      try {
+        expect(() => new FixedPointSNN(slow, "int8")).toThrow(/^quantize: fixed point steps the membrane by a 16-bit fraction .*leaves 0\/65536/);
+      } finally {
+        slow.free();
+      }
     } finally {
       mlp.free();
       conv.free();

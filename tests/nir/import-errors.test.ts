@@ -50,10 +50,17 @@ describe("fromNir refuses what it cannot run, naming the node", () => {
     ["neurons without weights", chain([4], ["a", lif(4)]), /node "a" \(LIF\): neurons without weights before them/],
     ["a leaky integrator inside the network", chain([4], ["fc1", affine(3, 4)], ["li", { type: "LI", params: { tau: fill(3, 0.02), r: fill(3, 1), v_leak: fill(3, 0) } }], ["fc2", affine(2, 3)], ["a", lif(2)]), /node "fc2" \(Affine\): follows li, a non-spiking LI/],
     ["a mixed synapse", chain([4], ["fc1", affine(3, 4)], ["a", lif(3)], ["fc2", affine(2, 3)], ["b", { type: "CubaLIF", params: { tau_mem: fill(2, 0.02), tau_syn: fill(2, 0.005), r: fill(2, 1), v_leak: fill(2, 0), v_threshold: fill(2, 1) } }]), /node "b" \(CubaLIF\): tau_syn = 0.005 s, but node "a" has none/],
-    ["a grouped convolution", chain([2, 4, 4], ["conv", { type: "Conv2d", params: { weight: t(new Array(8).fill(0.1), [2, 1, 2, 2]), bias: fill(2, 0), stride: t([1]), padding: t([0]), dilation: t([1]), groups: t([2], []) } }]), /node "conv" \(Conv2d\): takes 1 channels but receives 2/],
+    ["a grouped convolution", chain([2, 4, 4], ["conv", { type: "Conv2d", params: { weight: t(new Array(8).fill(0.1), [2, 1, 2, 2]), bias: fill(2, 0), stride: t([1]), padding: t([0]), dilation: t([1]), groups: t([2], []) } }]), /node "conv" \(Conv2d\): groups 2; bioplausible's convolutions have one group/],
     ["a dilated convolution", chain([1, 4, 4], ["conv", { type: "Conv2d", params: { weight: t(new Array(4).fill(0.1), [1, 1, 2, 2]), bias: fill(1, 0), stride: t([1]), padding: t([0]), dilation: t([2, 2]), groups: t([1], []) } }]), /node "conv" \(Conv2d\): .*dilation \[2, 2\].*no dilation/],
     ["an overlapping pool", chain([1, 4, 4], ["pool", { type: "AvgPool2d", params: { kernel_size: t([2, 2]), stride: t([1, 1]), padding: t([0, 0]) } }]), /node "pool" \(AvgPool2d\): kernel \[2, 2\], stride \[1, 1\]/],
     ["a convolutional output", chain([1, 4, 4], ["conv", { type: "Conv2d", params: { weight: t(new Array(4).fill(0.1), [1, 1, 2, 2]), bias: fill(1, 0), stride: t([1]), padding: t([0]) } }], ["a", lif(9)]), /node "conv" \(Conv2d\): the output layer is a convolution/],
+    ["IF beside LIF (one τ)", chain([4], ["fc1", affine(3, 4)], ["a", { type: "IF", params: { r: fill(3, 1), v_threshold: fill(3, 1) } }], ["fc2", affine(2, 3)], ["b", lif(2)]), /node "b" \(LIF\): τ = 0.02 s, but node "a" has 1000 s/],
+    ["a Scale before pooling", chain([1, 4, 4], ["conv", { type: "Conv2d", params: { weight: t(new Array(2 * 9).fill(0.1), [2, 1, 3, 3]), bias: fill(2, 0), stride: t([1]), padding: t([1]) } }], ["a", lif(32)], ["s", { type: "Scale", params: { scale: fill(32, 2) } }], ["pool", { type: "AvgPool2d", params: { kernel_size: t([2, 2]), stride: t([2, 2]), padding: t([0, 0]) } }], ["flat", { type: "Flatten", params: { start_dim: t([0], []), end_dim: t([-1], []) } }], ["fc", affine(3, 8)], ["b", lif(3)]), /node "pool" \(AvgPool2d\): pools values a Scale before it has scaled/],
+    ["a negative tau_syn", chain([4], ["fc", affine(3, 4)], ["a", { type: "CubaLIF", params: { tau_mem: fill(3, 0.02), tau_syn: fill(3, -0.005), r: fill(3, 1), v_leak: fill(3, 0), v_threshold: fill(3, 1) } }]), /node "a" \(CubaLIF\): tau_syn = -0.005 s; it must be a finite time > 0/],
+    ["a NaN τ", chain([4], ["fc", affine(3, 4)], ["a", lif(3, { tau: t([NaN], []) })]), /node "a" \(LIF\): "tau" of neuron 0 is NaN/],
+    ["a pool of kernel 0", chain([1, 4, 4], ["pool", { type: "SumPool2d", params: { kernel_size: t([0, 0]), stride: t([2, 2]), padding: t([0, 0]) } }]), /node "pool" \(SumPool2d\): "kernel_size" must be positive/],
+    ["a negative padding", chain([1, 4, 4], ["conv", { type: "Conv2d", params: { weight: t(new Array(4).fill(0.1), [1, 1, 2, 2]), bias: fill(1, 0), stride: t([1]), padding: t([-1]) } }], ["a", lif(9)]), /node "conv" \(Conv2d\): "padding" must be ≥ 0/],
+    ["weights beyond float32", chain([4], ["fc", { type: "Linear", params: { weight: t(new Array(12).fill(1e39), [3, 4]) } }], ["a", lif(3)]), /node "fc" \(Linear\): its weights or biases, folded with the neurons' parameters, are not all finite/],
     ["a 4-D input", chain([1, 2, 3, 4], ["fc", affine(3, 24)], ["a", lif(3)]), /node "input" \(Input\): an input of shape \[1,2,3,4\]/],
   ];
   it.each(cases)("%s", (_name, graph, message) => {
@@ -67,6 +74,8 @@ describe("fromNir refuses what it cannot run, naming the node", () => {
     expect(importing({ ...g, edges: [...g.edges, ["a", "fc"]] })).toThrow(/more than one outgoing edge|more than one incoming edge/);
     expect(importing({ ...g, edges: g.edges.slice(0, 2) })).toThrow(/node "a" \(LIF\) leads nowhere/);
     expect(importing({ ...g, edges: [...g.edges, ["x", "a"]] })).toThrow(/names no node "x"/);
+    expect(importing({ ...g, edges: [...g.edges, ["output", "input"]] })).toThrow(/an edge output → input leads into the Input/);
+    expect(importing({ ...g, metadata: { bioplausible: JSON.stringify({ format: "bioplausible" }) } })).toThrow(/the graph's metadata "bioplausible" is not bioplausible's JSON/);
     const { output: _o, ...noOutput } = g.nodes;
     expect(importing({ ...g, nodes: noOutput, edges: g.edges.slice(0, 2) })).toThrow(/1 Input and 0 Output nodes/);
     expect(importing({ ...g, nodes: { ...g.nodes, stray: lif(3) } })).toThrow(/node "stray" \(LIF\) is not on the path/);

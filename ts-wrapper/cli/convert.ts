@@ -7,6 +7,7 @@
 
 import { resolve } from "node:path";
 import { subset } from "../datasets/dataset.js";
+import { OptionError } from "../errors.js";
 import { decodeModelFile, encodeModel } from "../models/file.js";
 import { normalizeForSpiking } from "../models/normalize.js";
 import { resolveSimulation } from "../models/snn.js";
@@ -51,7 +52,15 @@ export async function convertCommand(argv: string[]): Promise<void> {
   const all = await loadSplit(f.dataset, f.dataDir, "train");
   if (all.features !== model.inputs) throw new UsageError(`--dataset: ${file} takes ${model.inputs} inputs, ${f.dataset} has ${all.features} features`);
   const data = subset(all, Math.min(f.samples, all.count));
-  const { model: spiking, scales } = normalizeForSpiking(model, data.images, data.count, { percentile: f.percentile, dt: f.dt });
+  let normalized: ReturnType<typeof normalizeForSpiking>;
+  try {
+    normalized = normalizeForSpiking(model, data.images, data.count, { percentile: f.percentile, dt: f.dt });
+  } catch (error) {
+    // What the network itself cannot be (max pooling): the file's fault, not a flag's.
+    if (error instanceof OptionError) throw new UsageError(`${file}: ${error.reason}`);
+    throw error;
+  }
+  const { model: spiking, scales } = normalized;
   info(`layer scales (the ${f.percentile}th percentile of each layer's positive activations on ${data.count} ${f.dataset} training samples): ${scales.map((s) => s.toPrecision(4)).join(", ")}`);
   const simulation = resolveSimulation({ encoding: "current", synapse: "none", dt: f.dt, time: 0.2 }, spiking.config.neuron!);
   const normalization = { percentile: f.percentile, samples: data.count, dataset: f.dataset, scales, from: file };

@@ -68,6 +68,7 @@ export async function evalCommand(argv: string[]): Promise<void> {
     : {};
   const simulation = spikingOn ? withFlags(() => simulationOf({ ...recorded, ...given }, neuron!)) : undefined;
   if (simulation) withFlags(() => checkEncoding(simulation, f.dataset));
+  if (f.quantize && !simulation) throw new UsageError("--quantize: only with --spiking (it simulates the spiking network in fixed point)");
   const all = await loadSplit(f.dataset, f.dataDir, f.split as "train" | "test");
   if (f.limit !== undefined && f.limit > all.count) throw new UsageError(`--limit: ${f.dataset} has ${all.count} ${f.split} samples, got ${f.limit}`);
   const data = f.limit !== undefined ? subset(all, f.limit) : all;
@@ -79,7 +80,6 @@ export async function evalCommand(argv: string[]): Promise<void> {
   const result = evaluate(model, data, { batchSize: f.batchSize, outputLoss: f.outputLoss });
   const seconds = (performance.now() - started) / 1000;
   const rate = `${f.split} accuracy ${percent(result.accuracy)} (${Math.round(result.accuracy * result.count)}/${result.count}), loss ${result.loss.toFixed(4)}`;
-  if (f.quantize && !simulation) throw new UsageError("--quantize: only with --spiking (it simulates the spiking network in fixed point)");
   const spiking = simulation ? runSpiking(model, data, simulation, f.quantize as Quantization | undefined) : undefined;
   emitResult(f.json, {
     command: "eval", model: file, kind: decoded.kind, ...(nir ? { format: "nir", approximations } : {}), dataset: f.dataset, split: f.split, accuracy: result.accuracy,

@@ -62,18 +62,34 @@ export class FixedPointSNN {
     }
     this.layers = [...mlp.config.layers];
     const rt = mlp.runtime;
-    this.fixed = fusedLinearLayers(mlp).map(({ weight, bias }, l) => {
+    const made: Bytes[] = [];
+    const bytes = (n: number) => {
+      const b = new Bytes(rt, n);
+      made.push(b);
+      return b;
+    };
+    try {
+      this.fixed = this.quantize(fusedLinearLayers(mlp), bytes);
+    } catch (error) {
+      for (const b of made) b.free();
+      throw error;
+    }
+  }
+
+  private quantize(fused: ReturnType<typeof fusedLinearLayers>, bytes: (n: number) => Bytes): FixedLayer[] {
+    const neuron = this.neuron;
+    return fused.map(({ weight, bias }, l) => {
       const nIn = this.layers[l], nOut = this.layers[l + 1];
       const scale = new Float64Array(nOut);
       for (let o = 0; o < nOut; o++) for (let i = 0; i < nIn; i++) scale[o] = Math.max(scale[o], Math.abs(weight[o * nIn + i]));
-      if (quantization === "int8") scale.fill(Math.max(...scale));
+      if (this.quantization === "int8") scale.fill(Math.max(...scale));
       for (let o = 0; o < nOut; o++) scale[o] = scale[o] > 0 ? scale[o] / 127 : 1;
-      const q = new Bytes(rt, nIn * nOut);
+      const q = bytes(nIn * nOut);
       const qv = new Int8Array(q.u8().buffer, q.ptr, nIn * nOut);
       for (let o = 0; o < nOut; o++) for (let i = 0; i < nIn; i++) qv[i * nOut + o] = Math.max(-127, Math.min(127, Math.round(weight[o * nIn + i] / scale[o])));
       // One unit of q in current units: per spike of area A, or per pixel level (1/255) of a current.
       const perUnit = l === 0 && this.sim.encoding === "current" ? neuron.gain / 255 : (neuron.gain * (l === 0 ? this.sim.poissonPeriod : neuron.amplitude)) / this.sim.dt;
-      const mult = new Bytes(rt, 4 * nOut), b = new Bytes(rt, 4 * nOut);
+      const mult = bytes(4 * nOut), b = bytes(4 * nOut);
       const mv = mult.i32(nOut), bv = b.i32(nOut);
       for (let o = 0; o < nOut; o++) {
         const m = Math.round(scale[o] * perUnit * FIXED_THRESHOLD * FRACTION);
@@ -104,12 +120,15 @@ export class FixedPointSNN {
     return { q: out, scale: Float64Array.from(scale) };
   }
 
-  /** The integer constants of the step, as fixedPointStep takes them. */
-  constants(): { synK: number; memK: number; refSteps: number; floor: boolean } {
-    const { dt, synapse, tauS } = this.sim;
+  /**
+   * The integer constants of layer l's step, as fixedPointStep takes them. With current input the
+   * first layer's synapse passes its constant input through, as in the float simulation.
+   */
+  constants(l = 1): { synK: number; memK: number; refSteps: number; floor: boolean } {
+    const { dt, synapse, tauS, encoding } = this.sim;
     const fraction = (tau: number) => Math.round(-Math.expm1(-dt / tau) * FRACTION);
     return {
-      synK: synapse === "none" ? FRACTION : fraction(tauS), memK: fraction(this.neuron.tauRc),
+      synK: synapse === "none" || (l === 0 && encoding === "current") ? FRACTION : fraction(tauS), memK: fraction(this.neuron.tauRc),
       refSteps: Math.round(this.neuron.tRef / dt), floor: this.neuron.voltageFloor !== false,
     };
   }
@@ -127,7 +146,7 @@ export class FixedPointSNN {
     const { dt } = sim;
     const steps = Math.round(sim.time / dt);
     const readoutSteps = sim.readoutTimes.map((t) => Math.max(1, Math.round(t / dt)));
-    const constants = this.constants();
+    const constants = this.fixed.map((_, l) => this.constants(l));
     const L = this.fixed.length, k = this.outputs;
     const predictions = sim.readoutTimes.map(() => new Int32Array(count));
     const unresolved = sim.readoutTimes.map(() => 0);
@@ -169,7 +188,7 @@ export class FixedPointSNN {
           this.fixed.forEach((layer, l) => {
             const s = state[l];
             if (below) operations[l] += layer.nOut * fixedPointInput(n, layer.nIn, layer.nOut, below, true, layer.q, s.acc);
-            spikeTotals[l + 1] += fixedPointStep(n, layer.nOut, s.acc, { ...layer, ...constants }, s, s.spikes.head(n));
+            spikeTotals[l + 1] += fixedPointStep(n, layer.nOut, s.acc, { ...layer, ...constants[l] }, s, s.spikes.head(n));
             below = s.spikes.head(n);
           });
           const out = below!.view();

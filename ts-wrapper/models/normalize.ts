@@ -44,6 +44,7 @@ export function normalizeForSpiking(mlp: MLP, x: Float32Array, count: number, op
   mlp.config.activations.forEach((a, i) => {
     if (a !== "relu") throw new OptionError("activation", `hidden layer ${i + 1} has activation "${a}"; data-based normalisation converts a ReLU network`);
   });
+  if (/maxpool/.test(mlp.config.arch ?? "")) throw new OptionError("arch", `${mlp.config.arch} has max pooling, which has no spiking counterpart: use avgpool`);
   if (!Number.isInteger(count) || count < 1 || x.length !== count * mlp.inputs) {
     throw new RangeError(`normalizeForSpiking: expected ≥ 1 rows of ${mlp.inputs} values, got ${x.length} values for ${count} rows`);
   }

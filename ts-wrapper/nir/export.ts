@@ -73,7 +73,8 @@ export function toNir(mlp: MLP, sim: Simulation, options: { dropRefractory?: boo
   let scales: number[][] | undefined;
   if (options.quantize) {
     // The int8 weights as the fixed-point network has them, written as s·q.
-    const fixed = new FixedPointSNN(mlp, options.quantize, sim);
+    // Only the weights are taken: the readout does not matter here.
+    const fixed = new FixedPointSNN(mlp, options.quantize, { ...sim, readout: "count" });
     try {
       scales = fused.map((layer, l) => {
         const { q, scale } = fixed.weights(l);

@@ -52,6 +52,9 @@ export function pair(node: NirNode, name: string, nodeName: string): [number, nu
   if (values.length !== 2 || values.some((v) => !Number.isInteger(v))) {
     throw new Error(`NIR node "${nodeName}" (${node.type}): "${name}" must be an integer or a pair of integers, got [${[...data]}]`);
   }
+  // Padding and dilation may be 0 (dilation 0 is refused later); kernels and strides are ≥ 1.
+  const least = name === "padding" ? 0 : 1;
+  if (values.some((v) => v < least)) throw new Error(`NIR node "${nodeName}" (${node.type}): "${name}" must be ${least ? "positive" : "≥ 0"}, got [${[...data]}]`);
   return values as [number, number];
 }
 

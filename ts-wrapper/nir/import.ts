@@ -90,6 +90,7 @@ function importGraph(graph: NirGraph, file: string, runtime?: Runtime): NirImpor
     if (node.type === "AvgPool2d" || node.type === "SumPool2d") {
       if (current) throw new Error(`${w}: pooling between weights and their neurons; bioplausible pools spikes, after the neurons`);
       if (!spatial) throw new Error(`${w}: pooling a vector`);
+      if (preScale) throw new Error(`${w}: pools values a Scale before it has scaled; bioplausible folds a Scale into the weights next to it, so put it after the pooling`);
       const [kh, kw] = pair(node, "kernel_size", name);
       const [sh, sw] = pair(node, "stride", name);
       const [ph, pw] = node.params.padding === undefined ? [0, 0] : pair(node, "padding", name);
@@ -184,7 +185,9 @@ function importGraph(graph: NirGraph, file: string, runtime?: Runtime): NirImpor
       model.params.view(layer.weight).set(layers[l].weight);
       model.params.view(layer.bias).set(layers[l].bias);
     });
-    const nonFinite = layers.find((l) => !l.weight.every(Number.isFinite) || !l.bias.every(Number.isFinite));
+    // As float32, which the model holds.
+    const finite = (x: number) => Number.isFinite(Math.fround(x));
+    const nonFinite = layers.find((l) => !l.weight.every(finite) || !l.bias.every(finite));
     if (nonFinite) throw new Error(`${where(nonFinite.name)}: its weights or biases, folded with the neurons' parameters, are not all finite`);
   } catch (error) {
     model.free();
@@ -217,6 +220,8 @@ function walk(graph: NirGraph, file: string): string[] {
   if (inputs.length !== 1 || outputs.length !== 1) {
     throw new Error(`${file}: the graph has ${inputs.length} Input and ${outputs.length} Output nodes; bioplausible runs one of each`);
   }
+  const into = graph.edges.find(([, to]) => to === inputs[0]);
+  if (into) throw new Error(`${file}: an edge ${into[0]} → ${into[1]} leads into the Input; bioplausible runs a chain of layers from it`);
   const next = new Map<string, string>();
   const incoming = new Map<string, number>();
   for (const [from, to] of graph.edges) {
@@ -243,7 +248,9 @@ function metadataOf(graph: NirGraph, file: string): NirMetadata | undefined {
   if (text === undefined) return undefined;
   try {
     const meta = JSON.parse(text) as NirMetadata;
-    if (meta.format === "bioplausible") return meta;
+    const s = meta?.simulation;
+    const numbers = [meta?.amplitude, meta?.gain, meta?.smoothing, s?.poissonPeriod, s?.time, s?.dt];
+    if (meta?.format === "bioplausible" && numbers.every((v) => typeof v === "number" && Number.isFinite(v)) && typeof s.encoding === "string" && typeof s.readout === "string") return meta;
   } catch {
     // fall through
   }
@@ -264,6 +271,8 @@ function convLayer(node: NirNode, name: string, w: string, C: number, H: number,
   const weight = param(node, "weight", name);
   if (weight.shape.length !== 4) throw new Error(`${w}: a weight of shape [${weight.shape}]; expected [out, in, kh, kw]`);
   const [O, Cin, kh, kw] = weight.shape;
+  const groupsFirst = node.params.groups === undefined ? 1 : param(node, "groups", name).data[0];
+  if (groupsFirst !== 1) throw new Error(`${w}: groups ${groupsFirst}; bioplausible's convolutions have one group`);
   if (Cin !== C) throw new Error(`${w}: takes ${Cin} channels but receives ${C}`);
   if (kh !== kw) throw new Error(`${w}: a ${kh}×${kw} kernel; bioplausible's kernels are square`);
   const [sh, sw] = pair(node, "stride", name);
@@ -341,6 +350,8 @@ function perNeuron(node: NirNode, key: string, name: string, w: string, n: numbe
 
 /** One shared value of a per-neuron parameter, or an error naming the node. */
 function uniform(values: Float64Array, key: string, w: string): number {
+  const bad = values.findIndex((x) => !Number.isFinite(x));
+  if (bad >= 0) throw new Error(`${w}: "${key}" of neuron ${bad} is ${values[bad]}`);
   const v = values[0];
   if (!values.every((x) => close(x, v))) throw new Error(`${w}: "${key}" differs between its neurons; bioplausible's neurons share it`);
   return v;
@@ -393,11 +404,13 @@ function foldNeuron(
     layer.bias[o] = d[o] + layer.bias[o] * f[o];
   }
   const tauS = cuba ? uniform(perNeuron(node, "tau_syn", name, w, n), "tau_syn", w) : 0;
+  if (cuba && !(tauS > 0 && Number.isFinite(tauS))) throw new Error(`${w}: tau_syn = ${tauS} s; it must be a finite time > 0`);
   if (cuba && hadBias) {
     approximations.push(`node "${name}" (${type}): the bias of the weights before it is taken as a constant current from the start; NIR filters it through tau_syn, so the first ${tauS} s differ`);
   }
   // A non-spiking output is read out by its integrated current: its τ and synapse do not matter.
-  return integrating ? { integrating } : { tau, tauS, integrating };
+  // An IF neuron is our LIF at IF_TAU: it shares that τ with the network, or the import refuses.
+  return integrating ? { integrating } : { tau: type === "IF" ? IF_TAU : tau, tauS, integrating };
 }
 
 /** Equal to float32 precision: parameters written as float32 by one tool and float64 by another still agree. */
