@@ -44,6 +44,21 @@ describe("normalizeForSpiking", () => {
     }
   });
 
+  it("beyond maxValues, takes the percentile of every k-th positive activation", () => {
+    const mlp = identity(2);
+    const count = 100;
+    const x = Float32Array.from({ length: 2 * count }, (_, k) => (k % 2 === 0 ? k / 2 + 1 : count - (k - 1) / 2) / 100);
+    // 200 values, at most 50 kept: every 4th of the positive stream (row by row, both features).
+    const { model, scales } = normalizeForSpiking(mlp, x, count, { percentile: 50, maxValues: 50 });
+    try {
+      const kept = Array.from(x).filter((_, i) => i % 4 === 0).sort((a, b) => a - b);
+      expect(scales[0]).toBe(Math.fround(kept[Math.ceil(0.5 * kept.length) - 1]));
+    } finally {
+      mlp.free();
+      model.free();
+    }
+  });
+
   it("the converted rate network is the ReLU network in Hz: logits × R/λ_L", () => {
     const data = rings("train", 400, 3);
     const mlp = new MLP({ layers: [2, 24, 16, 3], activation: "relu", seed: 1, runtime: rt });

@@ -25,6 +25,11 @@ export interface NormalizeOptions {
   dt?: number;
   /** Samples scored per forward pass. */
   batchSize?: number;
+  /**
+   * Values a layer's percentile is taken over, at most (default 2^24): beyond it, every k-th
+   * positive activation in order, k = ⌈samples·width / maxValues⌉ (a conv layer's run to 10⁸).
+   */
+  maxValues?: number;
 }
 
 export interface Normalized {
@@ -38,7 +43,7 @@ export interface Normalized {
  * (training samples: the scales are chosen from data, never from the test set).
  */
 export function normalizeForSpiking(mlp: MLP, x: Float32Array, count: number, options: NormalizeOptions = {}): Normalized {
-  const { percentile = 99.9, dt = 0.001, batchSize = 250 } = options;
+  const { percentile = 99.9, dt = 0.001, batchSize = 250, maxValues = 1 << 24 } = options;
   if (!(percentile > 0 && percentile <= 100)) throw new OptionError("percentile", `must be in (0, 100], got ${percentile}`);
   if (!(dt > 0 && Number.isFinite(dt))) throw new OptionError("dt", `must be a finite time > 0, got ${dt}`);
   mlp.config.activations.forEach((a, i) => {
@@ -57,7 +62,7 @@ export function normalizeForSpiking(mlp: MLP, x: Float32Array, count: number, op
       relu.params.view(layer.weight).set(fused[l].weight);
       relu.params.view(layer.bias).set(fused[l].bias);
     });
-    scales = percentiles(relu, x, count, percentile, batchSize);
+    scales = percentiles(relu, x, count, percentile, batchSize, maxValues);
   } finally {
     relu.free();
   }
@@ -76,9 +81,11 @@ export function normalizeForSpiking(mlp: MLP, x: Float32Array, count: number, op
 }
 
 /** Each weight layer's `p`-th percentile of its positive activations (the output's positive logits). */
-function percentiles(relu: MLP, x: Float32Array, count: number, p: number, batchSize: number): number[] {
+function percentiles(relu: MLP, x: Float32Array, count: number, p: number, batchSize: number, maxValues: number): number[] {
   const L = relu.linearLayers.length;
   const positive: Float32Array[][] = Array.from({ length: L }, () => []);
+  const stride = relu.linearLayers.map((layer) => Math.max(1, Math.ceil((count * layer.outputs) / maxValues)));
+  const seen = new Array<number>(L).fill(0);
   const B = Math.min(batchSize, count);
   const input = new Matrix(relu.runtime, B, relu.inputs);
   try {
@@ -87,7 +94,9 @@ function percentiles(relu: MLP, x: Float32Array, count: number, p: number, batch
       const rows = input.head(n);
       rows.set(x.subarray(start * relu.inputs, (start + n) * relu.inputs));
       relu.forward(rows, false);
-      for (let l = 0; l < L; l++) positive[l].push(relu.linearOutput(l).view().filter((v) => v > 0));
+      for (let l = 0; l < L; l++) {
+        positive[l].push(relu.linearOutput(l).view().filter((v) => v > 0 && seen[l]++ % stride[l] === 0));
+      }
     }
   } finally {
     input.free();
