@@ -271,8 +271,8 @@ function convLayer(node: NirNode, name: string, w: string, C: number, H: number,
   const weight = param(node, "weight", name);
   if (weight.shape.length !== 4) throw new Error(`${w}: a weight of shape [${weight.shape}]; expected [out, in, kh, kw]`);
   const [O, Cin, kh, kw] = weight.shape;
-  const groupsFirst = node.params.groups === undefined ? 1 : param(node, "groups", name).data[0];
-  if (groupsFirst !== 1) throw new Error(`${w}: groups ${groupsFirst}; bioplausible's convolutions have one group`);
+  const groups = node.params.groups === undefined ? 1 : param(node, "groups", name).data[0];
+  if (groups !== 1) throw new Error(`${w}: groups ${groups}; bioplausible's convolutions have one group`);
   if (Cin !== C) throw new Error(`${w}: takes ${Cin} channels but receives ${C}`);
   if (kh !== kw) throw new Error(`${w}: a ${kh}×${kw} kernel; bioplausible's kernels are square`);
   const [sh, sw] = pair(node, "stride", name);
@@ -281,9 +281,8 @@ function convLayer(node: NirNode, name: string, w: string, C: number, H: number,
     : padding === "same" ? (sh === 1 && kh % 2 === 1 ? [(kh - 1) / 2, (kh - 1) / 2] : [NaN, NaN])
     : pair(node, "padding", name);
   const [dh, dw] = node.params.dilation === undefined ? [1, 1] : pair(node, "dilation", name);
-  const groups = node.params.groups === undefined ? 1 : param(node, "groups", name).data[0];
-  if (sh !== sw || !(ph === pw) || dh !== 1 || dw !== 1 || groups !== 1) {
-    throw new Error(`${w}: stride [${sh}, ${sw}], padding ${JSON.stringify(typeof padding === "string" ? padding : [ph, pw])}, dilation [${dh}, ${dw}], groups ${groups}; bioplausible's convolutions have equal strides and paddings, no dilation and one group`);
+  if (sh !== sw || !(ph === pw) || dh !== 1 || dw !== 1) {
+    throw new Error(`${w}: stride [${sh}, ${sw}], padding ${JSON.stringify(typeof padding === "string" ? padding : [ph, pw])}, dilation [${dh}, ${dw}]; bioplausible's convolutions have equal strides and paddings and no dilation`);
   }
   if (node.params.input_shape !== undefined && typeof node.params.input_shape !== "string") {
     const [ih, iw] = [...node.params.input_shape.data];
