@@ -137,6 +137,8 @@ export async function sweepCommand(argv: string[]): Promise<void> {
     runs: outcome.seeds.map((t) => ({ row: t.row, seed_index: t.index, setting: t.setting, ...done.get(t.key)! })),
     results: ordered,
     seconds: (performance.now() - started) / 1000,
+    // The work in all, over every session of a resumed sweep and every process or worker.
+    task_seconds: ordered.reduce((sum, t) => sum + t.seconds, 0),
     ...provenance(url ? [] : threads),
     version: VERSION,
   };
@@ -202,7 +204,9 @@ export function table(sweep: Sweep, rows: SweepRow[]): string {
   const widths = header.map((_, c) => Math.max(...cells.map((row) => row[c].length)));
   const text = cells.map((row) => row.map((cell, c) => (c < 2 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join("  ").trimEnd());
   text.splice(1, 0, widths.map((w) => "-".repeat(w)).join("  "));
-  const diverged = rows.filter((r) => r.diverged).map((r) => `${r.name}: ${r.diverged} of ${sweep.seeds} seeds diverged`);
+  const diverged = rows.filter((r) => r.diverged || r.trials_diverged).map((r) => `${r.name}: ${[
+    ...(r.trials_diverged ? [`${r.trials_diverged} of ${sweep.budget} trials`] : []), ...(r.diverged ? [`${r.diverged} of ${sweep.seeds} seeds`] : []),
+  ].join(" and ")} diverged`);
   return [
     `sweep "${sweep.config.name}": ${sweep.budget} ${sweep.search} trials per row chosen on validation, then ${sweep.seeds} seeds (${sweep.config.seed}…${sweep.config.seed + sweep.seeds - 1}) on the whole training set; test accuracy mean ± std`,
     ...text, ...diverged,

@@ -73,6 +73,8 @@ export interface SweepRow {
   curves: { epoch: number; loss: { mean: number; std: number }; test_accuracy: { mean: number; std: number } }[];
   /** Seeds whose run diverged (left out of the figures). */
   diverged: number;
+  /** Search trials that diverged: a row whose space is mostly unstable had fewer real trials. */
+  trials_diverged: number;
 }
 
 /** Every row's trials as tasks. A trial never simulates spikes: it is judged on the rate network. */
@@ -115,6 +117,7 @@ export function chooseBest(sweep: Sweep, trials: Trial[][], results: Map<string,
 export async function runTask(task: SweepTask, data: SweepData, config: SweepTaskData, runtime?: Runtime, hooks: JobHooks = {}): Promise<TaskResult> {
   const { train, spikingTest } = experimentData(config, data);
   const seed = task.spec.seed;
+  const started = performance.now();
   try {
     const run = await runJob(task.spec, task.kind === "trial" ? { train } : { train, test: data.test, spikingTest }, hooks, runtime);
     try {
@@ -130,7 +133,7 @@ export async function runTask(task: SweepTask, data: SweepData, config: SweepTas
       run.model.free();
     }
   } catch (error) {
-    if (error instanceof DivergenceError) return { key: task.key, seed, diverged: error.message, train_samples: 0, validation_samples: 0, seconds: 0, history: [] };
+    if (error instanceof DivergenceError) return { key: task.key, seed, diverged: error.message, train_samples: 0, validation_samples: 0, seconds: (performance.now() - started) / 1000, history: [] };
     throw new Error(`${task.key}: ${(error as Error).message}`, { cause: error });
   }
 }
@@ -208,6 +211,7 @@ export function summarizeSweep(sweep: Sweep, trials: Trial[][], best: number[], 
     const ok = finite(runs);
     if (ok.length === 0) throw new Error(`sweep: every seed's run of row ${row.name} diverged`);
     const trial = results.get(`${row.name}/trial-${best[r]}`)!;
+    const trialsDiverged = trials[r].filter((t) => results.get(`${row.name}/trial-${t.index}`)!.diverged !== undefined).length;
     const spiking = ok.every((run) => run.spiking) ? summarize(ok.map((run) => run.spiking!.accuracy)) : undefined;
     // Pairs where neither run diverged.
     const pairs = runs.map((run, k) => [run, refRuns[k]] as const).filter(([a, b]) => a.diverged === undefined && b?.diverged === undefined);
@@ -226,7 +230,7 @@ export function summarizeSweep(sweep: Sweep, trials: Trial[][], best: number[], 
       name: row.name, label: row.label,
       best: { trial: best[r], setting: trials[r][best[r]].setting, validation_accuracy: trial.validation_accuracy!, validation_loss: trial.validation_loss! },
       test_accuracy: summarize(ok.map((run) => run.test_accuracy!)), test_loss: summarize(ok.map((run) => run.test_loss!)),
-      ...(spiking ? { spiking_accuracy: spiking } : {}), ...(difference ? { difference } : {}), curves, diverged: runs.length - ok.length,
+      ...(spiking ? { spiking_accuracy: spiking } : {}), ...(difference ? { difference } : {}), curves, diverged: runs.length - ok.length, trials_diverged: trialsDiverged,
     };
   });
 }

@@ -19,17 +19,24 @@ export interface SweepSummary {
   reference: string | null;
   rows: SweepRow[];
   seconds: number;
+  /** Training time summed over every task, whichever session, process or worker ran it. */
+  task_seconds: number;
   version: string;
 }
 
 const pct = (x: number) => (x * 100).toFixed(2);
+const hours = (s: number) => (s < 3600 ? `${Math.round(s)} s` : `${(s / 3600).toFixed(1)} h`);
+/** Which of a row's trials and seeds diverged: its figures stand on the rest. */
+const diverged = (r: SweepRow, sweep: SweepSummary) => [
+  ...(r.trials_diverged ? [`${r.trials_diverged} of ${sweep.budget} trials`] : []), ...(r.diverged ? [`${r.diverged} of ${sweep.seeds} seeds (left out)`] : []),
+].join("; ") || "—";
 
 export async function renderSweepReport(results: SweepSummary): Promise<string> {
   const styles = new RowStyles(results.rows);
   const all = results.rows.map((_, i) => i);
   const colour = { field: "row", type: "nominal", title: null, scale: styles.scale(all), legend: { orient: "bottom", columns: 4, symbolType: "stroke" } } as const;
   const curve = results.rows.flatMap((r, i) => r.curves.map((c) => ({
-    row: styles.names[i], epoch: c.epoch, mean: c.test_accuracy.mean, lo: c.test_accuracy.mean - c.test_accuracy.std, hi: c.test_accuracy.mean + c.test_accuracy.std,
+    row: styles.names[i], epoch: c.epoch, mean: c.test_accuracy.mean, lo: c.test_accuracy.mean - c.test_accuracy.std, hi: Math.min(1, c.test_accuracy.mean + c.test_accuracy.std),
   })));
   const epoch = { field: "epoch", type: "quantitative", title: "epoch", axis: { tickMinStep: 1, format: "d" }, scale: { nice: false } } as const;
   const curves: TopLevelSpec = {
@@ -52,7 +59,7 @@ export async function renderSweepReport(results: SweepSummary): Promise<string> 
   if (diffs.length) figures.push({ id: "differences", title: `Differences to ${results.reference}`, spec: difference, caption: `Each row's test accuracy minus ${results.reference}'s, seed by seed (the same seeds: same initial draws where the networks match, same data order), with the 95 % t interval of the mean difference. An interval that holds 0 finds no difference at this number of seeds.` });
   const rendered = [];
   for (const f of figures) rendered.push({ ...f, svg: (await renderSvg(f.spec, f.id)).svg });
-  const head = ["Row", "Best setting (by validation)", "Validation acc.", "Test acc. (mean ± std)", "95 % interval", `− ${results.reference ?? "reference"} (95 % interval)`, "Spiking acc."];
+  const head = ["Row", "Best setting (by validation)", "Validation acc.", "Test acc. (mean ± std)", "95 % interval", `− ${results.reference ?? "reference"} (95 % interval)`, "Spiking acc.", "Diverged"];
   const body = results.rows.map((r, i) => [
     `<td class="text"><strong>${escapeHtml(styles.names[i])}</strong></td>`,
     `<td class="text"><code>${escapeHtml(Object.entries(r.best.setting).map(([k, v]) => `${k}=${v}`).join(" ") || "(as given)")}</code> (trial ${r.best.trial})</td>`,
@@ -61,13 +68,14 @@ export async function renderSweepReport(results: SweepSummary): Promise<string> 
     `<td>[${pct(r.test_accuracy.ci95[0])}, ${pct(r.test_accuracy.ci95[1])}]</td>`,
     `<td>${r.difference ? `${pct(r.difference.test_accuracy.mean)} [${pct(r.difference.test_accuracy.ci95[0])}, ${pct(r.difference.test_accuracy.ci95[1])}]` : "—"}</td>`,
     `<td>${r.spiking_accuracy ? `${pct(r.spiking_accuracy.mean)} ± ${pct(r.spiking_accuracy.std)} %` : "—"}</td>`,
+    `<td class="text">${diverged(r, results)}</td>`,
   ].join(""));
   const title = `bioplausible sweep — ${results.name}`;
   return [
     `<!DOCTYPE html>`, `<html lang="en">`, `<head>`, `<meta charset="utf-8">`, `<meta name="viewport" content="width=device-width, initial-scale=1">`,
     `<meta name="generator" content="bioplausible ${escapeHtml(results.version)}">`, `<title>${escapeHtml(title)}</title>`, `<style>${CSS}</style>`, `</head>`,
     `<body style="font-family: ${escapeHtml(FONT)}"><main>`, `<h1>${escapeHtml(title)}</h1>`,
-    `<p class="lead">${escapeHtml(results.dataset)}; every row got ${results.budget} ${escapeHtml(results.search)} trials judged on the validation split alone, then its best setting ran from ${results.seeds} seeds (${results.seed}…${results.seed + results.seeds - 1}) on the whole training set and was read once on the test set. ${Math.round(results.seconds)} s in all.</p>`,
+    `<p class="lead">${escapeHtml(results.dataset)}; every row got ${results.budget} ${escapeHtml(results.search)} trials judged on the validation split alone, then its best setting ran from ${results.seeds} seeds (${results.seed}…${results.seed + results.seeds - 1}) on the whole training set and was read once on the test set. ${hours(results.task_seconds)} of training in all.</p>`,
     `<div class="table-wrap"><table>`, `<thead><tr>${head.map((h, i) => `<th${i < 2 ? ' class="text"' : ""}>${escapeHtml(h)}</th>`).join("")}</tr></thead>`,
     `<tbody>`, ...body.map((b) => `<tr>${b}</tr>`), `</tbody></table></div>`,
     ...rendered.map((f, i) => `<section><h2 id="${f.id}">${i + 1}. ${escapeHtml(f.title)}</h2><figure><div class="plot">${f.svg}</div><figcaption>${escapeHtml(f.caption)}</figcaption></figure></section>`),
