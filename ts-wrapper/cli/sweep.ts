@@ -12,7 +12,7 @@ import { ConfigError } from "../experiment/config.js";
 import { referenceRow } from "../experiment/compare.js";
 import { runSweep, type SweepRow, type SweepTask, type TaskResult, type TaskRunner } from "../experiment/sweep-run.js";
 import { resolveSweep, type Sweep } from "../experiment/sweep.js";
-import { renderSweepReport } from "../report/sweep.js";
+import { divergedText, renderSweepReport } from "../report/sweep.js";
 import { helpText, parseFlags, UsageError, type FlagSpec } from "./args.js";
 import { checkSameRun, checkWritable, writeFileAtomic } from "./files.js";
 import { formatDuration } from "./progress.js";
@@ -204,9 +204,10 @@ export function table(sweep: Sweep, rows: SweepRow[]): string {
   const widths = header.map((_, c) => Math.max(...cells.map((row) => row[c].length)));
   const text = cells.map((row) => row.map((cell, c) => (c < 2 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join("  ").trimEnd());
   text.splice(1, 0, widths.map((w) => "-".repeat(w)).join("  "));
-  const diverged = rows.filter((r) => r.diverged || r.trials_diverged).map((r) => `${r.name}: ${[
-    ...(r.trials_diverged ? [`${r.trials_diverged} of ${sweep.budget} trials`] : []), ...(r.diverged ? [`${r.diverged} of ${sweep.seeds} seeds`] : []),
-  ].join(" and ")} diverged`);
+  const diverged = rows.flatMap((r) => {
+    const text = divergedText(r, sweep.budget, sweep.seeds);
+    return text ? [`${r.name}: ${text} diverged (the figures stand on the rest)`] : [];
+  });
   return [
     `sweep "${sweep.config.name}": ${sweep.budget} ${sweep.search} trials per row chosen on validation, then ${sweep.seeds} seeds (${sweep.config.seed}…${sweep.config.seed + sweep.seeds - 1}) on the whole training set; test accuracy mean ± std`,
     ...text, ...diverged,

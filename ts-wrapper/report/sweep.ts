@@ -26,10 +26,12 @@ export interface SweepSummary {
 
 const pct = (x: number) => (x * 100).toFixed(2);
 const hours = (s: number) => (s < 3600 ? `${Math.round(s)} s` : `${(s / 3600).toFixed(1)} h`);
-/** Which of a row's trials and seeds diverged: its figures stand on the rest. */
-const diverged = (r: SweepRow, sweep: SweepSummary) => [
-  ...(r.trials_diverged ? [`${r.trials_diverged} of ${sweep.budget} trials`] : []), ...(r.diverged ? [`${r.diverged} of ${sweep.seeds} seeds (left out)`] : []),
-].join("; ") || "—";
+
+/** Which of a row's trials and seeds diverged, in words ("7 of 8 trials and 1 of 5 seeds"); undefined when none did. */
+export function divergedText(row: SweepRow, budget: number, seeds: number): string | undefined {
+  const parts = [...(row.trials_diverged ? [`${row.trials_diverged} of ${budget} trials`] : []), ...(row.diverged ? [`${row.diverged} of ${seeds} seeds`] : [])];
+  return parts.length ? parts.join(" and ") : undefined;
+}
 
 export async function renderSweepReport(results: SweepSummary): Promise<string> {
   const styles = new RowStyles(results.rows);
@@ -68,7 +70,7 @@ export async function renderSweepReport(results: SweepSummary): Promise<string> 
     `<td>[${pct(r.test_accuracy.ci95[0])}, ${pct(r.test_accuracy.ci95[1])}]</td>`,
     `<td>${r.difference ? `${pct(r.difference.test_accuracy.mean)} [${pct(r.difference.test_accuracy.ci95[0])}, ${pct(r.difference.test_accuracy.ci95[1])}]` : "—"}</td>`,
     `<td>${r.spiking_accuracy ? `${pct(r.spiking_accuracy.mean)} ± ${pct(r.spiking_accuracy.std)} %` : "—"}</td>`,
-    `<td class="text">${diverged(r, results)}</td>`,
+    `<td class="text">${divergedText(r, results.budget, results.seeds) ?? "—"}</td>`,
   ].join(""));
   const title = `bioplausible sweep — ${results.name}`;
   return [
