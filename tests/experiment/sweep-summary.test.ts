@@ -6,7 +6,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { init, type Runtime } from "../../ts-wrapper/index.js";
 import { drawTrials, resolveSweep } from "../../ts-wrapper/experiment/sweep.js";
-import { chooseBest, summarizeSweep, type TaskResult } from "../../ts-wrapper/experiment/sweep-run.js";
+import { chooseBest, searchTasks, summarizeSweep, trialKey, type TaskResult } from "../../ts-wrapper/experiment/sweep-run.js";
 import { table } from "../../ts-wrapper/cli/sweep.js";
 
 let rt: Runtime;
@@ -71,5 +71,39 @@ describe("sweep summary with diverged runs", () => {
     [0, 1, 2].forEach((i) => results.set(`bp/trial-${i}`, trial(`bp/trial-${i}`, 0.9)));
     [0, 1, 2].forEach((i) => results.set(`il/trial-${i}`, diverged(`il/trial-${i}`, 0)));
     expect(() => chooseBest(sweep, trials, results)).toThrow(/every one of the 3 trials of row il diverged/);
+  });
+
+  it("with trialSeeds, trains each trial from that many seeds and judges it on their mean; one diverged seed sinks the trial", () => {
+    const sweep = resolveSweep({ ...config, trialSeeds: 2 }, "s.json");
+    const trials = drawTrials(rt, sweep);
+    const tasks = searchTasks(sweep, trials);
+    expect(tasks).toHaveLength(2 * 3 * 2);
+    const bp0 = tasks.filter((t) => t.row === "bp" && t.index === 0);
+    expect(bp0.map((t) => t.key)).toEqual(["bp/trial-0", "bp/trial-0/seed-1"]);
+    expect(bp0.map((t) => t.spec.seed)).toEqual([0, 1]);
+    expect(bp0[1].spec).toEqual({ ...bp0[0].spec, seed: 1 });
+
+    const results = new Map<string, TaskResult>();
+    const put = (row: string, i: number, accs: (number | "diverged")[]) => accs.forEach((a, k) => {
+      const key = trialKey(row, i, k);
+      results.set(key, a === "diverged" ? diverged(key, k) : trial(key, a));
+    });
+    // bp: trial 0 has the best single seed (0.99) but trial 2 the best mean (0.95 against 0.94).
+    put("bp", 0, [0.99, 0.89]);
+    put("bp", 1, [0.9, 0.9]);
+    put("bp", 2, [0.95, 0.95]);
+    // il: trial 1's mean would win, but its second seed diverged.
+    put("il", 0, [0.8, 0.82]);
+    put("il", 1, [0.9, "diverged"]);
+    put("il", 2, [0.7, 0.7]);
+    const best = chooseBest(sweep, trials, results);
+    expect(best).toEqual([2, 0]);
+    [0.97, 0.96, 0.98].forEach((t, k) => results.set(`bp/seed-${k}`, seed(`bp/seed-${k}`, k, t)));
+    [0.94, 0.93, 0.9].forEach((t, k) => results.set(`il/seed-${k}`, seed(`il/seed-${k}`, k, t)));
+    const [bp, il] = summarizeSweep(sweep, trials, best, results);
+    expect(bp.best.validation_accuracy).toBeCloseTo(0.95, 12);
+    expect(il.best.validation_accuracy).toBeCloseTo(0.81, 12);
+    expect(il.trials_diverged).toBe(1);
+    expect(bp.trials_diverged).toBe(0);
   });
 });

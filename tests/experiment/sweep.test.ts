@@ -23,7 +23,7 @@ const base = {
 describe("sweep configs", () => {
   it("random trials: the budget per row, in range, the seed's, each row on its own stream", () => {
     const sweep = resolveSweep(base, "s.json");
-    expect({ budget: sweep.budget, seeds: sweep.seeds, search: sweep.search }).toEqual({ budget: 6, seeds: 3, search: "random" });
+    expect({ budget: sweep.budget, trialSeeds: sweep.trialSeeds, seeds: sweep.seeds, search: sweep.search }).toEqual({ budget: 6, trialSeeds: 1, seeds: 3, search: "random" });
     const trials = drawTrials(rt, sweep);
     expect(trials.map((t) => t.length)).toEqual([6, 6]);
     for (const t of trials[0]) {
@@ -70,6 +70,7 @@ describe("sweep configs", () => {
   it.each([
     [{ budget: 0 }, /s\.json: budget: must be an integer ≥ 1/],
     [{ seeds: 1.5 }, /s\.json: seeds: must be an integer ≥ 1/],
+    [{ trialSeeds: 0 }, /s\.json: trialSeeds: must be an integer ≥ 1 \(seeds per trial\), got 0/],
     [{ search: "bayes" }, /s\.json: search: must be "random" or "grid"/],
     [{ rows: [{ name: "bp", model: "mlp", space: { colour: [1] } }] }, /rows\[0\] \(bp\)\.space\.colour: not a setting a row can tune/],
     [{ rows: [{ name: "bp", model: "mlp", space: { seed: [1, 2] } }] }, /rows\[0\] \(bp\)\.space\.seed: not a setting a row can tune/],

@@ -33,6 +33,7 @@ function check(raw: unknown): void {
   }
   expect(Number.isInteger(sweep.budget) && sweep.budget >= 1).toBe(true);
   expect(Number.isInteger(sweep.seeds) && sweep.seeds >= 1).toBe(true);
+  expect(Number.isInteger(sweep.trialSeeds) && sweep.trialSeeds >= 1).toBe(true);
   const trials = drawTrials(rt, sweep);
   expect(trials).toHaveLength(sweep.rows.length);
   trials.forEach((row, r) => {
@@ -71,7 +72,7 @@ const SPACE_KEYS = ["lr", "momentum", "gamma", "T", "batchSize", "weightDecay", 
 
 function paths(config: Record<string, any>): fc.Arbitrary<(string | number)[]> {
   return fc.oneof(
-    fc.constantFrom("budget", "seeds", "search", "rows", "unknownKey").map((k) => [k]),
+    fc.constantFrom("budget", "trialSeeds", "seeds", "search", "rows", "unknownKey").map((k) => [k]),
     fc.tuple(fc.nat({ max: config.rows.length }), fc.constantFrom("space", "name", "model")).map(([i, k]) => ["rows", i, k]),
     fc.tuple(fc.nat({ max: config.rows.length - 1 }), fc.constantFrom(...SPACE_KEYS)).map(([i, k]) => ["rows", i, "space", k]),
   );

@@ -95,6 +95,32 @@ describe("sweep, local processes", () => {
     expect(trained.test_accuracy).toBe(run.test_accuracy);
   }, 200_000);
 
+  it("with trialSeeds, runs each trial from that many seeds, each the job train runs, and picks the best mean", async () => {
+    const bp = JSON.parse(readFileSync(config, "utf8")).rows[0];
+    const file = writeSweep(tmp.dir, { rows: [bp], trialSeeds: 2, seeds: 1 }, "trial-seeds.json");
+    const out = join(tmp.dir, "trial-seeds");
+    const r = await runCli(["sweep", "--config", file, "--out", out, "--json"], { timeout: 200_000 });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain("1 rows × (2 random trials × 2 seeds + 1 seeds) = 5 tasks");
+    const state = read(out);
+    expect(state.trial_seeds).toBe(2);
+    expect(state.trials.map((t: { key: string; seed: number }) => `${t.key} ${t.seed}`)).toEqual(["bp/trial-0 3", "bp/trial-0/seed-1 4", "bp/trial-1 3", "bp/trial-1/seed-1 4"]);
+    const mean = (i: number) => state.trials.filter((t: { trial: number }) => t.trial === i).reduce((s: number, t: { validation_accuracy: number }) => s + t.validation_accuracy / 2, 0);
+    const best = mean(1) > mean(0) ? 1 : 0;
+    expect(state.rows[0].best.trial).toBe(best);
+    expect(state.rows[0].best.validation_accuracy).toBeCloseTo(mean(best), 12);
+    // A trial's second seed is train's job with that setting and seed.
+    const second = state.trials[1];
+    const setting = Object.entries(second.setting).flatMap(([k, v]) => [`--${k}`, String(v)]);
+    const t = await runCli([
+      "train", "--limit", "3000", "--layers", "784,24,10", "--epochs", "1", "--batch-size", "16", "--seed", "4", "--validation", "500", ...setting, "--json",
+    ], { timeout: 120_000 });
+    expect(t.code, t.stderr).toBe(0);
+    const trained = JSON.parse(lines(t.stdout).at(-1)!);
+    expect(trained.params_sha256).toBe(second.params_sha256);
+    expect(trained.validation_accuracy).toBe(second.validation_accuracy);
+  }, 400_000);
+
   it("killed in the middle of a task, carries on from that task's checkpoint with --resume, to the same bits", async () => {
     const out = join(tmp.dir, "killed");
     const args = ["sweep", "--config", config, "--out", out, "--processes", "1", "--checkpoint-every", "20"];

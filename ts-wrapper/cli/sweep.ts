@@ -92,7 +92,7 @@ export async function sweepCommand(argv: string[]): Promise<void> {
   const data = { dataset: config.dataset, dataDir: f.dataDir ?? config.dataDir ?? null, trainSamples: config.trainSamples, spiking: { testSamples: config.spiking?.testSamples ?? null } };
   const checkpoints = join(f.out, "checkpoints");
   const order = (task: SweepTask): TaskOrder => url ? { task, data } : { task, data, checkpoint: { file: join(checkpoints, `${task.key.replace(/\//g, ".")}.ckpt`), every: f.checkpointEvery } };
-  const tasks = sweep.rows.length * (sweep.budget + sweep.seeds);
+  const tasks = sweep.rows.length * (sweep.budget * sweep.trialSeeds + sweep.seeds);
   const cores = availableParallelism();
   const processes = Math.min(f.processes ?? cores, tasks);
   const threads = f.threads ?? Math.max(1, Math.floor(cores / processes));
@@ -103,7 +103,7 @@ export async function sweepCommand(argv: string[]): Promise<void> {
     runner = new TaskProcesses(processes, threads, order);
   }
   const where = url ? `the queue ${f.queueName} on ${url.protocol}//${url.host}` : `${processes} local process${processes === 1 ? "" : "es"} of ${threadsText(threads)}`;
-  info(`sweep "${config.name}" (${f.config}): ${sweep.rows.length} rows × (${sweep.budget} ${sweep.search} trials + ${sweep.seeds} seeds) = ${tasks} tasks on ${where}`);
+  info(`sweep "${config.name}" (${f.config}): ${sweep.rows.length} rows × (${sweep.budget} ${sweep.search} trials${sweep.trialSeeds > 1 ? ` × ${sweep.trialSeeds} seeds` : ""} + ${sweep.seeds} seeds) = ${tasks} tasks on ${where}`);
 
   const runtime = await startRuntime(1);
   const started = performance.now();
@@ -130,7 +130,7 @@ export async function sweepCommand(argv: string[]): Promise<void> {
   const ordered = [...outcome.search, ...outcome.seeds].map((t) => done.get(t.key)!);
   const results = {
     command: "sweep", complete: true, run,
-    name: config.name, dataset: config.dataset, seed: config.seed, budget: sweep.budget, seeds: sweep.seeds, search: sweep.search,
+    name: config.name, dataset: config.dataset, seed: config.seed, budget: sweep.budget, trial_seeds: sweep.trialSeeds, seeds: sweep.seeds, search: sweep.search,
     reference: referenceRow(sweep.rows) ?? null,
     rows: outcome.rows,
     trials: outcome.search.map((t) => ({ row: t.row, trial: t.index, setting: t.setting, ...done.get(t.key)! })),
@@ -209,7 +209,7 @@ export function table(sweep: Sweep, rows: SweepRow[]): string {
     return text ? [`${r.name}: ${text} diverged (the figures stand on the rest)`] : [];
   });
   return [
-    `sweep "${sweep.config.name}": ${sweep.budget} ${sweep.search} trials per row chosen on validation, then ${sweep.seeds} seeds (${sweep.config.seed}…${sweep.config.seed + sweep.seeds - 1}) on the whole training set; test accuracy mean ± std`,
+    `sweep "${sweep.config.name}": ${sweep.budget} ${sweep.search} trials per row chosen on validation${sweep.trialSeeds > 1 ? ` (the mean over ${sweep.trialSeeds} seeds each)` : ""}, then ${sweep.seeds} seeds (${sweep.config.seed}…${sweep.config.seed + sweep.seeds - 1}) on the whole training set; test accuracy mean ± std`,
     ...text, ...diverged,
   ].join("\n");
 }

@@ -18,7 +18,7 @@ import { drawTrials, type Sweep, type Trial } from "./sweep.js";
 
 /** One job of a sweep: a trial of a row's search, or a seed's run of its best setting. */
 export interface SweepTask {
-  /** Unique in the sweep: "<row>/trial-<i>" or "<row>/seed-<k>". */
+  /** Unique in the sweep: "<row>/trial-<i>" (a trial's further seeds: "<row>/trial-<i>/seed-<k>") or "<row>/seed-<k>". */
   key: string;
   row: string;
   kind: "trial" | "seed";
@@ -62,6 +62,7 @@ export interface TaskRunner {
 export interface SweepRow {
   name: string;
   label: string;
+  /** The chosen trial; its validation figures are the mean over its trial seeds. */
   best: { trial: number; setting: Record<string, unknown>; validation_accuracy: number; validation_loss: number };
   /** The rate network's test accuracy over the seeds (a spiking row's simulation is `spiking_accuracy`). */
   test_accuracy: SeedSummary;
@@ -77,12 +78,34 @@ export interface SweepRow {
   trials_diverged: number;
 }
 
-/** Every row's trials as tasks. A trial never simulates spikes: it is judged on the rate network. */
-export function searchTasks(trials: Trial[][]): SweepTask[] {
-  return trials.flat().map((t) => {
+/** The key of trial `index`'s run from its k-th seed: the first keeps the plain key a one-seed trial has. */
+export function trialKey(row: string, index: number, k = 0): string {
+  return k === 0 ? `${row}/trial-${index}` : `${row}/trial-${index}/seed-${k}`;
+}
+
+/**
+ * Every row's trials as tasks, each from `trialSeeds` seeds (the sweep's seed, then the next ones).
+ * A trial never simulates spikes: it is judged on the rate network.
+ */
+export function searchTasks(sweep: Sweep, trials: Trial[][]): SweepTask[] {
+  return trials.flat().flatMap((t) => {
     const { spiking: _s, ...spec } = t.options;
-    return { key: `${t.row}/trial-${t.index}`, row: t.row, kind: "trial", index: t.index, setting: t.setting, spec: spec as JobSpec };
+    return Array.from({ length: sweep.trialSeeds }, (_, k): SweepTask => ({
+      key: trialKey(t.row, t.index, k), row: t.row, kind: "trial", index: t.index, setting: t.setting, spec: { ...(spec as JobSpec), seed: spec.seed + k },
+    }));
   });
+}
+
+/** A trial's runs, one per trial seed; `undefined` where a result is missing. */
+function trialRuns(sweep: Sweep, row: string, index: number, results: Map<string, TaskResult>): (TaskResult | undefined)[] {
+  return Array.from({ length: sweep.trialSeeds }, (_, k) => results.get(trialKey(row, index, k)));
+}
+
+/** A trial's score: the mean validation accuracy and loss over its seeds, or undefined if any seed diverged. */
+export function trialScore(runs: TaskResult[]): { accuracy: number; loss: number } | undefined {
+  if (runs.some((r) => r.diverged !== undefined)) return undefined;
+  const mean = (pick: (r: TaskResult) => number) => runs.reduce((sum, r) => sum + pick(r), 0) / runs.length;
+  return { accuracy: mean((r) => r.validation_accuracy!), loss: mean((r) => r.validation_loss!) };
 }
 
 /** Each row's best trial re-run from `seeds` seeds (the sweep's seed, then the next ones) on the whole training set. */
@@ -102,10 +125,11 @@ export function chooseBest(sweep: Sweep, trials: Trial[][], results: Map<string,
     let best = -1;
     let score: [number, number] = [-Infinity, Infinity];
     for (const trial of trials[r]) {
-      const result = results.get(`${row.name}/trial-${trial.index}`);
-      if (!result) throw new Error(`sweep: no result for ${row.name} trial ${trial.index}`);
-      if (result.diverged !== undefined) continue;
-      const [accuracy, loss] = [result.validation_accuracy!, result.validation_loss!];
+      const runs = trialRuns(sweep, row.name, trial.index, results);
+      if (runs.some((run) => !run)) throw new Error(`sweep: no result for ${row.name} trial ${trial.index}`);
+      const scored = trialScore(runs as TaskResult[]);
+      if (!scored) continue;
+      const { accuracy, loss } = scored;
       if (accuracy > score[0] || (accuracy === score[0] && loss < score[1])) [best, score] = [trial.index, [accuracy, loss]];
     }
     if (best < 0) throw new Error(`sweep: every one of the ${trials[r].length} trials of row ${row.name} diverged; narrow its space (lower learning rates, say)`);
@@ -169,7 +193,7 @@ export interface SweepProgress {
  */
 export async function runSweep(sweep: Sweep, runtime: Runtime, runner: TaskRunner, done: Map<string, TaskResult>, save: () => void, progress?: SweepProgress) {
   const trials = drawTrials(runtime, sweep);
-  const search = searchTasks(trials);
+  const search = searchTasks(sweep, trials);
   const total = search.length + sweep.rows.length * sweep.seeds;
   let running = 0;
   const report = (phase: "search" | "seeds", event: "phase" | "started" | "finished", last?: string) =>
@@ -210,8 +234,8 @@ export function summarizeSweep(sweep: Sweep, trials: Trial[][], best: number[], 
     const runs = runsOf(row.name);
     const ok = finite(runs);
     if (ok.length === 0) throw new Error(`sweep: every seed's run of row ${row.name} diverged`);
-    const trial = results.get(`${row.name}/trial-${best[r]}`)!;
-    const trialsDiverged = trials[r].filter((t) => results.get(`${row.name}/trial-${t.index}`)!.diverged !== undefined).length;
+    const chosen = trialScore(trialRuns(sweep, row.name, best[r], results) as TaskResult[])!;
+    const trialsDiverged = trials[r].filter((t) => !trialScore(trialRuns(sweep, row.name, t.index, results) as TaskResult[])).length;
     const spiking = ok.every((run) => run.spiking) ? summarize(ok.map((run) => run.spiking!.accuracy)) : undefined;
     // Pairs where neither run diverged.
     const pairs = runs.map((run, k) => [run, refRuns[k]] as const).filter(([a, b]) => a.diverged === undefined && b?.diverged === undefined);
@@ -228,7 +252,7 @@ export function summarizeSweep(sweep: Sweep, trials: Trial[][], best: number[], 
     });
     return {
       name: row.name, label: row.label,
-      best: { trial: best[r], setting: trials[r][best[r]].setting, validation_accuracy: trial.validation_accuracy!, validation_loss: trial.validation_loss! },
+      best: { trial: best[r], setting: trials[r][best[r]].setting, validation_accuracy: chosen.accuracy, validation_loss: chosen.loss },
       test_accuracy: summarize(ok.map((run) => run.test_accuracy!)), test_loss: summarize(ok.map((run) => run.test_loss!)),
       ...(spiking ? { spiking_accuracy: spiking } : {}), ...(difference ? { difference } : {}), curves, diverged: runs.length - ok.length, trials_diverged: trialsDiverged,
     };

@@ -23,6 +23,8 @@ export interface Sweep {
   config: ExperimentConfig;
   rows: ResolvedRow[];
   budget: number;
+  /** Seeds each trial trains from; a trial is judged on the mean of their validation figures. */
+  trialSeeds: number;
   seeds: number;
   search: "random" | "grid";
   /** Each row's dimensions, by setting key. */
@@ -41,16 +43,15 @@ export interface Trial {
   options: ResolvedRow["options"];
 }
 
-const SWEEP_KEYS = ["budget", "seeds", "search"];
-
 /** Check a sweep config (its experiment and its search spaces); errors name `source` and the key. */
 export function resolveSweep(raw: unknown, source: string): Sweep {
   const fail = (path: string, what: string): never => {
     throw new ConfigError(`${source}: ${path}: ${what}`);
   };
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) fail("(top level)", "must be a JSON object");
-  const { budget = 8, seeds = 5, search = "random", rows: rawRows, ...rest } = raw as Record<string, unknown>;
+  const { budget = 8, trialSeeds = 1, seeds = 5, search = "random", rows: rawRows, ...rest } = raw as Record<string, unknown>;
   if (!Number.isInteger(budget) || (budget as number) < 1) fail("budget", `must be an integer ≥ 1 (trials per row), got ${JSON.stringify(budget)}`);
+  if (!Number.isInteger(trialSeeds) || (trialSeeds as number) < 1) fail("trialSeeds", `must be an integer ≥ 1 (seeds per trial), got ${JSON.stringify(trialSeeds)}`);
   if (!Number.isInteger(seeds) || (seeds as number) < 1) fail("seeds", `must be an integer ≥ 1, got ${JSON.stringify(seeds)}`);
   if (search !== "random" && search !== "grid") fail("search", `must be "random" or "grid", got ${JSON.stringify(search)}`);
   if (!Array.isArray(rawRows) || rawRows.length === 0) fail("rows", "must be a non-empty array");
@@ -80,7 +81,7 @@ export function resolveSweep(raw: unknown, source: string): Sweep {
     }
     return dims;
   });
-  const sweep: Sweep = { config, rows, budget: budget as number, seeds: seeds as number, search: search as Sweep["search"], spaces, raw: experiment, source };
+  const sweep: Sweep = { config, rows, budget: budget as number, trialSeeds: trialSeeds as number, seeds: seeds as number, search: search as Sweep["search"], spaces, raw: experiment, source };
   // Every value a trial can take must make a valid row: the lists' values and the ranges' ends.
   spaces.forEach((dims, r) => {
     for (const [key, d] of Object.entries(dims)) {
