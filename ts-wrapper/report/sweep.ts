@@ -38,16 +38,19 @@ export function divergedText(row: SweepRow, budget: number, seeds: number): stri
 export async function renderSweepReport(results: SweepSummary): Promise<string> {
   const styles = new RowStyles(results.rows);
   const all = results.rows.map((_, i) => i);
-  const colour = { field: "row", type: "nominal", title: null, scale: styles.scale(all), legend: { orient: "bottom", columns: 4, symbolType: "stroke" } } as const;
+  const colour = { field: "row", type: "nominal", title: null, scale: styles.scale(all), legend: { orient: "bottom", columns: 4, symbolType: "stroke", symbolOpacity: 1, symbolStrokeWidth: 2 } } as const;
   const curve = results.rows.flatMap((r, i) => r.curves.map((c) => ({
     row: styles.names[i], epoch: c.epoch, mean: c.test_accuracy.mean, lo: c.test_accuracy.mean - c.test_accuracy.std, hi: Math.min(1, c.test_accuracy.mean + c.test_accuracy.std),
   })));
   const epoch = { field: "epoch", type: "quantitative", title: "epoch", axis: { tickMinStep: 1, format: "d" }, scale: { nice: false } } as const;
+  // The axis starts 2 points below the lowest final accuracy: the rows' ends, which are what is
+  // compared, stay readable when one row's early epochs fall far below them.
+  const floor = Math.max(0, Math.min(...results.rows.map((r) => r.curves.at(-1)?.test_accuracy.mean ?? 1)) - 0.02);
   const curves: TopLevelSpec = {
     $schema: SCHEMA, config: CONFIG, width: 520, height: 300, data: { values: curve },
     layer: [
-      { mark: { type: "area", opacity: 0.18 }, encoding: { x: epoch, y: { field: "lo", type: "quantitative", title: "test accuracy", scale: { zero: false }, axis: { format: ".1~%" } }, y2: { field: "hi" }, color: colour } },
-      { mark: { type: "line", point: { size: 24 }, strokeWidth: 1.8 }, encoding: { x: epoch, y: { field: "mean", type: "quantitative" }, color: colour } },
+      { mark: { type: "area", opacity: 0.18, clip: true }, encoding: { x: epoch, y: { field: "lo", type: "quantitative", title: "test accuracy", scale: { domain: [floor, 1] }, axis: { format: ".1~%" } }, y2: { field: "hi" }, color: colour } },
+      { mark: { type: "line", point: { size: 24 }, strokeWidth: 1.8, clip: true }, encoding: { x: epoch, y: { field: "mean", type: "quantitative" }, color: colour } },
     ],
   } as TopLevelSpec;
   const diffs = results.rows.flatMap((r, i) => (r.difference ? [{ row: styles.names[i], mean: r.difference.test_accuracy.mean, lo: r.difference.test_accuracy.ci95[0], hi: r.difference.test_accuracy.ci95[1] }] : []));
@@ -59,7 +62,7 @@ export async function renderSweepReport(results: SweepSummary): Promise<string> 
       { data: { values: [{ zero: 0 }] }, mark: { type: "rule", strokeDash: [4, 3], color: "#888" }, encoding: { x: { field: "zero", type: "quantitative" } } },
     ],
   } as TopLevelSpec;
-  const figures = [{ id: "curves", title: "Learning curves over seeds", spec: curves, caption: `Test accuracy after each epoch of each row's best setting: the line is the mean over ${results.seeds} seeds, the band one standard deviation either side.` }];
+  const figures = [{ id: "curves", title: "Learning curves over seeds", spec: curves, caption: `Test accuracy after each epoch of each row's best setting: the line is the mean over ${results.seeds} seeds, the band one standard deviation either side. The axis starts 2 points below the lowest final accuracy (${pct(floor)} %); what lies below is cut off.` }];
   if (diffs.length) figures.push({ id: "differences", title: `Differences to ${results.reference}`, spec: difference, caption: `Each row's test accuracy minus ${results.reference}'s, seed by seed (the same seeds: same initial draws where the networks match, same data order), with the 95 % t interval of the mean difference. An interval that holds 0 finds no difference at this number of seeds.` });
   const rendered = [];
   for (const f of figures) rendered.push({ ...f, svg: (await renderSvg(f.spec, f.id)).svg });
