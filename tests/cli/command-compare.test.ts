@@ -1,7 +1,7 @@
 // `bioplausible compare` end to end on a small IDX fixture: the table, results.json, report.html,
 // replaying a results.json bit for bit, and config errors that name the file and the key.
 
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeIdxFixture, writeIdxDir } from "../helpers/idx-fixtures.js";
@@ -88,6 +88,16 @@ describe("compare", () => {
     const bad = await runCli(["compare", "--config", file, "--out", join(tmp.dir, "replay2")], { timeout: 120_000 });
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain(`replay of ${file} differs: params_sha256 of pc-il changed`);
+    // A row recorded under another recipe (as a run from before a default moved would be) stops
+    // the replay before any training, naming the row and the setting.
+    const older = JSON.parse(readFileSync(results, "utf8"));
+    older.rows[0].config.momentum = 0.5;
+    const olderFile = join(tmp.dir, "older.json");
+    writeFileSync(olderFile, JSON.stringify(older));
+    const moved = await runCli(["compare", "--config", olderFile, "--out", join(tmp.dir, "replay3")], { timeout: 120_000 });
+    expect(moved.code).toBe(2);
+    expect(moved.stderr).toContain(`row ${older.rows[0].name} ran with momentum 0.5 but resolves to ${JSON.stringify(lastJson(again).rows[0].config.momentum)} now (a default has moved since)`);
+    expect(existsSync(join(tmp.dir, "replay3", "results.json"))).toBe(false);
   }, 240_000);
 
   it.each([

@@ -105,5 +105,9 @@ describe("sweep summary with diverged runs", () => {
     expect(il.best.validation_accuracy).toBeCloseTo(0.81, 12);
     expect(il.trials_diverged).toBe(1);
     expect(bp.trials_diverged).toBe(0);
+    // A trial's missing second seed is named, not read as a score.
+    results.delete("bp/trial-1/seed-1");
+    expect(() => chooseBest(sweep, trials, results)).toThrow(/^sweep: no result for bp trial 1 from its seed 1$/);
+    expect(() => summarizeSweep(sweep, trials, best, results)).toThrow(/^sweep: no result for bp trial 1 from its seed 1$/);
   });
 });

@@ -2,7 +2,7 @@
 // best is its highest validation accuracy; a seed's run is the job `train` runs with that setting;
 // the figures over seeds are the mean, the sample std and the t interval of the runs' test figures.
 
-import { cpSync, existsSync, readFileSync } from "node:fs";
+import { cpSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { lines, runCli, runKilled, tempDir } from "../cli/e2e-cli.js";
@@ -146,6 +146,23 @@ describe("sweep, local processes", () => {
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/--resume: .*sweep\.json is a checkpoint of another run: its sweep\.seed is 3, this command's is 9/);
   }, 200_000);
+
+  it("on --resume, runs again a task whose recorded job no longer resolves the same (a default moved), to the same bits", async () => {
+    const out = join(tmp.dir, "stale");
+    cpSync(join(tmp.dir, "p1"), out, { recursive: true });
+    const state = read(out);
+    // The task as a run under another recipe would have recorded it.
+    const stale = state.results.find((r: { key: string }) => r.key === "bp/trial-1");
+    expect(stale.job).toMatchObject({ model: "mlp", batchSize: 16 });
+    stale.job = { ...stale.job, momentum: 0.123 };
+    stale.params_sha256 = "0".repeat(64);
+    writeFileSync(join(out, "sweep.json"), JSON.stringify(state));
+    const resumed = await runCli(["sweep", "--config", config, "--out", out, "--resume"], { timeout: 200_000 });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toContain("bp/trial-1: its job resolves differently now than when it ran (a default has moved since): running it again");
+    expect(resumed.stderr.match(/ — /g)).toHaveLength(1); // that task alone ran
+    expect(hashes(read(out))).toEqual(hashes(one));
+  }, 300_000);
 
   it("takes rows appended to the config on --resume: the rows run keep their results, and the whole equals a fresh sweep", async () => {
     const fa = { name: "fa", model: "mlp", feedbackAlignment: true, batchSize: 16, space: { lr: { log: [0.01, 0.2] } } };

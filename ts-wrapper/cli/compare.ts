@@ -10,6 +10,7 @@ import { runComparison, type FinishedRow } from "../experiment/compare.js";
 import { answerCost } from "../evaluation/energy.js";
 import { compact } from "../report/format.js";
 import { jobBytes } from "../job/run.js";
+import { recordJob } from "../job/spec.js";
 import { decodeSafetensors, encodeSafetensors } from "../safetensors.js";
 import type { Checkpoint } from "../training/checkpoint.js";
 import { ConfigError, resolveExperiment } from "../experiment/config.js";
@@ -18,7 +19,7 @@ import { renderReport } from "../report/index.js";
 import { VERSION } from "../version.js";
 import { helpText, parseFlags, UsageError, type FlagSpec } from "./args.js";
 import { loadSplit } from "./data.js";
-import { checkpointFile, checkSameRun, checkSpace, checkWritable, writeFileAtomic } from "./files.js";
+import { checkpointFile, checkSameRun, checkSpace, checkWritable, firstDifference, writeFileAtomic } from "./files.js";
 import { formatDuration, Progress } from "./progress.js";
 import { emitResult, info, percent, provenance, jsonFlag } from "./report.js";
 import { startRuntime, threadsFlag, threadsText } from "./threads.js";
@@ -60,6 +61,17 @@ export async function compareCommand(argv: string[]): Promise<void> {
     throw error;
   }
   const { config, rows } = resolved;
+  if (replay) {
+    // A replay trains the jobs the run recorded; a row that resolves otherwise now (a default has
+    // moved since) would differ for that reason alone, so it stops here, naming the setting.
+    for (const row of rows) {
+      const recorded = replay.rows.find((r) => r.name === row.name)?.config;
+      const moved = recorded && firstDifference(recorded, recordJob(row.options));
+      if (moved) {
+        throw new UsageError(`--config: ${file}: row ${row.name} ran with ${moved.path} ${JSON.stringify(moved.a)} but resolves to ${JSON.stringify(moved.b)} now (a default has moved since): give it in the config to replay the run`);
+      }
+    }
+  }
   const resultsFile = join(f.out, "results.json");
   const reportFile = join(f.out, "report.html");
   await mkdir(f.out, { recursive: true }).catch((error: NodeJS.ErrnoException) => {

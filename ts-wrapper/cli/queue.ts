@@ -8,6 +8,7 @@
 
 import { createHash } from "node:crypto";
 import type { SweepTask, SweepTaskData, TaskResult, TaskRunner } from "../experiment/sweep-run.js";
+import { recordJob } from "../job/spec.js";
 import { VERSION } from "../version.js";
 import { UsageError } from "./args.js";
 import { info } from "./report.js";
@@ -43,9 +44,14 @@ async function connect(url: URL, purpose: "coordinator" | "worker") {
   return new Redis(url.href, { maxRetriesPerRequest: null, retryStrategy: (times) => Math.min(100 * times, 2000), connectionName: `bioplausible-${purpose}` });
 }
 
-/** The id of a task's job: the sweep's identity and the task's key (BullMQ ids take no ":"). */
+/**
+ * The id of a task's job: the sweep's identity, the task's key and a hash of the job it resolves to
+ * (BullMQ ids take no ":"). The hash keeps a result Redis still holds from before a default moved
+ * from standing in for the job as it resolves now.
+ */
 export function jobId(sweepId: string, task: SweepTask): string {
-  return `${sweepId}.${task.key.replace(/\//g, ".")}`;
+  const job = createHash("sha256").update(JSON.stringify(recordJob(task.spec))).digest("hex").slice(0, 12);
+  return `${sweepId}.${task.key.replace(/\//g, ".")}.${job}`;
 }
 
 /** A sweep's identity: a hash of the version and the run it records. */

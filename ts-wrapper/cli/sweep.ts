@@ -23,7 +23,7 @@ import { startRuntime, threadsText } from "./threads.js";
 import { VERSION } from "../version.js";
 
 export const sweepFlags = {
-  config: { type: "string", required: true, help: "sweep config (JSON): an experiment config with budget, seeds, search and each row's space" },
+  config: { type: "string", required: true, help: "sweep config (JSON): an experiment config with budget, trialSeeds, seeds, search and each row's space" },
   out: { type: "string", default: "sweep", help: "directory for sweep.json and report.html (created if missing)" },
   "data-dir": { type: "string", help: "directory with the data set's files, overriding the config's dataDir (a queue's workers may give their own)" },
   processes: { type: "int", min: 1, max: 256, help: "tasks run side by side in local worker processes (default: one per core, at most one per task)" },
@@ -113,6 +113,7 @@ export async function sweepCommand(argv: string[]): Promise<void> {
   try {
     outcome = await runSweep(sweep, runtime, runner, done, save, ({ done: n, running, left, phase, event, last }) => {
       if (event === "started") return;
+      if (event === "stale") return info(`${last}: its job resolves differently now than when it ran (a default has moved since): running it again`);
       const seconds = (performance.now() - started) / 1000;
       const rate = (n - before) / seconds;
       const eta = rate > 0 ? formatDuration((left + running) / rate) : "--:--";

@@ -9,7 +9,7 @@ import type { Dataset } from "../datasets/dataset.js";
 import { DivergenceError } from "../errors.js";
 import type { SpikingRecord } from "../evaluation/spiking.js";
 import { epochRecords, runJob, type EpochRecord, type JobHooks } from "../job/run.js";
-import type { JobSpec } from "../job/spec.js";
+import { recordJob, type JobSpec } from "../job/spec.js";
 import { PCN } from "../models/pcn.js";
 import type { Runtime } from "../wasm/load.js";
 import { experimentData, referenceRow } from "./compare.js";
@@ -45,6 +45,8 @@ export interface TaskResult {
   validation_samples: number;
   seconds: number;
   history: EpochRecord[];
+  /** The job as it ran (recordJob): a resumed sweep runs a task again whose job now resolves otherwise. Absent in older files. */
+  job?: Record<string, unknown>;
 }
 
 /** The data of a sweep's tasks, as loaded by whoever runs them. */
@@ -96,9 +98,13 @@ export function searchTasks(sweep: Sweep, trials: Trial[][]): SweepTask[] {
   });
 }
 
-/** A trial's runs, one per trial seed; `undefined` where a result is missing. */
-function trialRuns(sweep: Sweep, row: string, index: number, results: Map<string, TaskResult>): (TaskResult | undefined)[] {
-  return Array.from({ length: sweep.trialSeeds }, (_, k) => results.get(trialKey(row, index, k)));
+/** A trial's runs, one per trial seed; a missing one is an error naming it. */
+function trialRuns(sweep: Sweep, row: string, index: number, results: Map<string, TaskResult>): TaskResult[] {
+  return Array.from({ length: sweep.trialSeeds }, (_, k) => {
+    const result = results.get(trialKey(row, index, k));
+    if (!result) throw new Error(`sweep: no result for ${row} trial ${index}${k ? ` from its seed ${k}` : ""}`);
+    return result;
+  });
 }
 
 /** A trial's score: the mean validation accuracy and loss over its seeds, or undefined if any seed diverged. */
@@ -125,9 +131,7 @@ export function chooseBest(sweep: Sweep, trials: Trial[][], results: Map<string,
     let best = -1;
     let score: [number, number] = [-Infinity, Infinity];
     for (const trial of trials[r]) {
-      const runs = trialRuns(sweep, row.name, trial.index, results);
-      if (runs.some((run) => !run)) throw new Error(`sweep: no result for ${row.name} trial ${trial.index}`);
-      const scored = trialScore(runs as TaskResult[]);
+      const scored = trialScore(trialRuns(sweep, row.name, trial.index, results));
       if (!scored) continue;
       const { accuracy, loss } = scored;
       if (accuracy > score[0] || (accuracy === score[0] && loss < score[1])) [best, score] = [trial.index, [accuracy, loss]];
@@ -183,8 +187,8 @@ export function inProcessRunner(config: SweepTaskData, data: SweepData, runtime?
 }
 
 export interface SweepProgress {
-  /** After a phase starts, a task starts, or a task finishes (`last`: its key). */
-  (state: { done: number; running: number; left: number; phase: "search" | "seeds"; event: "phase" | "started" | "finished"; last?: string }): void;
+  /** After a phase starts, a task starts or finishes, or a done task is found stale and will run again (`last`: its key). */
+  (state: { done: number; running: number; left: number; phase: "search" | "seeds"; event: "phase" | "started" | "finished" | "stale"; last?: string }): void;
 }
 
 /**
@@ -196,9 +200,18 @@ export async function runSweep(sweep: Sweep, runtime: Runtime, runner: TaskRunne
   const search = searchTasks(sweep, trials);
   const total = search.length + sweep.rows.length * sweep.seeds;
   let running = 0;
-  const report = (phase: "search" | "seeds", event: "phase" | "started" | "finished", last?: string) =>
+  const report = (phase: "search" | "seeds", event: "phase" | "started" | "finished" | "stale", last?: string) =>
     progress?.({ done: done.size, running, left: total - done.size - running, phase, event, ...(last ? { last } : {}) });
   const phase = async (tasks: SweepTask[], name: "search" | "seeds") => {
+    // A result of an earlier run whose job no longer resolves the same (a default moved since) is
+    // not this sweep's: it runs again rather than mix two recipes in one table.
+    for (const t of tasks) {
+      const job = done.get(t.key)?.job;
+      if (job && JSON.stringify(job) !== JSON.stringify(recordJob(t.spec))) {
+        done.delete(t.key);
+        report(name, "stale", t.key);
+      }
+    }
     const todo = tasks.filter((t) => !done.has(t.key));
     report(name, "phase");
     await runner.run(todo, {
@@ -207,9 +220,10 @@ export async function runSweep(sweep: Sweep, runtime: Runtime, runner: TaskRunne
         report(name, "started");
       },
       finished: (result) => {
-        if (!todo.some((t) => t.key === result.key)) throw new Error(`sweep: a result for ${result.key}, which was not asked for`);
+        const task = todo.find((t) => t.key === result.key);
+        if (!task) throw new Error(`sweep: a result for ${result.key}, which was not asked for`);
         running = Math.max(0, running - 1);
-        done.set(result.key, result);
+        done.set(result.key, { ...result, job: recordJob(task.spec) });
         save();
         report(name, "finished", result.key);
       },
@@ -234,8 +248,8 @@ export function summarizeSweep(sweep: Sweep, trials: Trial[][], best: number[], 
     const runs = runsOf(row.name);
     const ok = finite(runs);
     if (ok.length === 0) throw new Error(`sweep: every seed's run of row ${row.name} diverged`);
-    const chosen = trialScore(trialRuns(sweep, row.name, best[r], results) as TaskResult[])!;
-    const trialsDiverged = trials[r].filter((t) => !trialScore(trialRuns(sweep, row.name, t.index, results) as TaskResult[])).length;
+    const chosen = trialScore(trialRuns(sweep, row.name, best[r], results))!;
+    const trialsDiverged = trials[r].filter((t) => !trialScore(trialRuns(sweep, row.name, t.index, results))).length;
     const spiking = ok.every((run) => run.spiking) ? summarize(ok.map((run) => run.spiking!.accuracy)) : undefined;
     // Pairs where neither run diverged.
     const pairs = runs.map((run, k) => [run, refRuns[k]] as const).filter(([a, b]) => a.diverged === undefined && b?.diverged === undefined);

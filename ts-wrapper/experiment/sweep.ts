@@ -1,9 +1,10 @@
 // A sweep's search (issue 15): an experiment config whose rows each say which of their settings to
 // tune and over what, with one trial budget for every row so that every method gets the same
-// tuning effort, and how many seeds re-run each row's best setting. This file resolves the config
-// and draws the trials; choosing the best by validation accuracy and the re-runs are the runner's.
+// tuning effort, how many seeds each trial trains from (their mean validation accuracy judges it),
+// and how many seeds re-run each row's best setting. This file resolves the config and draws the
+// trials; choosing the best by validation accuracy and the re-runs are the runner's.
 //
-//   { ...an experiment config (config.ts)..., "budget": 8, "seeds": 5, "search": "random",
+//   { ...an experiment config (config.ts)..., "budget": 8, "trialSeeds": 1, "seeds": 5, "search": "random",
 //     "rows": [{ "name": "bp", "model": "mlp", "space": { "lr": { "log": [0.005, 0.2] }, "momentum": [0.8, 0.9] } }] }
 //
 // A dimension is a list of values, or for a number setting { "log": [lo, hi] } / { "uniform":

@@ -27,7 +27,7 @@ export interface SweepSummary {
 }
 
 const pct = (x: number) => (x * 100).toFixed(2);
-const hours = (s: number) => (s < 3600 ? `${Math.round(s)} s` : `${(s / 3600).toFixed(1)} h`);
+const duration = (s: number) => (s < 3600 ? `${Math.round(s)} s` : `${(s / 3600).toFixed(1)} h`);
 
 /** Which of a row's trials and seeds diverged, in words ("7 of 8 trials and 1 of 5 seeds"); undefined when none did. */
 export function divergedText(row: SweepRow, budget: number, seeds: number): string | undefined {
@@ -82,7 +82,7 @@ export async function renderSweepReport(results: SweepSummary): Promise<string> 
     `<!DOCTYPE html>`, `<html lang="en">`, `<head>`, `<meta charset="utf-8">`, `<meta name="viewport" content="width=device-width, initial-scale=1">`,
     `<meta name="generator" content="bioplausible ${escapeHtml(results.version)}">`, `<title>${escapeHtml(title)}</title>`, `<style>${CSS}</style>`, `</head>`,
     `<body style="font-family: ${escapeHtml(FONT)}"><main>`, `<h1>${escapeHtml(title)}</h1>`,
-    `<p class="lead">${escapeHtml(results.dataset)}; every row got ${results.budget} ${escapeHtml(results.search)} trials judged on the validation split alone${(results.trial_seeds ?? 1) > 1 ? ` (the mean over ${results.trial_seeds} seeds each)` : ""}, then its best setting ran from ${results.seeds} seeds (${results.seed}…${results.seed + results.seeds - 1}) on the whole training set and was read once on the test set. ${hours(results.task_seconds)} of training in all.</p>`,
+    `<p class="lead">${escapeHtml(results.dataset)}; every row got ${results.budget} ${escapeHtml(results.search)} trials judged on the validation split alone${(results.trial_seeds ?? 1) > 1 ? ` (the mean over ${results.trial_seeds} seeds each)` : ""}, then its best setting ran from ${results.seeds} seeds (${results.seed}…${results.seed + results.seeds - 1}) on the whole training set and was read once on the test set. ${duration(results.task_seconds)} of training in all.</p>`,
     `<div class="table-wrap"><table>`, `<thead><tr>${head.map((h, i) => `<th${i < 2 ? ' class="text"' : ""}>${escapeHtml(h)}</th>`).join("")}</tr></thead>`,
     `<tbody>`, ...body.map((b) => `<tr>${b}</tr>`), `</tbody></table></div>`,
     ...rendered.map((f, i) => `<section><h2 id="${f.id}">${i + 1}. ${escapeHtml(f.title)}</h2><figure><div class="plot">${f.svg}</div><figcaption>${escapeHtml(f.caption)}</figcaption></figure></section>`),
