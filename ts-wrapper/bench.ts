@@ -224,7 +224,7 @@ export interface SpikingWorkload {
 
 /** Trains the workload's network on `train` (about 10 s) and takes the first `digits` of `test`. */
 export function spikingWorkload(rt: Runtime, data: { train: Dataset; test: Dataset }, digits = 200): SpikingWorkload {
-  const spec = resolveJob({ model: "mlp", layers: LAYERS, activation: "softlif", epochs: 1, lrSchedule: "cosine", weightDecay: 1e-4, seed: 0 });
+  const spec = resolveJob({ model: "mlp", layers: LAYERS, activation: "softlif", lr: 0.05, momentum: 0.9, epochs: 1, lrSchedule: "cosine", weightDecay: 1e-4, seed: 0 });
   const model = buildModel(spec, rt);
   try {
     const { epochs, batchSize, lr, lrSchedule, momentum, optimizer, weightDecay, seed } = spec;

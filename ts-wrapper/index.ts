@@ -26,7 +26,7 @@ export { BatchBuffer } from "./batch.js";
 export { SNN, ENCODINGS, READOUTS, SYNAPSES, READOUT_TIMES, SIMULATION_DEFAULTS, resolveSimulation, type Encoding, type Readout, type Synapse, type SimulationOptions, type Simulation, type SpikingRun, type RasterBand, type SpikeRaster } from "./models/snn.js";
 export { NEURON_PRESETS, PRESET_NAMES, IF_TAU, resolveNeuron, type NeuronParams, type NeuronOptions, type NeuronPreset } from "./models/neuron.js";
 export { fuseBatchNorm, fusedLinearLayers, type LinearWeights } from "./models/fuse.js";
-export { SETTINGS, resolveJob, recordJob, defaultLearningRate, type JobSpec, type Setting, type GivenSettings } from "./job/spec.js";
+export { SETTINGS, resolveJob, recordJob, RECIPES, ADAM_LR, recipeFor, type Recipe, type JobSpec, type Setting, type GivenSettings } from "./job/spec.js";
 export { runJob, buildModel, type JobHooks, type JobRun } from "./job/run.js";
 export { resolveExperiment, ConfigError, type ExperimentConfig, type RowConfig, type ResolvedRow } from "./experiment/config.js";
 export { runComparison } from "./experiment/compare.js";

@@ -13,7 +13,7 @@ describe("train --model pcn", () => {
     const r = await runCli(["train", "--data-dir", fx.data, "--model", "pcn", "--T", "7", "--gamma", "0.05", ...BASE]);
     expect(r.code).toBe(0);
     const json = lastJson(r);
-    expect(json.config).toMatchObject({ model: "pcn", algo: "il", T: 7, gamma: 0.05, lr: 0.2, tolerance: 0 });
+    expect(json.config).toMatchObject({ model: "pcn", algo: "il", T: 7, gamma: 0.05, lr: 0.27, tolerance: 0 });
     expect(json.history).toHaveLength(3);
     // The fixture's classes are 2×2 patches at different positions: far above chance (0.1).
     expect(json.test_accuracy).toBeGreaterThan(0.5);

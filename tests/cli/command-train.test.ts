@@ -60,7 +60,8 @@ describe("train --json", () => {
       layers: [64, 16, 10],
       epochs: 3,
       batchSize: 16,
-      lr: 0.05, // the documented default, resolved into the record
+      lr: 0.14, // the documented default (ReLU backprop's recipe), resolved into the record
+      momentum: 0.8,
       seed: 0,
       optimizer: "sgd",
       dataDir: raw,
