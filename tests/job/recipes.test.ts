@@ -20,7 +20,7 @@ describe("training recipes", () => {
     const softlif = { lr: 0.008, momentum: 0.95, weightDecay: 0.0001, batchSize: 128 };
     expect(recipe({})).toEqual({ lr: 0.14, momentum: 0.8, weightDecay: 0, batchSize: 128 });
     expect(recipe({ model: "pcn" })).toEqual(il);
-    expect(recipe({ model: "pcn", algo: "il", activation: "softlif" })).toEqual(il);
+    expect(recipe({ model: "pcn", algo: "il", activation: "softlif" })).toEqual({ ...sgd, lr: 0.2 });
     expect(recipe({ activation: "softlif" })).toEqual(softlif);
     expect(recipe({ spiking: true })).toEqual(softlif);
     // Families the sweep did not tune keep the earlier recipe.
@@ -28,7 +28,9 @@ describe("training recipes", () => {
     expect(recipe({ activation: "tanh" })).toEqual(sgd);
     expect(recipe({ feedbackAlignment: true })).toEqual(sgd);
     expect(recipe({ directFeedbackAlignment: true })).toEqual(sgd);
-    expect(recipe({ model: "pcn", feedbackAlignment: true })).toEqual(sgd);
+    expect(recipe({ model: "pcn", feedbackAlignment: true })).toEqual({ ...sgd, lr: 0.2 });
+    expect(recipe({ model: "pcn", directFeedbackAlignment: true })).toEqual({ ...sgd, lr: 0.2 });
+    expect(recipe({ model: "pcn", algo: "ipc", feedbackAlignment: true })).toEqual(sgd);
     expect(recipe({ activation: "softlif", feedbackAlignment: true })).toEqual(sgd);
   });
 

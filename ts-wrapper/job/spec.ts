@@ -113,11 +113,12 @@ export const ADAM_LR = 0.001;
 /**
  * The SGD recipes. Backprop's (ReLU), inference learning's and soft-LIF backprop's are the thesis
  * sweep's choices, rounded, which beat the earlier defaults on the validation split over five seeds
- * (BENCHMARKS.md, issue 15); every family the sweep did not tune (iPC, feedback alignment, other
- * activations) keeps the earlier recipe, `sgd`.
+ * (BENCHMARKS.md, issue 15). Every family the sweep did not tune (iPC, feedback alignment, other
+ * activations) keeps its earlier default: `sgd`, or `ilUntuned` for inference learning.
  */
-export const RECIPES: Readonly<Record<"sgd" | "backprop" | "il" | "softlif", Recipe>> = Object.freeze({
+export const RECIPES: Readonly<Record<"sgd" | "ilUntuned" | "backprop" | "il" | "softlif", Recipe>> = Object.freeze({
   sgd: Object.freeze({ lr: 0.05, momentum: 0.9, weightDecay: 0, batchSize: 128 }),
+  ilUntuned: Object.freeze({ lr: 0.2, momentum: 0.9, weightDecay: 0, batchSize: 128 }),
   backprop: Object.freeze({ lr: 0.14, momentum: 0.8, weightDecay: 0, batchSize: 128 }),
   // Inference learning's relaxed errors are smaller than backprop's: it takes a larger step.
   il: Object.freeze({ lr: 0.27, momentum: 0.9, weightDecay: 0, batchSize: 64 }),
@@ -130,9 +131,11 @@ export const RECIPES: Readonly<Record<"sgd" | "backprop" | "il" | "softlif", Rec
  */
 export function recipeFor(job: { model: ModelName; optimizer: OptimizerName; algo?: PCAlgorithm; activation: ActivationName; feedbackAlignment?: boolean; directFeedbackAlignment?: boolean }): Recipe {
   if (job.optimizer === "adam") return Object.freeze({ ...RECIPES.sgd, lr: ADAM_LR, momentum: 0 });
-  if (job.feedbackAlignment || job.directFeedbackAlignment) return RECIPES.sgd;
   const algo = job.model === "pcn" ? (job.algo ?? PC_DEFAULTS.algo) : undefined;
-  if (algo === "il") return RECIPES.il;
+  // The sweep tuned ReLU networks without feedback alignment, and soft-LIF backprop.
+  const plain = !job.feedbackAlignment && !job.directFeedbackAlignment;
+  if (algo === "il") return plain && job.activation === "relu" ? RECIPES.il : RECIPES.ilUntuned;
+  if (!plain) return RECIPES.sgd;
   if (algo === "ipc") return RECIPES.sgd;
   return job.activation === "relu" ? RECIPES.backprop : job.activation === "softlif" ? RECIPES.softlif : RECIPES.sgd;
 }
@@ -159,8 +162,8 @@ export const SETTINGS: readonly Setting[] = [
   { key: "gamma", flag: "gamma", type: "number", min: 0, minExclusive: true, default: PC_DEFAULTS.gamma, defaultText: `${PC_DEFAULTS.gamma}; zil uses 1`, group: "pc", when: notZil, help: "pcn: value-node step size" },
   { key: "tolerance", flag: "tolerance", type: "number", min: 0, default: PC_DEFAULTS.tolerance, defaultText: `${PC_DEFAULTS.tolerance}: never`, group: "pc", when: onlyPcn, help: "pcn il: stop relaxing when the energy changes by at most this fraction in a step" },
   { key: "epochs", flag: "epochs", type: "int", min: 1, default: 20, group: "training", help: "passes over the training set" },
-  { key: "batchSize", flag: "batch-size", type: "int", min: 1, defaultText: `${RECIPES.sgd.batchSize}; ${RECIPES.il.batchSize} for pcn il with sgd`, group: "training", help: "samples per mini-batch" },
-  { key: "lr", flag: "lr", type: "number", min: 0, minExclusive: true, defaultText: `${ADAM_LR} with adam; with sgd ${RECIPES.backprop.lr} for ReLU backprop, ${RECIPES.il.lr} for pcn il (whose relaxed errors are smaller than backprop's), ${RECIPES.softlif.lr} for soft-LIF backprop, else ${RECIPES.sgd.lr} (ipc, feedback alignment, other activations)`, group: "training", help: "learning rate" },
+  { key: "batchSize", flag: "batch-size", type: "int", min: 1, defaultText: `${RECIPES.sgd.batchSize}; ${RECIPES.il.batchSize} for pcn il with sgd, relu and no feedback alignment`, group: "training", help: "samples per mini-batch" },
+  { key: "lr", flag: "lr", type: "number", min: 0, minExclusive: true, defaultText: `${ADAM_LR} with adam; with sgd ${RECIPES.backprop.lr} for ReLU backprop, ${RECIPES.il.lr} for pcn il (whose relaxed errors are smaller than backprop's; ${RECIPES.ilUntuned.lr} with feedback alignment or other activations than relu), ${RECIPES.softlif.lr} for soft-LIF backprop, else ${RECIPES.sgd.lr} (ipc, feedback alignment, other activations)`, group: "training", help: "learning rate" },
   { key: "momentum", flag: "momentum", type: "number", min: 0, max: 0.999999, defaultText: `${RECIPES.backprop.momentum} for ReLU backprop, ${RECIPES.softlif.momentum} for soft-LIF backprop, else ${RECIPES.sgd.momentum}; adam keeps none`, group: "training", help: "SGD momentum (ignored by adam)" },
   { key: "optimizer", flag: "optimizer", type: "string", choices: OPTIMIZERS, default: "sgd", group: "training", help: "optimiser" },
   { key: "lrSchedule", flag: "lr-schedule", type: "string", choices: LR_SCHEDULES, default: "constant", group: "training", help: "constant, or cosine annealing to 0 over all steps" },
