@@ -26,12 +26,23 @@ describe("training recipes", () => {
     // Families the sweep did not tune keep the earlier recipe.
     expect(recipe({ model: "pcn", algo: "ipc" })).toEqual(sgd);
     expect(recipe({ activation: "tanh" })).toEqual(sgd);
-    expect(recipe({ feedbackAlignment: true })).toEqual(sgd);
-    expect(recipe({ directFeedbackAlignment: true })).toEqual(sgd);
+    expect(recipe({ activation: "tanh", feedbackAlignment: true })).toEqual(sgd);
     expect(recipe({ model: "pcn", feedbackAlignment: true })).toEqual({ ...sgd, lr: 0.2 });
     expect(recipe({ model: "pcn", directFeedbackAlignment: true })).toEqual({ ...sgd, lr: 0.2 });
     expect(recipe({ model: "pcn", algo: "ipc", feedbackAlignment: true })).toEqual(sgd);
     expect(recipe({ activation: "softlif", feedbackAlignment: true })).toEqual(sgd);
+  });
+
+  it("gives ReLU backprop with feedback alignment, and with direct feedback alignment, their own recipes, with a cosine schedule", () => {
+    const full = (given: Record<string, unknown>) => {
+      const j = resolveJob({ ...base, ...given });
+      return { lr: j.lr, lrSchedule: j.lrSchedule, momentum: j.momentum, weightDecay: j.weightDecay, batchSize: j.batchSize };
+    };
+    expect(full({ feedbackAlignment: true })).toEqual({ lr: 0.028, lrSchedule: "cosine", momentum: 0.9, weightDecay: 0.0001, batchSize: 128 });
+    expect(full({ directFeedbackAlignment: true })).toEqual({ lr: 0.06, lrSchedule: "cosine", momentum: 0.8, weightDecay: 0.0001, batchSize: 128 });
+    // Every other family's schedule stays constant; a given schedule stands.
+    for (const given of [{}, { model: "pcn" }, { activation: "softlif" }, { model: "pcn", feedbackAlignment: true }]) expect(full(given).lrSchedule).toBe("constant");
+    expect(full({ feedbackAlignment: true, lrSchedule: "constant" }).lrSchedule).toBe("constant");
   });
 
   it("gives Z-IL backprop's recipe for the same activation, optimiser and spiking", () => {

@@ -102,6 +102,7 @@ const notZil = (s: GivenSettings, name: Namer) =>
 /** A recipe: what a job of its family trains with where it leaves these unset. */
 export interface Recipe {
   readonly lr: number;
+  readonly lrSchedule: LRSchedule;
   readonly momentum: number;
   readonly weightDecay: number;
   readonly batchSize: number;
@@ -111,18 +112,22 @@ export interface Recipe {
 export const ADAM_LR = 0.001;
 
 /**
- * The SGD recipes. Backprop's (ReLU), inference learning's and soft-LIF backprop's are the thesis
- * sweep's choices, rounded, which beat the earlier defaults on the validation split over five seeds
- * (BENCHMARKS.md, issue 15). Every family the sweep did not tune (iPC, feedback alignment, other
- * activations) keeps its earlier default: `sgd`, or `ilUntuned` for inference learning.
+ * The SGD recipes. Backprop's (ReLU, also with feedback alignment or direct feedback alignment),
+ * inference learning's (ReLU) and soft-LIF backprop's are the thesis sweep's choices, rounded, which
+ * beat the earlier defaults on the validation split over five seeds (BENCHMARKS.md, issue 15). Every
+ * family the sweep did not tune (iPC, other activations, inference learning with feedback alignment
+ * or soft-LIF neurons) keeps its earlier default: `sgd`, or `ilUntuned` for inference learning.
  */
-export const RECIPES: Readonly<Record<"sgd" | "ilUntuned" | "backprop" | "il" | "softlif", Recipe>> = Object.freeze({
-  sgd: Object.freeze({ lr: 0.05, momentum: 0.9, weightDecay: 0, batchSize: 128 }),
-  ilUntuned: Object.freeze({ lr: 0.2, momentum: 0.9, weightDecay: 0, batchSize: 128 }),
-  backprop: Object.freeze({ lr: 0.14, momentum: 0.8, weightDecay: 0, batchSize: 128 }),
+export const RECIPES: Readonly<Record<"sgd" | "ilUntuned" | "backprop" | "il" | "softlif" | "feedbackAlignment" | "directFeedbackAlignment", Recipe>> = Object.freeze({
+  sgd: Object.freeze({ lr: 0.05, lrSchedule: "constant", momentum: 0.9, weightDecay: 0, batchSize: 128 }),
+  ilUntuned: Object.freeze({ lr: 0.2, lrSchedule: "constant", momentum: 0.9, weightDecay: 0, batchSize: 128 }),
+  backprop: Object.freeze({ lr: 0.14, lrSchedule: "constant", momentum: 0.8, weightDecay: 0, batchSize: 128 }),
   // Inference learning's relaxed errors are smaller than backprop's: it takes a larger step.
-  il: Object.freeze({ lr: 0.27, momentum: 0.9, weightDecay: 0, batchSize: 64 }),
-  softlif: Object.freeze({ lr: 0.008, momentum: 0.95, weightDecay: 1e-4, batchSize: 128 }),
+  il: Object.freeze({ lr: 0.27, lrSchedule: "constant", momentum: 0.9, weightDecay: 0, batchSize: 64 }),
+  softlif: Object.freeze({ lr: 0.008, lrSchedule: "constant", momentum: 0.95, weightDecay: 1e-4, batchSize: 128 }),
+  // Random feedback needs a smaller step than the transposed weights, and settles with a cosine schedule.
+  feedbackAlignment: Object.freeze({ lr: 0.028, lrSchedule: "cosine", momentum: 0.9, weightDecay: 1e-4, batchSize: 128 }),
+  directFeedbackAlignment: Object.freeze({ lr: 0.06, lrSchedule: "cosine", momentum: 0.8, weightDecay: 1e-4, batchSize: 128 }),
 });
 
 /**
@@ -132,11 +137,11 @@ export const RECIPES: Readonly<Record<"sgd" | "ilUntuned" | "backprop" | "il" | 
 export function recipeFor(job: { model: ModelName; optimizer: OptimizerName; algo?: PCAlgorithm; activation: ActivationName; feedbackAlignment?: boolean; directFeedbackAlignment?: boolean }): Recipe {
   if (job.optimizer === "adam") return Object.freeze({ ...RECIPES.sgd, lr: ADAM_LR, momentum: 0 });
   const algo = job.model === "pcn" ? (job.algo ?? PC_DEFAULTS.algo) : undefined;
-  // The sweep tuned ReLU networks without feedback alignment, and soft-LIF backprop.
+  // The sweep tuned ReLU networks (IL without feedback alignment), and soft-LIF backprop.
   const plain = !job.feedbackAlignment && !job.directFeedbackAlignment;
   if (algo === "il") return plain && job.activation === "relu" ? RECIPES.il : RECIPES.ilUntuned;
-  if (!plain) return RECIPES.sgd;
   if (algo === "ipc") return RECIPES.sgd;
+  if (!plain) return job.activation !== "relu" ? RECIPES.sgd : job.feedbackAlignment ? RECIPES.feedbackAlignment : RECIPES.directFeedbackAlignment;
   return job.activation === "relu" ? RECIPES.backprop : job.activation === "softlif" ? RECIPES.softlif : RECIPES.sgd;
 }
 
@@ -163,11 +168,11 @@ export const SETTINGS: readonly Setting[] = [
   { key: "tolerance", flag: "tolerance", type: "number", min: 0, default: PC_DEFAULTS.tolerance, defaultText: `${PC_DEFAULTS.tolerance}: never`, group: "pc", when: onlyPcn, help: "pcn il: stop relaxing when the energy changes by at most this fraction in a step" },
   { key: "epochs", flag: "epochs", type: "int", min: 1, default: 20, group: "training", help: "passes over the training set" },
   { key: "batchSize", flag: "batch-size", type: "int", min: 1, defaultText: `${RECIPES.sgd.batchSize}; ${RECIPES.il.batchSize} for pcn il with sgd, relu and no feedback alignment`, group: "training", help: "samples per mini-batch" },
-  { key: "lr", flag: "lr", type: "number", min: 0, minExclusive: true, defaultText: `${ADAM_LR} with adam; with sgd ${RECIPES.backprop.lr} for ReLU backprop, ${RECIPES.il.lr} for pcn il (whose relaxed errors are smaller than backprop's; ${RECIPES.ilUntuned.lr} with feedback alignment or other activations than relu), ${RECIPES.softlif.lr} for soft-LIF backprop, else ${RECIPES.sgd.lr} (ipc, feedback alignment, other activations)`, group: "training", help: "learning rate" },
-  { key: "momentum", flag: "momentum", type: "number", min: 0, max: 0.999999, defaultText: `${RECIPES.backprop.momentum} for ReLU backprop, ${RECIPES.softlif.momentum} for soft-LIF backprop, else ${RECIPES.sgd.momentum}; adam keeps none`, group: "training", help: "SGD momentum (ignored by adam)" },
+  { key: "lr", flag: "lr", type: "number", min: 0, minExclusive: true, defaultText: `adam ${ADAM_LR}; sgd: ReLU backprop ${RECIPES.backprop.lr}, pcn il ${RECIPES.il.lr} (relu without feedback alignment; else ${RECIPES.ilUntuned.lr}), soft-LIF backprop ${RECIPES.softlif.lr}, ReLU backprop with feedback alignment ${RECIPES.feedbackAlignment.lr} or direct ${RECIPES.directFeedbackAlignment.lr}, else ${RECIPES.sgd.lr}`, group: "training", help: "learning rate" },
+  { key: "momentum", flag: "momentum", type: "number", min: 0, max: 0.999999, defaultText: `ReLU backprop ${RECIPES.backprop.momentum} (with feedback alignment ${RECIPES.feedbackAlignment.momentum}, direct ${RECIPES.directFeedbackAlignment.momentum}), soft-LIF backprop ${RECIPES.softlif.momentum}, else ${RECIPES.sgd.momentum}; adam keeps none`, group: "training", help: "SGD momentum (ignored by adam)" },
   { key: "optimizer", flag: "optimizer", type: "string", choices: OPTIMIZERS, default: "sgd", group: "training", help: "optimiser" },
-  { key: "lrSchedule", flag: "lr-schedule", type: "string", choices: LR_SCHEDULES, default: "constant", group: "training", help: "constant, or cosine annealing to 0 over all steps" },
-  { key: "weightDecay", flag: "weight-decay", type: "number", min: 0, defaultText: `${RECIPES.softlif.weightDecay} for soft-LIF backprop with sgd, else ${RECIPES.sgd.weightDecay}`, group: "training", help: "L2 penalty added to the gradient" },
+  { key: "lrSchedule", flag: "lr-schedule", type: "string", choices: LR_SCHEDULES, defaultText: `cosine with sgd for ReLU backprop with (direct) feedback alignment, else constant`, group: "training", help: "constant, or cosine annealing to 0 over all steps" },
+  { key: "weightDecay", flag: "weight-decay", type: "number", min: 0, defaultText: `${RECIPES.softlif.weightDecay} with sgd for soft-LIF backprop and ReLU backprop with (direct) feedback alignment, else ${RECIPES.sgd.weightDecay}`, group: "training", help: "L2 penalty added to the gradient" },
   { key: "outputLoss", flag: "output-loss", type: "string", choices: OUTPUT_LOSSES, default: "ce", group: "training", help: "softmax cross-entropy or squared error" },
   { key: "seed", flag: "seed", type: "int", min: 0, max: 4294967295, default: 0, group: "training", help: "seed for initialisation and shuffling" },
   { key: "validation", flag: "validation", type: "int", min: 0, defaultText: `${VALIDATION_MAX}, or a twelfth of a smaller training set; 0: none`, group: "training",
@@ -297,7 +302,7 @@ export function resolveJob(raw: GivenSettings, data: { inputShape?: readonly num
     model, ...layers, activation, ...(neuron ? { neuron } : {}), ...(noise > 0 ? { noise } : {}), batchNorm, feedbackAlignment: get("feedbackAlignment"),
     directFeedbackAlignment: get("directFeedbackAlignment"),
     ...(algo ? { pc: { algo, T: get("T"), gamma: get("gamma"), tolerance: get("tolerance") } } : {}),
-    epochs: get("epochs"), batchSize, lr: get("lr", recipe.lr), lrSchedule: get("lrSchedule"),
+    epochs: get("epochs"), batchSize, lr: get("lr", recipe.lr), lrSchedule: get("lrSchedule", recipe.lrSchedule),
     // Adam keeps no momentum buffer: a momentum given with it is ignored.
     momentum: optimizer === "adam" ? 0 : get("momentum", recipe.momentum), optimizer, weightDecay: get("weightDecay", recipe.weightDecay), outputLoss: get("outputLoss"), seed: get("seed"),
     ...(given.validation !== undefined ? { validation: given.validation as number } : {}),
