@@ -186,9 +186,12 @@ export function inProcessRunner(config: SweepTaskData, data: SweepData, runtime?
   };
 }
 
+/** What a progress report is about. */
+export type SweepEvent = "phase" | "started" | "finished" | "stale";
+
 export interface SweepProgress {
   /** After a phase starts, a task starts or finishes, or a done task is found stale and will run again (`last`: its key). */
-  (state: { done: number; running: number; left: number; phase: "search" | "seeds"; event: "phase" | "started" | "finished" | "stale"; last?: string }): void;
+  (state: { done: number; running: number; left: number; phase: "search" | "seeds"; event: SweepEvent; last?: string }): void;
 }
 
 /**
@@ -200,7 +203,7 @@ export async function runSweep(sweep: Sweep, runtime: Runtime, runner: TaskRunne
   const search = searchTasks(sweep, trials);
   const total = search.length + sweep.rows.length * sweep.seeds;
   let running = 0;
-  const report = (phase: "search" | "seeds", event: "phase" | "started" | "finished" | "stale", last?: string) =>
+  const report = (phase: "search" | "seeds", event: SweepEvent, last?: string) =>
     progress?.({ done: done.size, running, left: total - done.size - running, phase, event, ...(last ? { last } : {}) });
   const phase = async (tasks: SweepTask[], name: "search" | "seeds") => {
     // A result of an earlier run whose job no longer resolves the same (a default moved since) is

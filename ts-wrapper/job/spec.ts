@@ -130,19 +130,23 @@ export const RECIPES: Readonly<Record<"sgd" | "ilUntuned" | "backprop" | "il" | 
   directFeedbackAlignment: Object.freeze({ lr: 0.06, lrSchedule: "cosine", momentum: 0.8, weightDecay: 1e-4, batchSize: 128 }),
 });
 
+const ADAM: Recipe = Object.freeze({ ...RECIPES.sgd, lr: ADAM_LR, momentum: 0 });
+
 /**
  * The recipe of a job. Z-IL takes what backprop would with the same activation, as it computes
  * backprop's weights; Adam keeps no momentum and takes the `sgd` recipe otherwise.
  */
 export function recipeFor(job: { model: ModelName; optimizer: OptimizerName; algo?: PCAlgorithm; activation: ActivationName; feedbackAlignment?: boolean; directFeedbackAlignment?: boolean }): Recipe {
-  if (job.optimizer === "adam") return Object.freeze({ ...RECIPES.sgd, lr: ADAM_LR, momentum: 0 });
+  if (job.optimizer === "adam") return ADAM;
   const algo = job.model === "pcn" ? (job.algo ?? PC_DEFAULTS.algo) : undefined;
-  // The sweep tuned ReLU networks (IL without feedback alignment), and soft-LIF backprop.
-  const plain = !job.feedbackAlignment && !job.directFeedbackAlignment;
-  if (algo === "il") return plain && job.activation === "relu" ? RECIPES.il : RECIPES.ilUntuned;
+  // The sweep tuned ReLU networks (inference learning without feedback alignment), and soft-LIF backprop.
+  const relu = job.activation === "relu";
+  if (algo === "il") return relu && !job.feedbackAlignment && !job.directFeedbackAlignment ? RECIPES.il : RECIPES.ilUntuned;
   if (algo === "ipc") return RECIPES.sgd;
-  if (!plain) return job.activation !== "relu" ? RECIPES.sgd : job.feedbackAlignment ? RECIPES.feedbackAlignment : RECIPES.directFeedbackAlignment;
-  return job.activation === "relu" ? RECIPES.backprop : job.activation === "softlif" ? RECIPES.softlif : RECIPES.sgd;
+  if (job.feedbackAlignment) return relu ? RECIPES.feedbackAlignment : RECIPES.sgd;
+  if (job.directFeedbackAlignment) return relu ? RECIPES.directFeedbackAlignment : RECIPES.sgd;
+  if (relu) return RECIPES.backprop;
+  return job.activation === "softlif" ? RECIPES.softlif : RECIPES.sgd;
 }
 
 export const SETTINGS: readonly Setting[] = [
